@@ -1,0 +1,603 @@
+/**
+ * The interleaving engine: per-hart execution state, the step loop, virtual
+ * time and interrupt delivery. {@linkcode Machine} is its public face; this
+ * module is internal to `arch/`.
+ *
+ * Invariants:
+ * - One step = one hart executes its pending instruction (or takes an
+ *   interrupt) and then runs local code up to its next yield. Steps are the
+ *   only place where shared state changes, so the sequence of steps is the
+ *   whole story of a run, and the trace hash folds every one of them.
+ * - `runnable` is the ascending list of ids of RUNNABLE harts; it changes only
+ *   when a hart parks, blocks, halts or wakes.
+ * - Time moves forward only: by each step's cycle cost (1 cycle = 1 ns), and
+ *   by jumps to the next timer or device event when no hart can run.
+ * - An interrupt is delivered at a scheduling point of a RUNNABLE hart whose
+ *   interrupt flag is set; the handler runs nested on that hart with the flag
+ *   clear, and the flag is set again when the handler returns.
+ *
+ * @module
+ */
+
+import { Instruction, type Op, OpCode } from "./op.ts";
+import { MemoryFault, type PhysicalMemory } from "./memory.ts";
+import type { InterruptCause, Platform, PlatformHost } from "./platform.ts";
+import type { Policy } from "./policy/policy.ts";
+import type { Tape } from "./tape.ts";
+import { type HartStats, MachinePanic, type RunReport, type RunStatus } from "./report.ts";
+
+/** Hart execution states. */
+export const RUNNABLE = 0, PARKED = 1, BLOCKED = 2, HALTED = 3;
+
+/** A handler that the trap entry runs for one interrupt cause. */
+export type InterruptHandler<H> = (hart: H) => Op<void>;
+
+/** Cycle cost of each opcode. Read-modify-writes cost more than plain accesses. */
+const COST: readonly number[] = [1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 1, 1, 3, 3, 3, 1, 1, 0];
+/** Cycles for taking an interrupt (trap entry and return). */
+const TRAP_COST = 20;
+/** The instruction a woken `wfi` completes with. */
+const WOKEN = new Instruction(OpCode.Resume, 0, 0, 0, 0n, 0n, "woken from wfi");
+/** The instruction standing for "not started yet". */
+const START = new Instruction(OpCode.Pause, 0, 0, 0, 0n, 0n, "start");
+
+/** Mutable per-hart statistics. */
+class Stats {
+  steps = 0;
+  cycles = 0;
+  idleNs = 0;
+  parks = 0;
+  timer = 0;
+  software = 0;
+  external = 0;
+  ipisSent = 0;
+}
+
+/** The engine's view of one hart. */
+export class HartCore<H> {
+  state = HALTED;
+  /** Generator stack: the entry at 0, nested interrupt handlers above it. */
+  readonly gens: Op<unknown>[] = [];
+  /** The pending instruction of each generator on the stack. */
+  readonly pend: Instruction[] = [];
+  irqEnabled = false;
+  irqPending = false;
+  /** Descriptions of the operations in progress, outermost first. */
+  frames: string[] = [];
+  readonly handlers: Partial<Record<InterruptCause, InterruptHandler<H>>> = {};
+  cpuLocalBase: number;
+  parkedAt = 0;
+  waitAddr = -1;
+  readonly stats = new Stats();
+  /** Set by the owner once the facade exists. */
+  facade!: H;
+
+  constructor(readonly id: number, cpuLocalBase: number) {
+    this.cpuLocalBase = cpuLocalBase;
+  }
+
+  /** The stack of descriptions shown in reports. */
+  describeStack(): string[] {
+    const out = [...this.frames];
+    const top = this.pend.length - 1;
+    if (this.state === HALTED) out.push(this.gens.length ? "halted" : "(halted)");
+    else if (top >= 0) {
+      const ins = this.pend[top].describe();
+      out.push(this.state === PARKED ? `${ins} (parked)` : this.state === BLOCKED ? `${ins} (blocked)` : ins);
+    }
+    return out;
+  }
+}
+
+/** Options the engine needs from the machine. */
+export interface EngineConfig {
+  readonly harts: number;
+  readonly memory: PhysicalMemory;
+  readonly policy: Policy;
+  readonly tape: Tape | undefined;
+  readonly trace: ((line: string) => void) | undefined;
+  readonly replay: () => string;
+  readonly cpuLocalBase: (hart: number) => number;
+}
+
+/** A device event: at `at` ns, run `fire`. */
+interface TimedEvent {
+  readonly at: number;
+  readonly seq: number;
+  readonly fire: () => void;
+}
+
+/** The step loop and everything it touches. */
+export class Engine<H> implements PlatformHost {
+  now = 0;
+  steps = 0;
+  readonly cores: HartCore<H>[];
+  readonly runnable: number[] = [];
+  platform!: Platform;
+  current: HartCore<H> | null = null;
+  #cfg: EngineConfig;
+  #h1 = 0x811c9dc5 | 0;
+  #h2 = 0x2545f491 | 0;
+  #last = -1;
+  #deadlines: Float64Array;
+  #nextDeadline = Infinity;
+  #events: TimedEvent[] = [];
+  #seq = 0;
+  #nextEventAt = Infinity;
+  #watchers = new Map<number, HartCore<H>[]>();
+  #fresh: HartCore<H>[] = [];
+
+  constructor(cfg: EngineConfig) {
+    this.#cfg = cfg;
+    this.cores = Array.from({ length: cfg.harts }, (_, i) => new HartCore<H>(i, cfg.cpuLocalBase(i)));
+    this.#deadlines = new Float64Array(cfg.harts).fill(Infinity);
+  }
+
+  // ---- PlatformHost ----
+
+  armTimer(hart: number, deadline: number): void {
+    const old = this.#deadlines[hart];
+    this.#deadlines[hart] = deadline;
+    if (deadline < this.#nextDeadline) this.#nextDeadline = deadline;
+    else if (old === this.#nextDeadline && deadline > old) this.#nextDeadline = Math.min(...this.#deadlines);
+    this.#nextEventAt = Math.min(this.#nextDeadline, this.#events.length ? this.#events[0].at : Infinity);
+  }
+
+  updatePending(hart: number): void {
+    const c = this.cores[hart];
+    const pending = this.platform.pendingCause(hart) !== null;
+    c.irqPending = pending;
+    if (!pending) return;
+    if (c.state === PARKED) {
+      c.stats.idleNs += this.now - c.parkedAt;
+      c.pend[c.pend.length - 1] = WOKEN;
+      this.#makeRunnable(c);
+    } else if (c.state === BLOCKED && c.irqEnabled) {
+      this.#unwatch(c);
+      this.#makeRunnable(c);
+    }
+  }
+
+  // ---- host-side control ----
+
+  /** Schedules a device event at an absolute virtual time. */
+  at(time: number, fire: () => void): void {
+    const ev: TimedEvent = { at: Math.max(time, this.now), seq: this.#seq++, fire };
+    const evs = this.#events;
+    let i = evs.length;
+    while (i > 0 && (evs[i - 1].at > ev.at || (evs[i - 1].at === ev.at && evs[i - 1].seq > ev.seq))) i--;
+    evs.splice(i, 0, ev);
+    if (ev.at < this.#nextEventAt) this.#nextEventAt = ev.at;
+  }
+
+  /** Installs an entry generator on a halted hart. */
+  boot(c: HartCore<H>, gen: Op<unknown>): void {
+    if (c.state !== HALTED) throw new TypeError(`Machine.boot: hart ${c.id} is already running`);
+    c.gens.length = 0;
+    c.pend.length = 0;
+    c.frames = [];
+    c.gens.push(gen);
+    c.pend.push(START);
+    c.state = RUNNABLE;
+    this.#fresh.push(c);
+  }
+
+  /** A data decision, recorded on the tape. */
+  choose(n: number): number {
+    if (!Number.isInteger(n) || n < 1 || n > 0x1_0000_0000) {
+      throw new RangeError(`Machine.choose: n must be an integer in [1, 2^32], got ${n}`);
+    }
+    if (n === 1) return 0;
+    const v = this.#cfg.policy.choose(n);
+    if (!Number.isInteger(v) || v < 0 || v >= n) {
+      throw new RangeError(`Machine.choose: the policy answered ${v}, which is not in [0, ${n})`);
+    }
+    this.#cfg.tape?.push(v);
+    this.#mix(0x5eed0000 ^ v);
+    return v;
+  }
+
+  // ---- the loop ----
+
+  run(maxSteps: number, until: (() => boolean) | undefined): RunReport {
+    this.#prime();
+    // Host-side writes may have changed watched words: let blocked harts re-check.
+    for (const c of this.cores) {
+      if (c.state === BLOCKED) {
+        this.#unwatch(c);
+        this.#makeRunnable(c);
+      }
+    }
+    const limit = this.steps + maxSteps;
+    const runnable = this.runnable;
+    const policy = this.#cfg.policy;
+    const tape = this.#cfg.tape;
+    for (;;) {
+      if (until !== undefined && until()) return this.report("stopped");
+      const n = runnable.length;
+      if (n === 0) {
+        if (this.#nextEventAt === Infinity) return this.report(this.#quiescent());
+        this.now = this.#nextEventAt;
+        this.#mix(0x7100 ^ (this.now | 0));
+        this.#fireDue();
+        continue;
+      }
+      if (this.steps >= limit) return this.report("step-limit");
+      let id: number;
+      if (n === 1) id = runnable[0];
+      else {
+        id = policy.pick(runnable, this.#last, this.steps);
+        if (this.cores[id]?.state !== RUNNABLE || !runnable.includes(id)) {
+          throw new RangeError(
+            `Machine.run: the policy picked hart ${id}, which cannot run (runnable: ${runnable.join(", ")})`,
+          );
+        }
+        if (tape !== undefined) tape.push(id);
+      }
+      this.#last = id;
+      this.#step(this.cores[id]);
+      if (this.now >= this.#nextEventAt) this.#fireDue();
+    }
+  }
+
+  /** Runs every newly booted hart to its first yield, in id order. */
+  #prime(): void {
+    if (this.#fresh.length === 0) return;
+    const fresh = this.#fresh.sort((a, b) => a.id - b.id);
+    this.#fresh = [];
+    for (const c of fresh) {
+      if (c.state === RUNNABLE && !this.runnable.includes(c.id)) this.#insertRunnable(c.id);
+      this.current = c;
+      try {
+        this.#resume(c, c.gens[0].next());
+      } finally {
+        this.current = null;
+      }
+    }
+  }
+
+  #step(c: HartCore<H>): void {
+    this.current = c;
+    const stats = c.stats;
+    stats.steps++;
+    this.steps++;
+    try {
+      if (c.irqEnabled && c.irqPending) {
+        this.#trap(c);
+        return;
+      }
+      const depth = c.gens.length - 1;
+      const ins = c.pend[depth];
+      const code = ins.code;
+      const cost = COST[code];
+      stats.cycles += cost;
+      this.now += cost;
+      let value: unknown = undefined;
+      let word = 0;
+      const mem = this.#cfg.memory;
+      try {
+        switch (code) {
+          case OpCode.Pause:
+          case OpCode.Resume:
+            break;
+          case OpCode.Load32:
+            word = mem.read32(ins.addr);
+            value = word;
+            break;
+          case OpCode.Store32:
+            mem.write32(ins.addr, ins.a);
+            this.#wrote(ins.addr);
+            break;
+          case OpCode.Swap32:
+            word = mem.read32(ins.addr);
+            mem.write32(ins.addr, ins.a);
+            this.#wrote(ins.addr);
+            value = word;
+            break;
+          case OpCode.Cas32:
+            word = mem.read32(ins.addr);
+            if (word === ins.a >>> 0) {
+              mem.write32(ins.addr, ins.b);
+              this.#wrote(ins.addr);
+            }
+            value = word;
+            break;
+          case OpCode.FetchAdd32:
+            word = mem.read32(ins.addr);
+            mem.write32(ins.addr, (word + ins.a) >>> 0);
+            this.#wrote(ins.addr);
+            value = word;
+            break;
+          case OpCode.FetchSub32:
+            word = mem.read32(ins.addr);
+            mem.write32(ins.addr, (word - ins.a) >>> 0);
+            this.#wrote(ins.addr);
+            value = word;
+            break;
+          case OpCode.FetchOr32:
+            word = mem.read32(ins.addr);
+            mem.write32(ins.addr, (word | ins.a) >>> 0);
+            this.#wrote(ins.addr);
+            value = word;
+            break;
+          case OpCode.FetchAnd32:
+            word = mem.read32(ins.addr);
+            mem.write32(ins.addr, (word & ins.a) >>> 0);
+            this.#wrote(ins.addr);
+            value = word;
+            break;
+          case OpCode.FetchXor32:
+            word = mem.read32(ins.addr);
+            mem.write32(ins.addr, (word ^ ins.a) >>> 0);
+            this.#wrote(ins.addr);
+            value = word;
+            break;
+          case OpCode.Load64:
+            value = mem.read64(ins.addr);
+            word = Number((value as bigint) & 0xffffffffn);
+            break;
+          case OpCode.Store64:
+            mem.write64(ins.addr, ins.x);
+            this.#wrote(ins.addr);
+            break;
+          case OpCode.Swap64:
+            value = mem.read64(ins.addr);
+            mem.write64(ins.addr, ins.x);
+            this.#wrote(ins.addr);
+            word = Number((value as bigint) & 0xffffffffn);
+            break;
+          case OpCode.Cas64: {
+            const old = mem.read64(ins.addr);
+            if (old === BigInt.asUintN(64, ins.x)) {
+              mem.write64(ins.addr, ins.y);
+              this.#wrote(ins.addr);
+            }
+            value = old;
+            word = Number(old & 0xffffffffn);
+            break;
+          }
+          case OpCode.FetchAdd64: {
+            const old = mem.read64(ins.addr);
+            mem.write64(ins.addr, old + ins.x);
+            this.#wrote(ins.addr);
+            value = old;
+            word = Number(old & 0xffffffffn);
+            break;
+          }
+          case OpCode.Wfi:
+            if (!c.irqPending) {
+              this.#mix(((c.id << 8) | code) ^ 0x3000000);
+              this.#trace(c, ins, "parked");
+              this.#removeRunnable(c.id);
+              c.state = PARKED;
+              c.parkedAt = this.now;
+              stats.parks++;
+              return;
+            }
+            break;
+          case OpCode.WaitWhile32:
+            word = mem.read32(ins.addr);
+            if (word === ins.a >>> 0) {
+              this.#mix(((c.id << 8) | code) ^ 0x4000000);
+              this.#trace(c, ins, "blocked");
+              this.#removeRunnable(c.id);
+              c.state = BLOCKED;
+              c.waitAddr = ins.addr;
+              const list = this.#watchers.get(ins.addr);
+              if (list === undefined) this.#watchers.set(ins.addr, [c]);
+              else list.push(c);
+              return;
+            }
+            value = word;
+            break;
+          default:
+            throw new TypeError(`unknown opcode ${code}`);
+        }
+      } catch (e) {
+        if (!(e instanceof MemoryFault)) throw e;
+        this.#mix(((c.id << 8) | code) ^ 0x6000000);
+        this.#trace(c, ins, `fault: ${e.message}`);
+        this.#resume(c, c.gens[depth].throw(e));
+        return;
+      }
+      this.#mix((c.id << 8) | code);
+      this.#mix(ins.addr | 0);
+      this.#mix(word | 0);
+      if (this.#cfg.trace !== undefined) this.#trace(c, ins, value === undefined ? "" : `→ ${value}`);
+      this.#resume(c, c.gens[depth].next(value));
+    } catch (e) {
+      if (e instanceof MachinePanic) throw e;
+      throw this.panic(c, e instanceof Error ? `${e.name}: ${e.message}` : `threw ${String(e)}`, e);
+    } finally {
+      this.current = null;
+    }
+  }
+
+  /** Takes the pending interrupt: pushes the trap entry on the hart's stack. */
+  #trap(c: HartCore<H>): void {
+    const cause = this.platform.take(c.id);
+    c.stats[cause]++;
+    c.stats.cycles += TRAP_COST;
+    this.now += TRAP_COST;
+    this.#mix(((c.id << 8) | 0xff) ^ (cause === "timer" ? 0x10000 : cause === "software" ? 0x20000 : 0x30000));
+    this.updatePending(c.id);
+    const handler = c.handlers[cause];
+    if (handler === undefined) {
+      throw this.panic(c, `unhandled ${cause} interrupt (register a handler with onInterrupt)`);
+    }
+    this.#cfg.trace?.(`t=${this.now} h${c.id} trap ${cause}`);
+    c.irqEnabled = false;
+    const gen = trapEntry(c, cause, handler);
+    c.gens.push(gen);
+    c.pend.push(START);
+    this.#resume(c, gen.next());
+  }
+
+  /** Records what a generator did after being resumed. */
+  #resume(c: HartCore<H>, r: IteratorResult<Instruction, unknown>): void {
+    const depth = c.gens.length - 1;
+    if (r.done) {
+      c.gens.pop();
+      c.pend.pop();
+      if (depth === 0) {
+        c.state = HALTED;
+        this.#removeRunnable(c.id);
+      } else {
+        // Return from trap: the interrupted code's instruction is still pending.
+        c.irqEnabled = true;
+      }
+      return;
+    }
+    const ins = r.value;
+    if (!(ins instanceof Instruction)) {
+      throw this.panic(
+        c,
+        `yielded ${
+          describeValue(ins)
+        }, which is not an Instruction (use yield* on operations, and never await inside the simulation)`,
+      );
+    }
+    c.pend[depth] = ins;
+  }
+
+  /** A store hit `addr`: wake the harts waiting on it. */
+  #wrote(addr: number): void {
+    if (this.#watchers.size === 0) return;
+    const list = this.#watchers.get(addr);
+    if (list === undefined) return;
+    this.#watchers.delete(addr);
+    for (const w of list) {
+      w.waitAddr = -1;
+      this.#makeRunnable(w);
+    }
+  }
+
+  #unwatch(c: HartCore<H>): void {
+    const list = this.#watchers.get(c.waitAddr);
+    if (list !== undefined) {
+      const i = list.indexOf(c);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) this.#watchers.delete(c.waitAddr);
+    }
+    c.waitAddr = -1;
+  }
+
+  #makeRunnable(c: HartCore<H>): void {
+    c.state = RUNNABLE;
+    this.#insertRunnable(c.id);
+  }
+
+  #insertRunnable(id: number): void {
+    const r = this.runnable;
+    let i = r.length;
+    while (i > 0 && r[i - 1] > id) i--;
+    r.splice(i, 0, id);
+  }
+
+  #removeRunnable(id: number): void {
+    const r = this.runnable;
+    const i = r.indexOf(id);
+    if (i >= 0) r.splice(i, 1);
+  }
+
+  #fireDue(): void {
+    const now = this.now;
+    while (this.#nextEventAt <= now) {
+      if (this.#nextDeadline <= now) {
+        const d = this.#deadlines;
+        for (let h = 0; h < d.length; h++) {
+          if (d[h] <= now) {
+            d[h] = Infinity;
+            this.#mix(0x7200 ^ h);
+            this.platform.timerExpired(h);
+          }
+        }
+        this.#nextDeadline = Math.min(...d);
+      }
+      while (this.#events.length && this.#events[0].at <= now) {
+        const ev = this.#events.shift()!;
+        this.#mix(0x7300 ^ ev.seq);
+        ev.fire();
+      }
+      this.#nextEventAt = Math.min(this.#nextDeadline, this.#events.length ? this.#events[0].at : Infinity);
+    }
+  }
+
+  #quiescent(): RunStatus {
+    let halted = true;
+    for (const c of this.cores) {
+      if (c.state === BLOCKED) return "deadlock";
+      if (c.state !== HALTED) halted = false;
+    }
+    return halted ? "halted" : "idle";
+  }
+
+  #mix(w: number): void {
+    this.#h1 = Math.imul(this.#h1 ^ w, 0x01000193);
+    const h2 = Math.imul(this.#h2 ^ w, 0x5bd1e995);
+    this.#h2 = h2 ^ (h2 >>> 15);
+  }
+
+  #trace(c: HartCore<H>, ins: Instruction, what: string): void {
+    this.#cfg.trace?.(`t=${this.now} h${c.id} ${ins.describe()}${what ? " " + what : ""}`);
+  }
+
+  traceHash(): string {
+    const hex = (v: number) => (v >>> 0).toString(16).padStart(8, "0");
+    return hex(this.#h1) + hex(this.#h2);
+  }
+
+  panic(c: HartCore<H> | null, what: string, cause?: unknown): MachinePanic {
+    return new MachinePanic(what, {
+      hart: c?.id ?? -1,
+      stack: c?.describeStack() ?? [],
+      replay: this.#cfg.replay(),
+      now: this.now,
+      cause,
+    });
+  }
+
+  report(status: RunStatus): RunReport {
+    const harts: HartStats[] = this.cores.map((c) => {
+      const s = c.stats;
+      return {
+        id: c.id,
+        steps: s.steps,
+        cycles: s.cycles,
+        idleNs: s.idleNs + (c.state === PARKED ? this.now - c.parkedAt : 0),
+        parks: s.parks,
+        interrupts: { timer: s.timer, software: s.software, external: s.external },
+        ipisSent: s.ipisSent,
+      };
+    });
+    const stuck = status === "deadlock" || status === "step-limit";
+    const tape = this.#cfg.tape;
+    return {
+      status,
+      steps: this.steps,
+      now: this.now,
+      traceHash: this.traceHash(),
+      harts,
+      ...(stuck ? { stacks: this.cores.map((c) => c.describeStack()) } : {}),
+      ...(tape !== undefined ? { tape: tape.toString() } : {}),
+      replay: this.#cfg.replay(),
+    };
+  }
+}
+
+/** The ISA-neutral trap entry: dispatches one interrupt to its handler. */
+function* trapEntry<H>(c: HartCore<H>, cause: InterruptCause, handler: InterruptHandler<H>): Op<void> {
+  const frames = c.frames;
+  frames.push(`trap ${cause}`);
+  try {
+    yield* handler(c.facade);
+  } finally {
+    frames.pop();
+  }
+}
+
+function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === "object") return `an object (${(v as object).constructor?.name ?? "Object"})`;
+  return `${typeof v} ${String(v)}`;
+}

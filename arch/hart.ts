@@ -1,0 +1,657 @@
+/**
+ * The ISA-neutral hart interface: everything kernel code may use of a CPU.
+ *
+ * Two kinds of members:
+ * - *operations* (`load32`, `cas32`, `wfi`, …) are generators used with
+ *   `yield*`; each is one scheduling point;
+ * - *local* members (`now`, `setTimer`, `sendIpi`, interrupt flag, per-CPU
+ *   pointer, `claim`/`complete`) act at once and never yield. `sendIpi`
+ *   and `setTimer` take effect inside the current step.
+ *
+ * Invariants:
+ * - Harts boot with interrupts disabled, as real hardware does.
+ * - `wfi` parks the hart until an interrupt is pending, whatever the
+ *   interrupt flag (RISC-V `wfi`; on x86_64 it is modelled as `sti; hlt; cli`
+ *   restoring the previous flag, so both ISAs behave alike). If the flag is
+ *   set, the interrupt is delivered before `wfi` returns.
+ *
+ * @module
+ */
+
+import { Instruction, type Op, OpCode } from "./op.ts";
+import type { Engine, HartCore, InterruptHandler } from "./engine.ts";
+import type { Arch, InterruptCause } from "./platform.ts";
+import type { Machine } from "./machine.ts";
+import { engineOf } from "./registry.ts";
+
+const CAUSES: readonly InterruptCause[] = ["timer", "software", "external"];
+
+function checkWord(api: string, v: number): void {
+  if (!Number.isInteger(v) || v < -0x8000_0000 || v > 0xffff_ffff) {
+    throw new RangeError(`Hart.${api}: value must be a 32-bit integer, got ${v}`);
+  }
+}
+
+/**
+ * One simulated CPU (a RISC-V hart, or an x86-64 logical processor).
+ *
+ * @example
+ * ```ts
+ * import { Machine } from "@ksim/ksim";
+ * const m = new Machine({ harts: 2 });
+ * m.boot(function* (hart) {
+ *   yield* hart.fetchAdd32(0x1000, hart.id + 1);
+ * });
+ * m.run();
+ * console.assert(m.memory.read32(0x1000) === 3);
+ * ```
+ */
+export class Hart {
+  /** Hart id, 0-based (the RISC-V hartid, or the x86 APIC id). */
+  readonly id: number;
+  /** The machine's ISA. */
+  readonly arch: Arch;
+  #engine: Engine<Hart>;
+  #core: HartCore<Hart>;
+
+  /**
+   * Harts are made by their {@linkcode Machine}; use `machine.harts[i]`.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const hart = new Machine({ harts: 1 }).harts[0];
+   * console.assert(hart.id === 0);
+   * ```
+   */
+  constructor(machine: Machine, id: number) {
+    this.#engine = engineOf(machine);
+    const core = this.#engine.cores[id];
+    if (core === undefined) throw new RangeError(`Hart: machine has no hart ${id}`);
+    if (core.facade !== undefined) {
+      throw new TypeError(`Hart: hart ${id} already has its facade; use machine.harts[${id}]`);
+    }
+    this.#core = core;
+    core.facade = this;
+    this.id = id;
+    this.arch = machine.arch;
+  }
+
+  // ---------------------------------------------------------------- local
+
+  /**
+   * Virtual time in nanoseconds (`mtime`, or the TSC at 1 GHz).
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * console.assert(new Machine({ harts: 1 }).harts[0].now() === 0);
+   * ```
+   */
+  now(): number {
+    return this.#engine.now;
+  }
+
+  /**
+   * Charges local work to this hart: the clock advances by `cycles` ns, but
+   * no other hart runs.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 1 });
+   * m.boot(function* (hart) { hart.charge(100); yield* hart.pause(); });
+   * console.assert(m.run().now >= 100);
+   * ```
+   */
+  charge(cycles: number): void {
+    if (!Number.isInteger(cycles) || cycles < 0) {
+      throw new RangeError(`Hart.charge: cycles must be a non-negative integer, got ${cycles}`);
+    }
+    this.#core.stats.cycles += cycles;
+    this.#engine.now += cycles;
+  }
+
+  /**
+   * The per-CPU pointer register: `tp` on riscv64, the `GS` base on x86_64.
+   * At boot it points at this hart's 4 KiB per-CPU block at the top of RAM.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const [h0, h1] = new Machine({ harts: 2 }).harts;
+   * console.assert(h1.cpuLocalBase - h0.cpuLocalBase === 4096);
+   * ```
+   */
+  get cpuLocalBase(): number {
+    return this.#core.cpuLocalBase;
+  }
+
+  /**
+   * Sets the per-CPU pointer register.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const h = new Machine({ harts: 1 }).harts[0];
+   * h.cpuLocalBase = 0x2000;
+   * console.assert(h.cpuLocalBase === 0x2000);
+   * ```
+   */
+  set cpuLocalBase(value: number) {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new RangeError(`Hart.cpuLocalBase: must be a non-negative integer, got ${value}`);
+    }
+    this.#core.cpuLocalBase = value;
+  }
+
+  /**
+   * Whether interrupts are enabled (`sstatus.SIE` / `RFLAGS.IF`).
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * console.assert(new Machine({ harts: 1 }).harts[0].interruptsEnabled() === false);
+   * ```
+   */
+  interruptsEnabled(): boolean {
+    return this.#core.irqEnabled;
+  }
+
+  /**
+   * Enables interrupts (`csrsi sstatus, SIE` / `sti`). A pending interrupt is
+   * delivered at this hart's next scheduling point.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const h = new Machine({ harts: 1 }).harts[0];
+   * h.enableInterrupts();
+   * console.assert(h.interruptsEnabled());
+   * ```
+   */
+  enableInterrupts(): void {
+    this.#core.irqEnabled = true;
+  }
+
+  /**
+   * Disables interrupts and returns whether they were enabled, for
+   * {@linkcode Hart.restoreInterrupts}.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const h = new Machine({ harts: 1 }).harts[0];
+   * const was = h.disableInterrupts();
+   * h.restoreInterrupts(was);
+   * ```
+   */
+  disableInterrupts(): boolean {
+    const was = this.#core.irqEnabled;
+    this.#core.irqEnabled = false;
+    return was;
+  }
+
+  /**
+   * Restores the flag saved by {@linkcode Hart.disableInterrupts}.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const h = new Machine({ harts: 1 }).harts[0];
+   * h.restoreInterrupts(true);
+   * console.assert(h.interruptsEnabled());
+   * ```
+   */
+  restoreInterrupts(enabled: boolean): void {
+    this.#core.irqEnabled = enabled;
+  }
+
+  /**
+   * Arms this hart's timer for an absolute virtual time in ns (SBI
+   * `set_timer`, or the LAPIC TSC-deadline MSR). `Infinity` disarms it. A
+   * deadline at or before now is pending at once.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 1 });
+   * m.boot(function* (hart) {
+   *   hart.setTimer(hart.now() + 500);
+   *   yield* hart.wfi();
+   * });
+   * console.assert(m.run().now >= 500);
+   * ```
+   */
+  setTimer(deadlineNs: number): void {
+    if (typeof deadlineNs !== "number" || Number.isNaN(deadlineNs) || deadlineNs < 0) {
+      throw new RangeError(
+        `Hart.setTimer: deadline must be a non-negative number of ns or Infinity, got ${deadlineNs}`,
+      );
+    }
+    this.#engine.platform.setTimer(this.id, deadlineNs === Infinity ? Infinity : Math.ceil(deadlineNs));
+  }
+
+  /**
+   * Sends an inter-processor interrupt to hart `target` (SBI `send_ipi`, or
+   * the LAPIC ICR). The target sees a `"software"` interrupt.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 2 });
+   * m.harts[0].sendIpi(1);
+   * console.assert(m.platform.pendingCause(1) === "software");
+   * ```
+   */
+  sendIpi(target: number): void {
+    if (!Number.isInteger(target) || target < 0 || target >= this.#engine.cores.length) {
+      throw new RangeError(`Hart.sendIpi: no hart ${target} (harts 0..${this.#engine.cores.length - 1})`);
+    }
+    this.#core.stats.ipisSent++;
+    this.#engine.platform.sendIpi(this.id, target);
+  }
+
+  /**
+   * Claims the highest-priority external interrupt routed to this hart (PLIC
+   * claim, or the in-service LAPIC vector's IRQ). Returns null if none.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * console.assert(new Machine({ harts: 1 }).harts[0].claim() === null);
+   * ```
+   */
+  claim(): number | null {
+    return this.#engine.platform.claim(this.id);
+  }
+
+  /**
+   * Completes a claimed external interrupt (PLIC complete, or LAPIC EOI).
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 1 });
+   * m.routeIrq(5, { hart: 0 });
+   * m.testDevice.raise(5);
+   * const irq = m.harts[0].claim();
+   * m.harts[0].complete(irq!);
+   * ```
+   */
+  complete(irq: number): void {
+    this.#engine.platform.complete(this.id, irq);
+  }
+
+  /**
+   * Registers the handler the trap entry runs for `cause` on this hart. The
+   * handler runs nested, with interrupts disabled; the trap entry has
+   * already acknowledged timer and software interrupts, and external ones
+   * must be claimed and completed by the handler.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 1 });
+   * let ticks = 0;
+   * m.harts[0].onInterrupt("timer", function* () { ticks++; });
+   * ```
+   */
+  onInterrupt(cause: InterruptCause, handler: InterruptHandler<Hart>): void {
+    if (!CAUSES.includes(cause)) {
+      throw new TypeError(`Hart.onInterrupt: cause must be one of ${CAUSES.join(", ")}, got ${String(cause)}`);
+    }
+    if (typeof handler !== "function") throw new TypeError("Hart.onInterrupt: handler must be a generator function");
+    this.#core.handlers[cause] = handler;
+  }
+
+  /**
+   * The descriptions of the operations this hart has in progress, outermost
+   * first. An executor swaps in each task's own list while polling it.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * console.assert(new Machine({ harts: 1 }).harts[0].frames.length === 0);
+   * ```
+   */
+  get frames(): string[] {
+    return this.#core.frames;
+  }
+
+  /**
+   * Replaces the list of descriptions (see {@linkcode Hart.frames}).
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const h = new Machine({ harts: 1 }).harts[0];
+   * h.frames = ["task 7"];
+   * ```
+   */
+  set frames(frames: string[]) {
+    this.#core.frames = frames;
+  }
+
+  // ----------------------------------------------------------- operations
+
+  /**
+   * Runs `op` with `description` on this hart's frame stack, so that traces,
+   * deadlock and step-limit reports say what the hart was doing.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 1 });
+   * m.boot(function* (hart) {
+   *   yield* hart.frame("spin_lock 0x40", hart.waitWhile32(0x40, 0));
+   * });
+   * const r = m.run();
+   * console.assert(r.status === "deadlock" && r.stacks![0][0] === "spin_lock 0x40");
+   * ```
+   */
+  *frame<T>(description: string, op: Op<T>): Op<T> {
+    const frames = this.#core.frames;
+    frames.push(description);
+    try {
+      return yield* op;
+    } finally {
+      frames.pop();
+    }
+  }
+
+  /**
+   * A bare scheduling point: the spin-loop hint (`pause` / Zihintpause).
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 1 });
+   * m.boot(function* (hart) { yield* hart.pause("backoff"); });
+   * console.assert(m.run().steps === 1);
+   * ```
+   */
+  *pause(note = ""): Op<void> {
+    yield new Instruction(OpCode.Pause, 0, 0, 0, 0n, 0n, note);
+  }
+
+  /**
+   * Atomically loads a 32-bit word.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 1 });
+   * m.memory.write32(0x10, 9);
+   * let seen = 0;
+   * m.boot(function* (hart) { seen = yield* hart.load32(0x10); });
+   * m.run();
+   * console.assert(seen === 9);
+   * ```
+   */
+  *load32(paddr: number): Op<number> {
+    return (yield new Instruction(OpCode.Load32, paddr)) as number;
+  }
+
+  /**
+   * Atomically stores a 32-bit word.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 1 });
+   * m.boot(function* (hart) { yield* hart.store32(0x10, 4); });
+   * m.run();
+   * console.assert(m.memory.read32(0x10) === 4);
+   * ```
+   */
+  *store32(paddr: number, value: number): Op<void> {
+    checkWord("store32", value);
+    yield new Instruction(OpCode.Store32, paddr, value);
+  }
+
+  /**
+   * Atomically swaps a 32-bit word; returns the old value.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 1 });
+   * let old = -1;
+   * m.boot(function* (hart) { old = yield* hart.swap32(0x10, 1); });
+   * m.run();
+   * console.assert(old === 0 && m.memory.read32(0x10) === 1);
+   * ```
+   */
+  *swap32(paddr: number, value: number): Op<number> {
+    checkWord("swap32", value);
+    return (yield new Instruction(OpCode.Swap32, paddr, value)) as number;
+  }
+
+  /**
+   * Compare-and-swap: if the word equals `expected`, writes `desired`.
+   * Returns the old value either way (success iff it equals `expected`).
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 1 });
+   * let old = -1;
+   * m.boot(function* (hart) { old = yield* hart.cas32(0x10, 0, 7); });
+   * m.run();
+   * console.assert(old === 0 && m.memory.read32(0x10) === 7);
+   * ```
+   */
+  *cas32(paddr: number, expected: number, desired: number): Op<number> {
+    checkWord("cas32", expected);
+    checkWord("cas32", desired);
+    return (yield new Instruction(OpCode.Cas32, paddr, expected >>> 0, desired)) as number;
+  }
+
+  /**
+   * Atomic add (wrapping mod 2^32); returns the old value.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 1 });
+   * m.boot(function* (hart) { yield* hart.fetchAdd32(0x10, 5); });
+   * m.run();
+   * console.assert(m.memory.read32(0x10) === 5);
+   * ```
+   */
+  *fetchAdd32(paddr: number, value: number): Op<number> {
+    checkWord("fetchAdd32", value);
+    return (yield new Instruction(OpCode.FetchAdd32, paddr, value)) as number;
+  }
+
+  /**
+   * Atomic subtract (wrapping mod 2^32); returns the old value.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 1 });
+   * m.boot(function* (hart) { yield* hart.fetchSub32(0x10, 1); });
+   * m.run();
+   * console.assert(m.memory.read32(0x10) === 0xffffffff);
+   * ```
+   */
+  *fetchSub32(paddr: number, value: number): Op<number> {
+    checkWord("fetchSub32", value);
+    return (yield new Instruction(OpCode.FetchSub32, paddr, value)) as number;
+  }
+
+  /**
+   * Atomic OR; returns the old value.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 1 });
+   * m.boot(function* (hart) { yield* hart.fetchOr32(0x10, 0b101); });
+   * m.run();
+   * console.assert(m.memory.read32(0x10) === 5);
+   * ```
+   */
+  *fetchOr32(paddr: number, value: number): Op<number> {
+    checkWord("fetchOr32", value);
+    return (yield new Instruction(OpCode.FetchOr32, paddr, value)) as number;
+  }
+
+  /**
+   * Atomic AND; returns the old value.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 1 });
+   * m.memory.write32(0x10, 0b111);
+   * m.boot(function* (hart) { yield* hart.fetchAnd32(0x10, 0b010); });
+   * m.run();
+   * console.assert(m.memory.read32(0x10) === 2);
+   * ```
+   */
+  *fetchAnd32(paddr: number, value: number): Op<number> {
+    checkWord("fetchAnd32", value);
+    return (yield new Instruction(OpCode.FetchAnd32, paddr, value)) as number;
+  }
+
+  /**
+   * Atomic XOR; returns the old value.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 1 });
+   * m.boot(function* (hart) { yield* hart.fetchXor32(0x10, 3); });
+   * m.run();
+   * console.assert(m.memory.read32(0x10) === 3);
+   * ```
+   */
+  *fetchXor32(paddr: number, value: number): Op<number> {
+    checkWord("fetchXor32", value);
+    return (yield new Instruction(OpCode.FetchXor32, paddr, value)) as number;
+  }
+
+  /**
+   * Atomically loads a 64-bit word.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 1 });
+   * m.memory.write64(0x20, 1n << 40n);
+   * let v = 0n;
+   * m.boot(function* (hart) { v = yield* hart.load64(0x20); });
+   * m.run();
+   * console.assert(v === 1n << 40n);
+   * ```
+   */
+  *load64(paddr: number): Op<bigint> {
+    return (yield new Instruction(OpCode.Load64, paddr)) as bigint;
+  }
+
+  /**
+   * Atomically stores a 64-bit word (taken mod 2^64).
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 1 });
+   * m.boot(function* (hart) { yield* hart.store64(0x20, 5n); });
+   * m.run();
+   * console.assert(m.memory.read64(0x20) === 5n);
+   * ```
+   */
+  *store64(paddr: number, value: bigint): Op<void> {
+    yield new Instruction(OpCode.Store64, paddr, 0, 0, value);
+  }
+
+  /**
+   * Atomically swaps a 64-bit word; returns the old value.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 1 });
+   * m.boot(function* (hart) { yield* hart.swap64(0x20, 2n); });
+   * m.run();
+   * console.assert(m.memory.read64(0x20) === 2n);
+   * ```
+   */
+  *swap64(paddr: number, value: bigint): Op<bigint> {
+    return (yield new Instruction(OpCode.Swap64, paddr, 0, 0, value)) as bigint;
+  }
+
+  /**
+   * 64-bit compare-and-swap; returns the old value.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 1 });
+   * m.boot(function* (hart) { yield* hart.cas64(0x20, 0n, 9n); });
+   * m.run();
+   * console.assert(m.memory.read64(0x20) === 9n);
+   * ```
+   */
+  *cas64(paddr: number, expected: bigint, desired: bigint): Op<bigint> {
+    return (yield new Instruction(OpCode.Cas64, paddr, 0, 0, expected, desired)) as bigint;
+  }
+
+  /**
+   * 64-bit atomic add (wrapping mod 2^64); returns the old value.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 1 });
+   * m.boot(function* (hart) { yield* hart.fetchAdd64(0x20, 3n); });
+   * m.run();
+   * console.assert(m.memory.read64(0x20) === 3n);
+   * ```
+   */
+  *fetchAdd64(paddr: number, value: bigint): Op<bigint> {
+    return (yield new Instruction(OpCode.FetchAdd64, paddr, 0, 0, value)) as bigint;
+  }
+
+  /**
+   * Parks the hart until an interrupt is pending (`wfi` / `hlt`). If
+   * interrupts are enabled, the handler runs before `wfi` returns.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 2 });
+   * m.bootHart(0, function* (hart) { hart.sendIpi(1); });
+   * m.bootHart(1, function* (hart) { yield* hart.wfi(); });
+   * console.assert(m.run().status === "halted");
+   * ```
+   */
+  *wfi(): Op<void> {
+    yield new Instruction(OpCode.Wfi);
+  }
+
+  /**
+   * Blocks while the 32-bit word at `paddr` equals `value`, then returns the
+   * new value (RISC-V Zawrs `wrs`, x86 `monitor`/`mwait`). A store to the
+   * word wakes the hart; so does a deliverable interrupt, after which the
+   * wait re-checks. A hart that waits forever makes the run a `deadlock`.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 2 });
+   * let seen = 0;
+   * m.bootHart(0, function* (hart) { seen = yield* hart.waitWhile32(0x40, 0); });
+   * m.bootHart(1, function* (hart) { yield* hart.store32(0x40, 3); });
+   * m.run();
+   * console.assert(seen === 3);
+   * ```
+   */
+  *waitWhile32(paddr: number, value: number): Op<number> {
+    checkWord("waitWhile32", value);
+    return (yield new Instruction(OpCode.WaitWhile32, paddr, value >>> 0)) as number;
+  }
+}

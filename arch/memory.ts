@@ -1,0 +1,240 @@
+/**
+ * Simulated physical memory: a flat, sparse array of 4 KiB pages starting at
+ * physical address 0.
+ *
+ * Invariants:
+ * - A page exists only once written; reads of untouched memory give 0.
+ * - 32-bit accesses must be 4-byte aligned and 64-bit ones 8-byte aligned;
+ *   every access must lie below `size`. Anything else is a
+ *   {@linkcode MemoryFault}, never a silent wrap.
+ * - Words are little-endian; a 64-bit word is two 32-bit words, low first.
+ *
+ * @module
+ */
+
+/** Bytes in a page. */
+export const PAGE_SIZE = 4096;
+
+/**
+ * An access to an address that is misaligned or outside memory. Harts see it
+ * thrown at the instruction that made the access, like an access-fault trap.
+ *
+ * @example
+ * ```ts
+ * import { MemoryFault, PhysicalMemory } from "@ksim/ksim";
+ * try {
+ *   new PhysicalMemory(4096).read32(2);
+ * } catch (e) {
+ *   console.assert(e instanceof MemoryFault);
+ * }
+ * ```
+ */
+export class MemoryFault extends RangeError {
+  /** The faulting physical address. */
+  readonly paddr: number;
+  /**
+   * @example
+   * ```ts
+   * import { MemoryFault } from "@ksim/ksim";
+   * console.assert(new MemoryFault("read32", 8, "x").paddr === 8);
+   * ```
+   */
+  constructor(api: string, paddr: number, why: string) {
+    super(`${api}: physical address 0x${paddr.toString(16)} ${why}`);
+    this.name = "MemoryFault";
+    this.paddr = paddr;
+  }
+}
+
+/**
+ * Sparse simulated RAM.
+ *
+ * @example
+ * ```ts
+ * import { PhysicalMemory } from "@ksim/ksim";
+ * const mem = new PhysicalMemory(1 << 20);
+ * mem.write32(0x100, 0xdeadbeef);
+ * console.assert(mem.read32(0x100) === 0xdeadbeef);
+ * console.assert(mem.read32(0x104) === 0);
+ * ```
+ */
+export class PhysicalMemory {
+  /** Size in bytes; valid addresses are `[0, size)`. */
+  readonly size: number;
+  #pages = new Map<number, Uint32Array>();
+  #lastNo = -1;
+  #last: Uint32Array | undefined;
+
+  /**
+   * @example
+   * ```ts
+   * import { PhysicalMemory } from "@ksim/ksim";
+   * console.assert(new PhysicalMemory(8192).size === 8192);
+   * ```
+   */
+  constructor(size: number) {
+    if (!Number.isSafeInteger(size) || size < PAGE_SIZE || size % PAGE_SIZE !== 0) {
+      throw new RangeError(`PhysicalMemory: size must be a positive multiple of ${PAGE_SIZE}, got ${size}`);
+    }
+    this.size = size;
+  }
+
+  /**
+   * How many pages have been written.
+   *
+   * @example
+   * ```ts
+   * import { PhysicalMemory } from "@ksim/ksim";
+   * const m = new PhysicalMemory(1 << 16);
+   * m.write32(0, 1);
+   * console.assert(m.pagesTouched === 1);
+   * ```
+   */
+  get pagesTouched(): number {
+    return this.#pages.size;
+  }
+
+  /**
+   * Reads an unsigned 32-bit word.
+   *
+   * @example
+   * ```ts
+   * import { PhysicalMemory } from "@ksim/ksim";
+   * console.assert(new PhysicalMemory(4096).read32(0) === 0);
+   * ```
+   */
+  read32(paddr: number): number {
+    this.#check("read32", paddr, 4);
+    const page = this.#find(paddr);
+    return page === undefined ? 0 : page[(paddr & (PAGE_SIZE - 1)) >>> 2];
+  }
+
+  /**
+   * Writes a 32-bit word; the value is taken modulo 2^32.
+   *
+   * @example
+   * ```ts
+   * import { PhysicalMemory } from "@ksim/ksim";
+   * const m = new PhysicalMemory(4096);
+   * m.write32(4, -1);
+   * console.assert(m.read32(4) === 0xffffffff);
+   * ```
+   */
+  write32(paddr: number, value: number): void {
+    this.#check("write32", paddr, 4);
+    this.#page(paddr)[(paddr & (PAGE_SIZE - 1)) >>> 2] = value;
+  }
+
+  /**
+   * Reads an unsigned 64-bit word.
+   *
+   * @example
+   * ```ts
+   * import { PhysicalMemory } from "@ksim/ksim";
+   * const m = new PhysicalMemory(4096);
+   * m.write64(8, 2n ** 40n);
+   * console.assert(m.read64(8) === 2n ** 40n);
+   * ```
+   */
+  read64(paddr: number): bigint {
+    this.#check("read64", paddr, 8);
+    const page = this.#find(paddr);
+    if (page === undefined) return 0n;
+    const i = (paddr & (PAGE_SIZE - 1)) >>> 2;
+    return (BigInt(page[i + 1]) << 32n) | BigInt(page[i]);
+  }
+
+  /**
+   * Writes a 64-bit word; the value is taken modulo 2^64.
+   *
+   * @example
+   * ```ts
+   * import { PhysicalMemory } from "@ksim/ksim";
+   * const m = new PhysicalMemory(4096);
+   * m.write64(0, -1n);
+   * console.assert(m.read64(0) === 2n ** 64n - 1n);
+   * ```
+   */
+  write64(paddr: number, value: bigint): void {
+    this.#check("write64", paddr, 8);
+    const v = BigInt.asUintN(64, value);
+    const page = this.#page(paddr);
+    const i = (paddr & (PAGE_SIZE - 1)) >>> 2;
+    page[i] = Number(v & 0xffffffffn);
+    page[i + 1] = Number(v >> 32n);
+  }
+
+  /**
+   * Reads one byte.
+   *
+   * @example
+   * ```ts
+   * import { PhysicalMemory } from "@ksim/ksim";
+   * const m = new PhysicalMemory(4096);
+   * m.write32(0, 0x11223344);
+   * console.assert(m.read8(0) === 0x44 && m.read8(3) === 0x11);
+   * ```
+   */
+  read8(paddr: number): number {
+    this.#check("read8", paddr, 1);
+    const page = this.#find(paddr);
+    if (page === undefined) return 0;
+    const word = page[(paddr & (PAGE_SIZE - 1)) >>> 2];
+    return (word >>> ((paddr & 3) * 8)) & 0xff;
+  }
+
+  /**
+   * Writes one byte.
+   *
+   * @example
+   * ```ts
+   * import { PhysicalMemory } from "@ksim/ksim";
+   * const m = new PhysicalMemory(4096);
+   * m.write8(1, 0xab);
+   * console.assert(m.read32(0) === 0xab00);
+   * ```
+   */
+  write8(paddr: number, value: number): void {
+    this.#check("write8", paddr, 1);
+    const page = this.#page(paddr);
+    const i = (paddr & (PAGE_SIZE - 1)) >>> 2;
+    const shift = (paddr & 3) * 8;
+    page[i] = (page[i] & ~(0xff << shift)) | ((value & 0xff) << shift);
+  }
+
+  #check(api: string, paddr: number, width: number): void {
+    if (!Number.isSafeInteger(paddr) || paddr < 0 || paddr + width > this.size) {
+      throw new MemoryFault(
+        api,
+        Number.isFinite(paddr) ? paddr : -1,
+        `is outside memory [0, 0x${this.size.toString(16)})`,
+      );
+    }
+    if (paddr % width !== 0) {
+      throw new MemoryFault(api, paddr, `is not ${width}-byte aligned`);
+    }
+  }
+
+  #find(paddr: number): Uint32Array | undefined {
+    const no = Math.floor(paddr / PAGE_SIZE);
+    if (no === this.#lastNo) return this.#last;
+    const page = this.#pages.get(no);
+    if (page !== undefined) {
+      this.#lastNo = no;
+      this.#last = page;
+    }
+    return page;
+  }
+
+  #page(paddr: number): Uint32Array {
+    let page = this.#find(paddr);
+    if (page === undefined) {
+      const no = Math.floor(paddr / PAGE_SIZE);
+      page = new Uint32Array(PAGE_SIZE / 4);
+      this.#pages.set(no, page);
+      this.#lastNo = no;
+      this.#last = page;
+    }
+    return page;
+  }
+}
