@@ -26,6 +26,13 @@ import type { Policy } from "./policy/policy.ts";
 import type { Tape } from "./tape.ts";
 import { type HartStats, MachinePanic, type RunReport, type RunStatus } from "./report.ts";
 
+/**
+ * The frame stack in force when an error left its innermost frame, recorded
+ * by `Hart.frame` so that a panic can show where the error was thrown even
+ * though the frames' `finally` blocks have popped them by then.
+ */
+export const thrownFrom: WeakMap<object, readonly string[]> = new WeakMap();
+
 /** Hart execution states. */
 export const RUNNABLE = 0, PARKED = 1, BLOCKED = 2, HALTED = 3;
 
@@ -76,11 +83,11 @@ export class HartCore<H> {
     this.cpuLocalBase = cpuLocalBase;
   }
 
-  /** The stack of descriptions shown in reports. */
-  describeStack(): string[] {
-    const out = [...this.frames];
+  /** The stack of descriptions shown in reports; `frames` overrides the live frames. */
+  describeStack(frames: readonly string[] = this.frames): string[] {
+    const out = [...frames];
     const top = this.pend.length - 1;
-    if (this.state === HALTED) out.push(this.gens.length ? "halted" : "(halted)");
+    if (this.state === HALTED) out.push("halted");
     else if (top >= 0) {
       const ins = this.pend[top].describe();
       out.push(this.state === PARKED ? `${ins} (parked)` : this.state === BLOCKED ? `${ins} (blocked)` : ins);
@@ -548,9 +555,10 @@ export class Engine<H> implements PlatformHost {
   }
 
   panic(c: HartCore<H> | null, what: string, cause?: unknown): MachinePanic {
+    const recorded = typeof cause === "object" && cause !== null ? thrownFrom.get(cause) : undefined;
     return new MachinePanic(what, {
       hart: c?.id ?? -1,
-      stack: c?.describeStack() ?? [],
+      stack: c?.describeStack(recorded) ?? [],
       replay: this.#cfg.replay(),
       now: this.now,
       cause,

@@ -19,7 +19,7 @@
  */
 
 import { Instruction, type Op, OpCode } from "./op.ts";
-import type { Engine, HartCore, InterruptHandler } from "./engine.ts";
+import { type Engine, type HartCore, type InterruptHandler, thrownFrom } from "./engine.ts";
 import type { Arch, InterruptCause } from "./platform.ts";
 import type { Machine } from "./machine.ts";
 import { engineOf } from "./registry.ts";
@@ -355,6 +355,9 @@ export class Hart {
     frames.push(description);
     try {
       return yield* op;
+    } catch (e) {
+      if (typeof e === "object" && e !== null && !thrownFrom.has(e)) thrownFrom.set(e, [...frames]);
+      throw e;
     } finally {
       frames.pop();
     }

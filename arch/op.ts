@@ -36,7 +36,7 @@ export type Op<T = void> = Generator<Instruction, T, unknown>;
  * @example
  * ```ts
  * import { OpCode } from "@ksim/ksim";
- * console.assert(OpCode.Cas32 !== OpCode.Load32);
+ * console.assert(OpCode.Cas32 === 4);
  * ```
  */
 export const OpCode = {

@@ -29,8 +29,8 @@ function after(runnable: readonly number[], last: number): number {
  * ```ts
  * import { RoundRobinPolicy, SeededSource } from "@ksim/ksim";
  * const p = new RoundRobinPolicy(new SeededSource(0));
- * console.assert(p.pick([0, 1, 2], 0, 1) === 1);
- * console.assert(p.pick([0, 1, 2], 2, 2) === 0);
+ * console.assert(p.pick([0, 1, 2], 0) === 1);
+ * console.assert(p.pick([0, 1, 2], 2) === 0);
  * ```
  */
 export class RoundRobinPolicy implements Policy {
@@ -64,7 +64,7 @@ export class RoundRobinPolicy implements Policy {
    * ```ts
    * import { RoundRobinPolicy, SeededSource } from "@ksim/ksim";
    * const p = new RoundRobinPolicy(new SeededSource(0), 2);
-   * console.assert(p.pick([0, 1], 0, 1) === 0); // second step of hart 0's quantum
+   * console.assert(p.pick([0, 1], 0) === 0); // second step of hart 0's quantum
    * ```
    */
   pick(runnable: readonly number[], last: number): number {

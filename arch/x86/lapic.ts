@@ -311,6 +311,26 @@ export class Lapic {
   }
 
   /**
+   * Arms the timer in TSC-deadline mode for an absolute time in ns, as the
+   * ISA-neutral `setTimer` does. Unlike the MSR, 0 means "now" and only
+   * `Infinity` disarms.
+   *
+   * @example
+   * ```ts
+   * import { Lapic } from "@ksim/ksim";
+   * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
+   * l.setDeadline(0);
+   * console.assert(l.requested(l.timerVector()));
+   * ```
+   */
+  setDeadline(ns: number): void {
+    if (this.#timerMode !== "tsc-deadline") {
+      throw new TypeError("Lapic.setDeadline: the LVT timer is not in TSC-deadline mode");
+    }
+    this.#arm(ns);
+  }
+
+  /**
    * Writes the initial-count register (one-shot mode): the timer fires after
    * `count × divide` bus ticks; a count of 0 stops it.
    *

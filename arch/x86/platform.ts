@@ -109,9 +109,7 @@ export class X86Platform implements Platform {
    * ```
    */
   setTimer(hart: number, deadline: number): void {
-    const lapic = this.lapics[hart];
-    if (lapic.timerDeadline() === Infinity && deadline === Infinity) return;
-    lapic.setTscDeadline(deadline === Infinity ? 0 : deadline);
+    this.lapics[hart].setDeadline(deadline);
   }
 
   /**

@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { Machine, MemoryFault, PhysicalMemory } from "../../mod.ts";
+
+Deno.test("PhysicalMemory stores 8-, 32- and 64-bit words little-endian", () => {
+  const m = new PhysicalMemory(1 << 20);
+  m.write64(0x100, 0x1122334455667788n);
+  assert.equal(m.read32(0x100), 0x55667788);
+  assert.equal(m.read32(0x104), 0x11223344);
+  assert.equal(m.read8(0x100), 0x88);
+  m.write8(0x107, 0xff);
+  assert.equal(m.read64(0x100), 0xff22334455667788n);
+  assert.equal(m.pagesTouched, 1);
+  assert.equal(m.read32(0x8_0000), 0);
+  assert.equal(m.pagesTouched, 1, "reads do not allocate");
+});
+
+Deno.test("PhysicalMemory faults on misaligned and out-of-range accesses", () => {
+  const m = new PhysicalMemory(8192);
+  assert.throws(() => m.read32(2), MemoryFault);
+  assert.throws(() => m.read64(4), MemoryFault);
+  assert.throws(() => m.write32(8192, 1), MemoryFault);
+  assert.throws(() => m.read32(-4), MemoryFault);
+  assert.throws(() => new PhysicalMemory(1000), RangeError);
+});
+
+Deno.test("a faulting hart access throws MemoryFault into the hart, which may catch it", () => {
+  const m = new Machine({ harts: 1, memoryBytes: 1 << 16 });
+  let caught = "";
+  m.boot(function* (hart) {
+    try {
+      yield* hart.load32(0x3);
+    } catch (e) {
+      caught = (e as Error).name;
+    }
+    yield* hart.store32(0x10, 1);
+  });
+  assert.equal(m.run().status, "halted");
+  assert.equal(caught, "MemoryFault");
+  assert.equal(m.memory.read32(0x10), 1);
+});
+
+Deno.test("atomics wrap modulo 2^32 and 2^64", () => {
+  const m = new Machine({ harts: 1 });
+  const olds: unknown[] = [];
+  m.boot(function* (hart) {
+    olds.push(yield* hart.fetchSub32(0, 1));
+    olds.push(yield* hart.fetchAdd32(0, 2));
+    olds.push(yield* hart.cas32(0, 1, 0xffffffff));
+    olds.push(yield* hart.cas32(0, 5, 6));
+    olds.push(yield* hart.swap32(0, 9));
+    olds.push(yield* hart.fetchXor32(0, 0xf));
+    olds.push(yield* hart.fetchAdd64(8, -1n));
+    olds.push(yield* hart.cas64(8, 2n ** 64n - 1n, 3n));
+  });
+  m.run();
+  assert.deepEqual(olds, [0, 0xffffffff, 1, 0xffffffff, 0xffffffff, 9, 0n, 2n ** 64n - 1n]);
+  assert.equal(m.memory.read32(0), 6);
+  assert.equal(m.memory.read64(8), 3n);
+});
