@@ -36,6 +36,8 @@ export class CpuLocal<T> {
   #has: boolean[];
 
   /**
+   * Creates a CpuLocal.
+   *
    * @example
    * ```ts
    * import { CpuLocal, Machine } from "@ksim/ksim";

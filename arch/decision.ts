@@ -46,6 +46,8 @@ export class SeededSource implements DecisionSource {
   #rng: Xoshiro128;
 
   /**
+   * Creates a SeededSource.
+   *
    * @example
    * ```ts
    * import { SeededSource } from "@ksim/ksim";
@@ -58,6 +60,8 @@ export class SeededSource implements DecisionSource {
   }
 
   /**
+   * An integer in `[0, n)`.
+   *
    * @example
    * ```ts
    * import { SeededSource } from "@ksim/ksim";
@@ -69,6 +73,8 @@ export class SeededSource implements DecisionSource {
   }
 
   /**
+   * How to build this again, as text for replay hints.
+   *
    * @example
    * ```ts
    * import { SeededSource } from "@ksim/ksim";
@@ -100,6 +106,8 @@ export class BytesSource implements DecisionSource {
   #pos = 0;
 
   /**
+   * Creates a BytesSource.
+   *
    * @example
    * ```ts
    * import { BytesSource } from "@ksim/ksim";
@@ -126,6 +134,8 @@ export class BytesSource implements DecisionSource {
   }
 
   /**
+   * An integer in `[0, n)`.
+   *
    * @example
    * ```ts
    * import { BytesSource } from "@ksim/ksim";
@@ -145,6 +155,8 @@ export class BytesSource implements DecisionSource {
   }
 
   /**
+   * How to build this again, as text for replay hints.
+   *
    * @example
    * ```ts
    * import { BytesSource } from "@ksim/ksim";

@@ -123,6 +123,7 @@ export class Engine<H> implements PlatformHost {
   platform!: Platform;
   current: HartCore<H> | null = null;
   #cfg: EngineConfig;
+  #tracing: boolean;
   #h1 = 0x811c9dc5 | 0;
   #h2 = 0x2545f491 | 0;
   #last = -1;
@@ -136,6 +137,7 @@ export class Engine<H> implements PlatformHost {
 
   constructor(cfg: EngineConfig) {
     this.#cfg = cfg;
+    this.#tracing = cfg.trace !== undefined;
     this.cores = Array.from({ length: cfg.harts }, (_, i) => new HartCore<H>(i, cfg.cpuLocalBase(i)));
     this.#deadlines = new Float64Array(cfg.harts).fill(Infinity);
   }
@@ -234,7 +236,7 @@ export class Engine<H> implements PlatformHost {
       if (n === 1) id = runnable[0];
       else {
         id = policy.pick(runnable, this.#last, this.steps);
-        if (this.cores[id]?.state !== RUNNABLE || !runnable.includes(id)) {
+        if (this.cores[id]?.state !== RUNNABLE) {
           throw new RangeError(
             `Machine.run: the policy picked hart ${id}, which cannot run (runnable: ${runnable.join(", ")})`,
           );
@@ -407,10 +409,8 @@ export class Engine<H> implements PlatformHost {
         this.#resume(c, c.gens[depth].throw(e));
         return;
       }
-      this.#mix((c.id << 8) | code);
-      this.#mix(ins.addr | 0);
-      this.#mix(word | 0);
-      if (this.#cfg.trace !== undefined) this.#trace(c, ins, value === undefined ? "" : `→ ${value}`);
+      this.#mix3((c.id << 8) | code, ins.addr | 0, word | 0);
+      if (this.#tracing) this.#trace(c, ins, value === undefined ? "" : `→ ${value}`);
       this.#resume(c, c.gens[depth].next(value));
     } catch (e) {
       if (e instanceof MachinePanic) throw e;
@@ -537,6 +537,17 @@ export class Engine<H> implements PlatformHost {
       if (c.state !== HALTED) halted = false;
     }
     return halted ? "halted" : "idle";
+  }
+
+  /** Folds one step (hart and opcode, address, result) into both hash lanes. */
+  #mix3(a: number, b: number, c: number): void {
+    let h1 = Math.imul(this.#h1 ^ a, 0x01000193);
+    h1 = Math.imul(h1 ^ b, 0x01000193);
+    this.#h1 = Math.imul(h1 ^ c, 0x01000193);
+    let h2 = Math.imul(this.#h2 ^ a, 0x5bd1e995);
+    h2 = Math.imul((h2 ^ (h2 >>> 15)) ^ b, 0x5bd1e995);
+    h2 = Math.imul((h2 ^ (h2 >>> 15)) ^ c, 0x5bd1e995);
+    this.#h2 = h2 ^ (h2 >>> 15);
   }
 
   #mix(w: number): void {

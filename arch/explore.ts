@@ -71,6 +71,8 @@ export class ScheduleFailure extends Error {
   readonly replay: string;
 
   /**
+   * Creates a ScheduleFailure.
+   *
    * @example
    * ```ts
    * import { ScheduleFailure } from "@ksim/ksim";

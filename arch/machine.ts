@@ -40,7 +40,7 @@ export const MAX_HARTS = 256;
 /** Default `maxSteps` of one `run` call. */
 export const DEFAULT_MAX_STEPS = 10_000_000;
 /** Size of each hart's per-CPU block. */
-export const CPU_LOCAL_BLOCK = PAGE_SIZE;
+export const CPU_LOCAL_BLOCK: number = PAGE_SIZE;
 
 /**
  * How to schedule. Strings are shorthands for the object forms.
@@ -137,6 +137,8 @@ export class Machine {
   #tape: Tape | undefined;
 
   /**
+   * Creates a Machine.
+   *
    * @example
    * ```ts
    * import { Machine } from "@ksim/ksim";

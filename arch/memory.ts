@@ -33,6 +33,8 @@ export class MemoryFault extends RangeError {
   /** The faulting physical address. */
   readonly paddr: number;
   /**
+   * Creates a MemoryFault.
+   *
    * @example
    * ```ts
    * import { MemoryFault } from "@ksim/ksim";
@@ -66,6 +68,8 @@ export class PhysicalMemory {
   #last: Uint32Array | undefined;
 
   /**
+   * Creates a PhysicalMemory.
+   *
    * @example
    * ```ts
    * import { PhysicalMemory } from "@ksim/ksim";

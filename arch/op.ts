@@ -101,6 +101,8 @@ const NAMES: readonly string[] = [
  */
 export class Instruction {
   /**
+   * Creates a Instruction.
+   *
    * @example
    * ```ts
    * import { Instruction, OpCode } from "@ksim/ksim";

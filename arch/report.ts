@@ -105,6 +105,8 @@ export class MachinePanic extends Error {
   readonly now: number;
 
   /**
+   * Creates a MachinePanic.
+   *
    * @example
    * ```ts
    * import { MachinePanic } from "@ksim/ksim";

@@ -129,7 +129,7 @@ export class Xoshiro128 {
     if (!Number.isInteger(n) || n < 1 || n > 0x1_0000_0000) {
       throw new RangeError(`Xoshiro128.below: n must be an integer in [1, 2^32], got ${n}`);
     }
-    if (n === 1) return 0;
+    if ((n & (n - 1)) === 0 && n <= 0x4000_0000) return this.next() & (n - 1); // same as below, never rejects
     const limit = 0x1_0000_0000 - (0x1_0000_0000 % n);
     for (;;) {
       const x = this.next();

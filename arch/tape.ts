@@ -36,6 +36,8 @@ export class Tape {
   #values: number[];
 
   /**
+   * Creates a Tape.
+   *
    * @example
    * ```ts
    * import { Tape } from "@ksim/ksim";

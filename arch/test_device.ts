@@ -29,6 +29,8 @@ export class TestDevice {
   #raised = 0;
 
   /**
+   * Creates a TestDevice.
+   *
    * @param platform where the lines go
    * @param schedule runs `fire` at virtual time `at`
    * @param now the current virtual time

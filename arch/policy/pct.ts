@@ -36,6 +36,8 @@ export class PctPolicy implements Policy {
   #steps: number;
 
   /**
+   * Creates a PctPolicy.
+   *
    * @param source randomness for priorities, change points and data
    * @param opts `harts`: how many; `depth`: the bug depth d (>= 1);
    *   `steps`: k, the expected number of steps of a run
@@ -73,6 +75,8 @@ export class PctPolicy implements Policy {
   }
 
   /**
+   * Picks the hart to step from the runnable ones.
+   *
    * @example
    * ```ts
    * import { PctPolicy, SeededSource } from "@ksim/ksim";
@@ -100,6 +104,8 @@ export class PctPolicy implements Policy {
   }
 
   /**
+   * An integer in `[0, n)`.
+   *
    * @example
    * ```ts
    * import { PctPolicy, SeededSource } from "@ksim/ksim";
@@ -111,6 +117,8 @@ export class PctPolicy implements Policy {
   }
 
   /**
+   * How to build this again, as text for replay hints.
+   *
    * @example
    * ```ts
    * import { PctPolicy, SeededSource } from "@ksim/ksim";

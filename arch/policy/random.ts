@@ -27,6 +27,8 @@ export class RandomPolicy implements Policy {
   #label: string;
 
   /**
+   * Creates a RandomPolicy.
+   *
    * @param source where the randomness comes from
    * @param label the policy literal `describe` returns
    *
@@ -42,6 +44,8 @@ export class RandomPolicy implements Policy {
   }
 
   /**
+   * Picks the hart to step from the runnable ones.
+   *
    * @example
    * ```ts
    * import { RandomPolicy, SeededSource } from "@ksim/ksim";
@@ -53,6 +57,8 @@ export class RandomPolicy implements Policy {
   }
 
   /**
+   * An integer in `[0, n)`.
+   *
    * @example
    * ```ts
    * import { RandomPolicy, SeededSource } from "@ksim/ksim";
@@ -64,6 +70,8 @@ export class RandomPolicy implements Policy {
   }
 
   /**
+   * How to build this again, as text for replay hints.
+   *
    * @example
    * ```ts
    * import { RandomPolicy, SeededSource } from "@ksim/ksim";

@@ -25,6 +25,8 @@ export class TapeDivergence extends Error {
   /** Which decision (0-based) diverged. */
   readonly index: number;
   /**
+   * Creates a TapeDivergence.
+   *
    * @example
    * ```ts
    * import { TapeDivergence } from "@ksim/ksim";
@@ -55,6 +57,8 @@ export class ReplayPolicy implements Policy {
   #pos = 0;
 
   /**
+   * Creates a ReplayPolicy.
+   *
    * @example
    * ```ts
    * import { ReplayPolicy } from "@ksim/ksim";
@@ -88,6 +92,8 @@ export class ReplayPolicy implements Policy {
   }
 
   /**
+   * Picks the hart to step from the runnable ones.
+   *
    * @example
    * ```ts
    * import { ReplayPolicy, Tape } from "@ksim/ksim";
@@ -103,6 +109,8 @@ export class ReplayPolicy implements Policy {
   }
 
   /**
+   * An integer in `[0, n)`.
+   *
    * @example
    * ```ts
    * import { ReplayPolicy, Tape } from "@ksim/ksim";
@@ -116,6 +124,8 @@ export class ReplayPolicy implements Policy {
   }
 
   /**
+   * How to build this again, as text for replay hints.
+   *
    * @example
    * ```ts
    * import { ReplayPolicy, Tape } from "@ksim/ksim";

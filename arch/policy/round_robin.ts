@@ -40,6 +40,8 @@ export class RoundRobinPolicy implements Policy {
   #free: boolean;
 
   /**
+   * Creates a RoundRobinPolicy.
+   *
    * @param source answers data decisions
    * @param quantum consecutive steps a hart keeps before a switch
    * @param free whether this is the free-running mode (only changes `describe`)
@@ -60,6 +62,8 @@ export class RoundRobinPolicy implements Policy {
   }
 
   /**
+   * Picks the hart to step from the runnable ones.
+   *
    * @example
    * ```ts
    * import { RoundRobinPolicy, SeededSource } from "@ksim/ksim";
@@ -74,6 +78,8 @@ export class RoundRobinPolicy implements Policy {
   }
 
   /**
+   * An integer in `[0, n)`.
+   *
    * @example
    * ```ts
    * import { RoundRobinPolicy, SeededSource } from "@ksim/ksim";
@@ -85,6 +91,8 @@ export class RoundRobinPolicy implements Policy {
   }
 
   /**
+   * How to build this again, as text for replay hints.
+   *
    * @example
    * ```ts
    * import { RoundRobinPolicy, SeededSource } from "@ksim/ksim";

@@ -36,6 +36,8 @@ export class Clint {
   #msip: Uint8Array;
 
   /**
+   * Creates a Clint.
+   *
    * @example
    * ```ts
    * import { Clint } from "@ksim/ksim";

@@ -36,6 +36,8 @@ export class RiscvPlatform implements Platform {
   #harts: number;
 
   /**
+   * Creates a RiscvPlatform.
+   *
    * @example
    * ```ts
    * import { RiscvPlatform } from "@ksim/ksim";
@@ -50,6 +52,8 @@ export class RiscvPlatform implements Platform {
   }
 
   /**
+   * The highest-priority deliverable interrupt of a hart, if any.
+   *
    * @example
    * ```ts
    * import { RiscvPlatform } from "@ksim/ksim";
@@ -66,6 +70,8 @@ export class RiscvPlatform implements Platform {
   }
 
   /**
+   * Trap entry: takes the pending interrupt and acknowledges timer and software causes.
+   *
    * @example
    * ```ts
    * import { RiscvPlatform } from "@ksim/ksim";
@@ -83,6 +89,8 @@ export class RiscvPlatform implements Platform {
   }
 
   /**
+   * Arms a hart's timer for an absolute deadline in ns; `Infinity` disarms.
+   *
    * @example
    * ```ts
    * import { RiscvPlatform } from "@ksim/ksim";
@@ -96,6 +104,8 @@ export class RiscvPlatform implements Platform {
   }
 
   /**
+   * The engine reports that a hart's armed deadline has been reached.
+   *
    * @example
    * ```ts
    * import { RiscvPlatform } from "@ksim/ksim";
@@ -109,6 +119,8 @@ export class RiscvPlatform implements Platform {
   }
 
   /**
+   * Sends an inter-processor interrupt.
+   *
    * @example
    * ```ts
    * import { RiscvPlatform } from "@ksim/ksim";
@@ -122,6 +134,8 @@ export class RiscvPlatform implements Platform {
   }
 
   /**
+   * Claims a hart's highest-priority external interrupt; null if none.
+   *
    * @example
    * ```ts
    * import { RiscvPlatform } from "@ksim/ksim";
@@ -135,6 +149,8 @@ export class RiscvPlatform implements Platform {
   }
 
   /**
+   * Signals that the handler of a claimed interrupt is done.
+   *
    * @example
    * ```ts
    * import { RiscvPlatform } from "@ksim/ksim";
@@ -149,6 +165,8 @@ export class RiscvPlatform implements Platform {
   }
 
   /**
+   * Asserts an external interrupt line.
+   *
    * @example
    * ```ts
    * import { RiscvPlatform } from "@ksim/ksim";

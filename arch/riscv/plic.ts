@@ -48,6 +48,8 @@ export class Plic {
   #threshold: Uint8Array;
 
   /**
+   * Creates a Plic.
+   *
    * @example
    * ```ts
    * import { Plic } from "@ksim/ksim";

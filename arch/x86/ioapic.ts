@@ -47,6 +47,8 @@ export class IoApic {
   #cpus: number;
 
   /**
+   * Creates a IoApic.
+   *
    * @param cpus how many APICs exist (destinations 0..cpus-1)
    * @param deliver sends a vector to an APIC, naming the pin behind it
    *

@@ -59,6 +59,8 @@ export class Lapic {
   #deadline = Infinity;
 
   /**
+   * Creates a Lapic.
+   *
    * @param host the engine
    * @param id the APIC id
    * @param deliver sends an IPI vector to another APIC (the system bus)

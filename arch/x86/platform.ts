@@ -42,6 +42,8 @@ export class X86Platform implements Platform {
   readonly ioapic: IoApic;
 
   /**
+   * Creates a X86Platform.
+   *
    * @example
    * ```ts
    * import { X86Platform } from "@ksim/ksim";
@@ -68,6 +70,8 @@ export class X86Platform implements Platform {
   }
 
   /**
+   * The highest-priority deliverable interrupt of a hart, if any.
+   *
    * @example
    * ```ts
    * import { X86Platform } from "@ksim/ksim";
@@ -82,6 +86,8 @@ export class X86Platform implements Platform {
   }
 
   /**
+   * Trap entry: takes the pending interrupt and acknowledges timer and software causes.
+   *
    * @example
    * ```ts
    * import { X86Platform } from "@ksim/ksim";
@@ -100,6 +106,8 @@ export class X86Platform implements Platform {
   }
 
   /**
+   * Arms a hart's timer for an absolute deadline in ns; `Infinity` disarms.
+   *
    * @example
    * ```ts
    * import { X86Platform } from "@ksim/ksim";
@@ -113,6 +121,8 @@ export class X86Platform implements Platform {
   }
 
   /**
+   * The engine reports that a hart's armed deadline has been reached.
+   *
    * @example
    * ```ts
    * import { X86Platform } from "@ksim/ksim";
@@ -126,6 +136,8 @@ export class X86Platform implements Platform {
   }
 
   /**
+   * Sends an inter-processor interrupt.
+   *
    * @example
    * ```ts
    * import { IPI_VECTOR, X86Platform } from "@ksim/ksim";
@@ -139,6 +151,8 @@ export class X86Platform implements Platform {
   }
 
   /**
+   * Claims a hart's highest-priority external interrupt; null if none.
+   *
    * @example
    * ```ts
    * import { X86Platform } from "@ksim/ksim";
@@ -165,6 +179,8 @@ export class X86Platform implements Platform {
   }
 
   /**
+   * Asserts an external interrupt line.
+   *
    * @example
    * ```ts
    * import { X86Platform } from "@ksim/ksim";
