@@ -27,3 +27,6 @@
  */
 
 export * from "./arch/mod.ts";
+export { KernelPanic } from "./kernel/panic.ts";
+export * from "./kernel/task/state.ts";
+export * from "./kernel/time/wheel.ts";

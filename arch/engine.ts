@@ -36,7 +36,14 @@ export const thrownFrom: WeakMap<object, readonly string[]> = new WeakMap();
 /** Hart execution states. */
 export const RUNNABLE = 0, PARKED = 1, BLOCKED = 2, HALTED = 3;
 
-/** A handler that the trap entry runs for one interrupt cause. */
+/** A handler that the trap entry runs for one interrupt cause.
+ *
+ * @example
+ * ```ts
+ * import { type Hart, type InterruptHandler, Machine } from "@ksim/ksim";
+ * const onIpi: InterruptHandler<Hart> = function* (hart) { yield* hart.fetchAdd32(0x40, 1); };
+ * new Machine({ harts: 2 }).onInterrupt("software", onIpi);
+ * ``` */
 export type InterruptHandler<H> = (hart: H) => Op<void>;
 
 /** Cycle cost of each opcode. Read-modify-writes cost more than plain accesses. */

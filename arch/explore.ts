@@ -23,7 +23,18 @@ import { Machine, type MachineOptions } from "./machine.ts";
 import type { Policy } from "./policy/policy.ts";
 import type { RunReport, RunStatus } from "./report.ts";
 
-/** Options of {@linkcode explore}. */
+/** Options of {@linkcode explore}.
+ *
+ * @example
+ * ```ts
+ * import { explore, type ExploreOptions } from "@ksim/ksim";
+ * const options: ExploreOptions = {
+ *   machine: { harts: 2 },
+ *   preemptionBound: 1,
+ *   setup: (m) => m.boot(function* (hart) { yield* hart.pause(); }),
+ * };
+ * console.assert(explore(options).complete);
+ * ``` */
 export interface ExploreOptions {
   /** Machine options for every schedule (policy and tape are the explorer's). */
   readonly machine?: Omit<MachineOptions, "policy" | "recordTape">;
@@ -41,7 +52,14 @@ export interface ExploreOptions {
   check?(machine: Machine, report: RunReport): void;
 }
 
-/** The outcome of a completed {@linkcode explore}. */
+/** The outcome of a completed {@linkcode explore}.
+ *
+ * @example
+ * ```ts
+ * import { explore, type ExploreReport } from "@ksim/ksim";
+ * const report: ExploreReport = explore({ setup: (m) => m.boot(function* (hart) { yield* hart.pause(); }) });
+ * console.assert(report.schedules === 1);
+ * ``` */
 export interface ExploreReport {
   /** How many distinct schedules ran. */
   readonly schedules: number;

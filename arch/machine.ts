@@ -35,11 +35,32 @@ import type { IoApic } from "./x86/ioapic.ts";
 import type { Lapic } from "./x86/lapic.ts";
 import { X86Platform } from "./x86/platform.ts";
 
-/** Most harts a machine may have. */
+/** Most harts a machine may have.
+ *
+ * @example
+ * ```ts
+ * import { Machine, MAX_HARTS } from "@ksim/ksim";
+ * console.assert(new Machine({ harts: MAX_HARTS }).harts.length === 256);
+ * ``` */
 export const MAX_HARTS = 256;
-/** Default `maxSteps` of one `run` call. */
+/** Default `maxSteps` of one `run` call.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_STEPS, Machine } from "@ksim/ksim";
+ * const m = new Machine();
+ * m.boot(function* (hart) { for (;;) yield* hart.pause(); });
+ * console.assert(m.run({ maxSteps: 10 }).steps < DEFAULT_MAX_STEPS);
+ * ``` */
 export const DEFAULT_MAX_STEPS = 10_000_000;
-/** Size of each hart's per-CPU block. */
+/** Size of each hart's per-CPU block.
+ *
+ * @example
+ * ```ts
+ * import { CPU_LOCAL_BLOCK, Machine } from "@ksim/ksim";
+ * const m = new Machine({ harts: 2 });
+ * console.assert(m.harts[1].cpuLocalBase - m.harts[0].cpuLocalBase === CPU_LOCAL_BLOCK);
+ * ``` */
 export const CPU_LOCAL_BLOCK: number = PAGE_SIZE;
 
 /**
@@ -53,6 +74,13 @@ export const CPU_LOCAL_BLOCK: number = PAGE_SIZE;
  * - `replay`: follow a tape.
  * - `fuzz`: decisions read from fuzzer input bytes.
  * - or any {@linkcode Policy} object.
+ *
+ * @example
+ * ```ts
+ * import { Machine, type PolicyOption } from "@ksim/ksim";
+ * const policies: PolicyOption[] = ["random", { kind: "free-running", quantum: 64 }, { kind: "pct", depth: 2, steps: 500 }];
+ * for (const policy of policies) new Machine({ harts: 2, policy });
+ * ```
  */
 export type PolicyOption =
   | "round-robin"
@@ -67,7 +95,14 @@ export type PolicyOption =
   | { readonly kind: "fuzz"; readonly data: Uint8Array }
   | Policy;
 
-/** Options of {@linkcode Machine}. */
+/** Options of {@linkcode Machine}.
+ *
+ * @example
+ * ```ts
+ * import { Machine, type MachineOptions } from "@ksim/ksim";
+ * const options: MachineOptions = { arch: "x86_64", harts: 8, seed: 3, policy: "pct", recordTape: true };
+ * console.assert(new Machine(options).harts.length === 8);
+ * ``` */
 export interface MachineOptions {
   /** The ISA (default `"riscv64"`). */
   readonly arch?: Arch;
@@ -85,7 +120,16 @@ export interface MachineOptions {
   readonly trace?: (line: string) => void;
 }
 
-/** Options of {@linkcode Machine.run}. */
+/** Options of {@linkcode Machine.run}.
+ *
+ * @example
+ * ```ts
+ * import { Machine, type RunOptions } from "@ksim/ksim";
+ * const m = new Machine();
+ * m.boot(function* (hart) { for (;;) yield* hart.pause(); });
+ * const options: RunOptions = { maxSteps: 1_000, until: () => m.now > 500 };
+ * console.assert(m.run(options).status === "stopped");
+ * ``` */
 export interface RunOptions {
   /** Most steps this call may make (default 10,000,000). */
   readonly maxSteps?: number;
@@ -93,7 +137,14 @@ export interface RunOptions {
   readonly until?: () => boolean;
 }
 
-/** The device models of the machine's ISA. */
+/** The device models of the machine's ISA.
+ *
+ * @example
+ * ```ts
+ * import { Machine } from "@ksim/ksim";
+ * const { devices } = new Machine({ arch: "riscv64" });
+ * if (devices.arch === "riscv64") devices.plic.setThreshold(0, 2);
+ * ``` */
 export type Devices =
   | { readonly arch: "riscv64"; readonly clint: Clint; readonly plic: Plic }
   | { readonly arch: "x86_64"; readonly lapics: readonly Lapic[]; readonly ioapic: IoApic };

@@ -12,7 +12,14 @@
  * @module
  */
 
-/** Bytes in a page. */
+/** Bytes in a page.
+ *
+ * @example
+ * ```ts
+ * import { PAGE_SIZE, PhysicalMemory } from "@ksim/ksim";
+ * const mem = new PhysicalMemory(16 * PAGE_SIZE);
+ * console.assert(mem.size === 65536);
+ * ``` */
 export const PAGE_SIZE = 4096;
 
 /**

@@ -38,6 +38,13 @@ export type Op<T = void> = Generator<Instruction, T, unknown>;
  * import { OpCode } from "@ksim/ksim";
  * console.assert(OpCode.Cas32 === 4);
  * ```
+ *
+ * @example
+ * ```ts
+ * import { OpCode } from "@ksim/ksim";
+ * const code: OpCode = OpCode.Wfi;
+ * console.assert(code === 15);
+ * ```
  */
 export const OpCode = {
   /** A bare scheduling point (spin-loop hint). */

@@ -17,10 +17,24 @@
  * @module
  */
 
-/** What the ISA-neutral trap entry dispatches on. */
+/** What the ISA-neutral trap entry dispatches on.
+ *
+ * @example
+ * ```ts
+ * import { type InterruptCause, Machine } from "@ksim/ksim";
+ * const m = new Machine();
+ * const cause: InterruptCause = "timer";
+ * m.onInterrupt(cause, function* (hart) { hart.setTimer(hart.now() + 1_000_000); });
+ * ``` */
 export type InterruptCause = "timer" | "software" | "external";
 
-/** The instruction-set architectures ksim simulates. */
+/** The instruction-set architectures ksim simulates.
+ *
+ * @example
+ * ```ts
+ * import { type Arch, Machine } from "@ksim/ksim";
+ * for (const arch of ["riscv64", "x86_64"] as Arch[]) new Machine({ arch });
+ * ``` */
 export type Arch = "riscv64" | "x86_64";
 
 /**

@@ -19,6 +19,15 @@
  *   waiting on memory.
  * - `step-limit`: `maxSteps` ran out.
  * - `stopped`: the `until` predicate returned true.
+ *
+ * @example
+ * ```ts
+ * import { Machine, type RunStatus } from "@ksim/ksim";
+ * const m = new Machine();
+ * m.boot(function* (hart) { yield* hart.wfi(); });
+ * const status: RunStatus = m.run().status;
+ * console.assert(status === "idle");
+ * ```
  */
 export type RunStatus = "halted" | "idle" | "deadlock" | "step-limit" | "stopped";
 

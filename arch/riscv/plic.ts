@@ -17,7 +17,13 @@
 
 import type { PlatformHost } from "../platform.ts";
 
-/** Number of interrupt sources, including the reserved source 0. */
+/** Number of interrupt sources, including the reserved source 0.
+ *
+ * @example
+ * ```ts
+ * import { Machine, PLIC_SOURCES } from "@ksim/ksim";
+ * console.assert(new Machine().platform.irqLines === PLIC_SOURCES);
+ * ``` */
 export const PLIC_SOURCES = 64;
 
 /**

@@ -11,11 +11,24 @@
  * @module
  */
 
-/** Number of redirection entries. */
+/** Number of redirection entries.
+ *
+ * @example
+ * ```ts
+ * import { IOAPIC_PINS, Machine } from "@ksim/ksim";
+ * console.assert(new Machine({ arch: "x86_64" }).platform.irqLines === IOAPIC_PINS);
+ * ``` */
 export const IOAPIC_PINS = 24;
 
 /**
  * One redirection entry.
+ *
+ * @example
+ * ```ts
+ * import type { Redirection } from "@ksim/ksim";
+ * const entry: Redirection = { vector: 0x41, dest: 2, masked: false };
+ * console.assert(entry.vector >> 4 === 4); // priority class 4
+ * ```
  */
 export interface Redirection {
   /** The vector delivered (32..255). */

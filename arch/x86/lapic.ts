@@ -16,12 +16,34 @@
 
 import type { PlatformHost } from "../platform.ts";
 
-/** The timer's LVT vector after reset in ksim (Linux's LOCAL_TIMER_VECTOR). */
+/** The timer's LVT vector after reset in ksim (Linux's LOCAL_TIMER_VECTOR).
+ *
+ * @example
+ * ```ts
+ * import { Machine, TIMER_VECTOR } from "@ksim/ksim";
+ * const m = new Machine({ arch: "x86_64" });
+ * if (m.devices.arch === "x86_64") console.assert(m.devices.lapics[0].timerVector() === TIMER_VECTOR);
+ * ``` */
 export const TIMER_VECTOR = 0xec;
-/** The vector ksim's ISA-neutral `sendIpi` uses (Linux's RESCHEDULE_VECTOR). */
+/** The vector ksim's ISA-neutral `sendIpi` uses (Linux's RESCHEDULE_VECTOR).
+ *
+ * @example
+ * ```ts
+ * import { IPI_VECTOR, Machine } from "@ksim/ksim";
+ * const m = new Machine({ arch: "x86_64", harts: 2 });
+ * m.harts[0].sendIpi(1);
+ * if (m.devices.arch === "x86_64") console.assert(m.devices.lapics[1].requested(IPI_VECTOR));
+ * ``` */
 export const IPI_VECTOR = 0xfd;
 
-/** LAPIC timer modes ksim models. */
+/** LAPIC timer modes ksim models.
+ *
+ * @example
+ * ```ts
+ * import type { LapicTimerMode } from "@ksim/ksim";
+ * const mode: LapicTimerMode = "tsc-deadline";
+ * console.assert(mode.length > 0);
+ * ``` */
 export type LapicTimerMode = "one-shot" | "tsc-deadline";
 
 function checkVector(api: string, vector: number): void {

@@ -18,7 +18,15 @@ import type { InterruptCause, Platform, PlatformHost } from "../platform.ts";
 import { IoApic, IOAPIC_PINS } from "./ioapic.ts";
 import { IPI_VECTOR, Lapic } from "./lapic.ts";
 
-/** First vector used by the neutral `routeIrq`. */
+/** First vector used by the neutral `routeIrq`.
+ *
+ * @example
+ * ```ts
+ * import { EXTERNAL_VECTOR_BASE, Machine } from "@ksim/ksim";
+ * const m = new Machine({ arch: "x86_64" });
+ * m.routeIrq(3, { hart: 0 });
+ * if (m.devices.arch === "x86_64") console.assert(m.devices.ioapic.redirection(3).vector === EXTERNAL_VECTOR_BASE + 3);
+ * ``` */
 export const EXTERNAL_VECTOR_BASE = 0x30;
 
 /**

@@ -1,0 +1,562 @@
+/**
+ * A task's state word: one simulated 32-bit word holding the task's
+ * lifecycle flags, its join-waker handshake and its reference count, changed
+ * only by atomic read-modify-write operations (k23's task `State`).
+ *
+ * Layout, low bit first: POLLING (0), COMPLETE (1), WOKEN (2), CANCELLED (3),
+ * HAS_JOIN_HANDLE (4), JOIN_WAKER (5-6: Empty, Registering, Waiting, Woken),
+ * HAS_OUTPUT (7), REFS (8-31, so {@linkcode TaskBits.REF_ONE} is `1 << 8`).
+ *
+ * Invariants:
+ * - Every transition is a CAS loop: load once, compute the next word, CAS,
+ *   and on failure retry with the word the CAS observed. A transition that
+ *   would not change the word returns without writing.
+ * - At most one hart polls a task: POLLING is set only by `startPoll` from a
+ *   word without POLLING and COMPLETE, and cleared only by `endPoll`.
+ * - A wake is never lost: a wake while POLLING sets WOKEN, and `endPoll`
+ *   of an unfinished task then answers `PendingSchedule`; a wake of an idle,
+ *   unwoken task sets WOKEN and answers `Enqueue`, adding the run queue's
+ *   reference. WOKEN is consumed only by `startPoll`.
+ * - COMPLETE is set once, together with HAS_OUTPUT, by `endPoll(true)`; the
+ *   output is taken (HAS_OUTPUT cleared) at most once, by `tryJoin`.
+ * - JOIN_WAKER moves Empty → Registering (`tryJoin`) → Waiting
+ *   (`joinWakerRegistered`), and back to Empty when the poller takes the
+ *   waker to wake it; if the poller finds it Registering, it waits until the
+ *   joiner has registered and marks it Woken.
+ * - REFS counts live references; the hart whose `dropRef` (or `wakeByVal`
+ *   answering `Drop`) takes it from 1 to 0 owns the deallocation.
+ * - A broken invariant (k23's `assert!`/`debug_assert!`) throws a
+ *   {@linkcode KernelPanic}.
+ *
+ * @module
+ */
+
+import type { Hart } from "../../arch/hart.ts";
+import type { Op } from "../../arch/op.ts";
+import { KernelPanic } from "../panic.ts";
+
+/**
+ * Bits, fields and reference-count constants of the task state word.
+ *
+ * @example
+ * ```ts
+ * import { TaskBits } from "@ksim/ksim";
+ * const word = TaskBits.POLLING | TaskBits.WOKEN | 2 * TaskBits.REF_ONE;
+ * console.assert(word >>> TaskBits.REFS_SHIFT === 2);
+ * ```
+ */
+export const TaskBits = {
+  /** The task is being polled by some hart. */
+  POLLING: 0x01,
+  /** The task's body has finished (returned its output). */
+  COMPLETE: 0x02,
+  /** The task was woken and has not been polled since. */
+  WOKEN: 0x04,
+  /** The task was cancelled. */
+  CANCELLED: 0x08,
+  /** A `JoinHandle` for the task exists (a join waker may not be registered). */
+  HAS_JOIN_HANDLE: 0x10,
+  /** Shift of the 2-bit {@linkcode JoinWakerState} field. */
+  JOIN_WAKER_SHIFT: 5,
+  /** Mask of the 2-bit {@linkcode JoinWakerState} field. */
+  JOIN_WAKER_MASK: 0x60,
+  /** The task's output is ready to be taken by its `JoinHandle`. */
+  HAS_OUTPUT: 0x80,
+  /** Shift of the reference count. */
+  REFS_SHIFT: 8,
+  /** One reference. */
+  REF_ONE: 0x100,
+  /** Mask of the reference count. */
+  REFS_MASK: 0xffff_ff00,
+  /** The largest reference count. */
+  REFS_MAX: 0xff_ffff,
+} as const;
+
+const { POLLING, COMPLETE, WOKEN, CANCELLED, HAS_JOIN_HANDLE, HAS_OUTPUT } = TaskBits;
+const { JOIN_WAKER_SHIFT, JOIN_WAKER_MASK, REFS_SHIFT, REF_ONE, REFS_MAX } = TaskBits;
+
+/**
+ * The join-waker handshake between a task's poller and its `JoinHandle`.
+ *
+ * @example
+ * ```ts
+ * import { JoinWakerState, TaskBits } from "@ksim/ksim";
+ * const word = JoinWakerState.Waiting << TaskBits.JOIN_WAKER_SHIFT;
+ * console.assert((word & TaskBits.JOIN_WAKER_MASK) === 0x40);
+ * ```
+ */
+export const JoinWakerState = {
+  /** No join waker; the slot is uninitialised. */
+  Empty: 0,
+  /** The `JoinHandle` is storing its waker in the slot. */
+  Registering: 1,
+  /** A join waker is stored and waits for the task to finish. */
+  Waiting: 2,
+  /** The join waker was woken. */
+  Woken: 3,
+} as const;
+/** One of the values of {@linkcode JoinWakerState}. */
+export type JoinWakerState = typeof JoinWakerState[keyof typeof JoinWakerState];
+
+const JOIN_NAMES: readonly string[] = ["Empty", "Registering", "Waiting", "Woken"];
+
+/**
+ * What `endPoll` tells the executor to do with the task.
+ *
+ * @example
+ * ```ts
+ * import { PollResult } from "@ksim/ksim";
+ * const r: PollResult = PollResult.PendingSchedule;
+ * console.assert(r === "PendingSchedule");
+ * ```
+ */
+export const PollResult = {
+  /** The task finished; no join waker needs waking. */
+  Ready: "Ready",
+  /** The task finished and its join waker must be woken. */
+  ReadyJoined: "ReadyJoined",
+  /** The task is waiting; some waker will enqueue it again. */
+  Pending: "Pending",
+  /** The task was woken while polled: enqueue it again now. */
+  PendingSchedule: "PendingSchedule",
+} as const;
+/** One of the values of {@linkcode PollResult}. */
+export type PollResult = typeof PollResult[keyof typeof PollResult];
+
+/**
+ * What `startPoll` tells the executor. Values are interned: compare with `===`.
+ *
+ * @example
+ * ```ts
+ * import { StartPollAction } from "@ksim/ksim";
+ * const a: StartPollAction = StartPollAction.Cancelled(true);
+ * console.assert(a === StartPollAction.Cancelled(true) && a.kind === "Cancelled" && a.wakeJoinWaker);
+ * ```
+ */
+export type StartPollAction =
+  | { readonly kind: "Poll" }
+  | { readonly kind: "DontPoll" }
+  | { readonly kind: "Cancelled"; readonly wakeJoinWaker: boolean };
+
+const CANCELLED_WAKE: StartPollAction = Object.freeze({ kind: "Cancelled", wakeJoinWaker: true });
+const CANCELLED_QUIET: StartPollAction = Object.freeze({ kind: "Cancelled", wakeJoinWaker: false });
+
+/** The interned values of {@linkcode StartPollAction}. */
+export const StartPollAction: {
+  /** Poll the task: this hart now owns POLLING. */
+  readonly Poll: StartPollAction;
+  /** Don't poll: it is being polled elsewhere, or it has completed. */
+  readonly DontPoll: StartPollAction;
+  /** Don't poll: the task was cancelled; if `wakeJoinWaker`, wake its join waker. */
+  Cancelled(wakeJoinWaker: boolean): StartPollAction;
+} = Object.freeze({
+  Poll: Object.freeze({ kind: "Poll" }),
+  DontPoll: Object.freeze({ kind: "DontPoll" }),
+  Cancelled: (wakeJoinWaker: boolean): StartPollAction => wakeJoinWaker ? CANCELLED_WAKE : CANCELLED_QUIET,
+});
+
+/**
+ * What `tryJoin` tells the `JoinHandle`. Values are interned: compare with `===`.
+ *
+ * @example
+ * ```ts
+ * import { JoinAction } from "@ksim/ksim";
+ * const a: JoinAction = JoinAction.Canceled(false);
+ * console.assert(a.kind === "Canceled" && !a.completed && a !== JoinAction.Register);
+ * ```
+ */
+export type JoinAction =
+  | { readonly kind: "TakeOutput" }
+  | { readonly kind: "Canceled"; readonly completed: boolean }
+  | { readonly kind: "Register" }
+  | { readonly kind: "Reregister" };
+
+const CANCELED_DONE: JoinAction = Object.freeze({ kind: "Canceled", completed: true });
+const CANCELED_UNDONE: JoinAction = Object.freeze({ kind: "Canceled", completed: false });
+
+/** The interned values of {@linkcode JoinAction}. */
+export const JoinAction: {
+  /** The output is ready and now belongs to the caller. */
+  readonly TakeOutput: JoinAction;
+  /** The task was cancelled; `completed` if it had finished first (its output may be taken). */
+  Canceled(completed: boolean): JoinAction;
+  /** Not ready: store the first join waker, then call `joinWakerRegistered`. */
+  readonly Register: JoinAction;
+  /** Not ready: replace the stored join waker, then call `joinWakerRegistered`. */
+  readonly Reregister: JoinAction;
+} = Object.freeze({
+  TakeOutput: Object.freeze({ kind: "TakeOutput" }),
+  Canceled: (completed: boolean): JoinAction => completed ? CANCELED_DONE : CANCELED_UNDONE,
+  Register: Object.freeze({ kind: "Register" }),
+  Reregister: Object.freeze({ kind: "Reregister" }),
+});
+
+/**
+ * What `wakeByRef` tells the waker.
+ *
+ * @example
+ * ```ts
+ * import { WakeByRefAction } from "@ksim/ksim";
+ * console.assert(WakeByRefAction.Enqueue === "Enqueue");
+ * ```
+ */
+export const WakeByRefAction = {
+  /** Enqueue the task; the word gained the run queue's reference. */
+  Enqueue: "Enqueue",
+  /** Nothing to do. */
+  None: "None",
+} as const;
+/** One of the values of {@linkcode WakeByRefAction}. */
+export type WakeByRefAction = typeof WakeByRefAction[keyof typeof WakeByRefAction];
+
+/**
+ * What `wakeByVal` tells the waker, whose reference it consumes.
+ *
+ * @example
+ * ```ts
+ * import { WakeByValAction } from "@ksim/ksim";
+ * console.assert(WakeByValAction.Drop === "Drop");
+ * ```
+ */
+export const WakeByValAction = {
+  /** Enqueue the task (the word gained the run queue's reference), then `dropRef` the waker's. */
+  Enqueue: "Enqueue",
+  /** Nothing more to do; the waker's reference was dropped. */
+  None: "None",
+  /** The waker's reference was the last: deallocate the task. */
+  Drop: "Drop",
+} as const;
+/** One of the values of {@linkcode WakeByValAction}. */
+export type WakeByValAction = typeof WakeByValAction[keyof typeof WakeByValAction];
+
+/**
+ * Renders a state word for traces, flags first.
+ *
+ * @example
+ * ```ts
+ * import { describeState, TaskBits } from "@ksim/ksim";
+ * const word = TaskBits.POLLING | TaskBits.WOKEN | (2 << TaskBits.JOIN_WAKER_SHIFT) | 2 * TaskBits.REF_ONE;
+ * console.assert(describeState(word) === "POLLING|WOKEN join=Waiting refs=2");
+ * console.assert(describeState(TaskBits.REF_ONE) === "- join=Empty refs=1");
+ * ```
+ */
+export function describeState(word: number): string {
+  const flags: string[] = [];
+  if (word & POLLING) flags.push("POLLING");
+  if (word & COMPLETE) flags.push("COMPLETE");
+  if (word & WOKEN) flags.push("WOKEN");
+  if (word & CANCELLED) flags.push("CANCELLED");
+  if (word & HAS_JOIN_HANDLE) flags.push("HAS_JOIN_HANDLE");
+  if (word & HAS_OUTPUT) flags.push("HAS_OUTPUT");
+  const join = JOIN_NAMES[(word & JOIN_WAKER_MASK) >>> JOIN_WAKER_SHIFT];
+  return `${flags.length ? flags.join("|") : "-"} join=${join} refs=${word >>> REFS_SHIFT}`;
+}
+
+/** The next word of one transition attempt, with helpers in the seed's style. */
+class Draft {
+  word = 0;
+  /** Set when the poller found the join waker Registering and must wait. */
+  waitForJoinWaker = false;
+  constructor(readonly hart: Hart, readonly task: string) {}
+
+  has(bit: number): boolean {
+    return (this.word & bit) !== 0;
+  }
+  set(bit: number, on: boolean): void {
+    this.word = (on ? this.word | bit : this.word & ~bit) >>> 0;
+  }
+  get joinWaker(): JoinWakerState {
+    return ((this.word & JOIN_WAKER_MASK) >>> JOIN_WAKER_SHIFT) as JoinWakerState;
+  }
+  set joinWaker(state: JoinWakerState) {
+    this.word = ((this.word & ~JOIN_WAKER_MASK) | (state << JOIN_WAKER_SHIFT)) >>> 0;
+  }
+  get refs(): number {
+    return this.word >>> REFS_SHIFT;
+  }
+  cloneRef(): void {
+    if (this.refs === REFS_MAX) this.panic("task reference count overflow");
+    this.word += REF_ONE;
+  }
+  dropRef(): void {
+    if (this.refs === 0) this.panic("dropped a reference of a task with no references");
+    this.word -= REF_ONE;
+  }
+  panic(what: string): never {
+    throw new KernelPanic(what, { hart: this.hart.id, task: this.task });
+  }
+}
+
+/**
+ * The poller's side of the join handshake (k23's `has_join_waker`): whether
+ * there is a join waker to wake. Takes a Waiting waker (slot back to Empty);
+ * for a Registering one, asks the caller to wait for the registration.
+ */
+function takeJoinWaker(d: Draft): boolean {
+  switch (d.joinWaker) {
+    case JoinWakerState.Empty:
+      return false;
+    case JoinWakerState.Registering:
+      if (!d.has(HAS_JOIN_HANDLE)) d.panic("a join waker is registering but the task has no join handle");
+      d.waitForJoinWaker = true;
+      return true;
+    case JoinWakerState.Waiting:
+      if (!d.has(HAS_JOIN_HANDLE)) d.panic("a join waker is waiting but the task has no join handle");
+      d.joinWaker = JoinWakerState.Empty;
+      return true;
+    default:
+      return d.panic("join waker woken before the task completed");
+  }
+}
+
+/** The seed's `transition`: a CAS loop that skips the write when nothing changes. */
+function* transition<R>(hart: Hart, addr: number, d: Draft, step: (d: Draft) => R): Op<R> {
+  let current = yield* hart.load32(addr);
+  for (;;) {
+    d.word = current;
+    d.waitForJoinWaker = false;
+    const result = step(d);
+    if (d.word === current) return result;
+    const seen = yield* hart.cas32(addr, current, d.word);
+    if (seen === current) return result;
+    current = seen;
+  }
+}
+
+function stepStartPoll(d: Draft): StartPollAction {
+  if (d.has(POLLING | COMPLETE)) return StartPollAction.DontPoll;
+  if (d.has(CANCELLED)) return StartPollAction.Cancelled(takeJoinWaker(d));
+  d.set(POLLING, true);
+  d.set(WOKEN, false);
+  return StartPollAction.Poll;
+}
+
+function endPoll(d: Draft, completed: boolean): PollResult {
+  if (!d.has(POLLING)) d.panic("end_poll of a task that is not being polled");
+  if (d.has(COMPLETE)) d.panic("end_poll of a task that already completed");
+  if (d.refs === 0) d.panic("end_poll of a task with no references");
+  d.set(POLLING, false);
+  d.set(COMPLETE, completed);
+  if (!completed) return d.has(WOKEN) ? PollResult.PendingSchedule : PollResult.Pending;
+  d.set(HAS_OUTPUT, true);
+  return takeJoinWaker(d) ? PollResult.ReadyJoined : PollResult.Ready;
+}
+const stepEndPollReady = (d: Draft): PollResult => endPoll(d, true);
+const stepEndPollPending = (d: Draft): PollResult => endPoll(d, false);
+
+function stepTryJoin(d: Draft): JoinAction {
+  const hasOutput = d.has(HAS_OUTPUT);
+  if (d.has(CANCELLED)) return JoinAction.Canceled(hasOutput);
+  if (d.has(COMPLETE) && hasOutput) {
+    d.set(HAS_OUTPUT, false);
+    return JoinAction.TakeOutput;
+  }
+  const was = d.joinWaker;
+  if (was !== JoinWakerState.Empty && was !== JoinWakerState.Waiting) {
+    d.panic(`try_join found the join waker ${JOIN_NAMES[was]}`);
+  }
+  d.joinWaker = JoinWakerState.Registering;
+  return was === JoinWakerState.Empty ? JoinAction.Register : JoinAction.Reregister;
+}
+
+function stepJoinWakerRegistered(d: Draft): void {
+  if (d.joinWaker !== JoinWakerState.Registering) d.panic("join_waker_registered without try_join");
+  d.set(HAS_JOIN_HANDLE, true);
+  d.joinWaker = JoinWakerState.Waiting;
+}
+
+function stepWakeByVal(d: Draft): WakeByValAction {
+  if (d.has(POLLING)) {
+    // The poller holds a reference too, so this cannot be the last one.
+    d.set(WOKEN, true);
+    d.dropRef();
+    if (d.refs === 0) d.panic("wake_by_val dropped the last reference of a task being polled");
+    return WakeByValAction.None;
+  }
+  if (d.has(COMPLETE | WOKEN)) {
+    d.dropRef();
+    return d.refs === 0 ? WakeByValAction.Drop : WakeByValAction.None;
+  }
+  d.set(WOKEN, true);
+  d.cloneRef();
+  return WakeByValAction.Enqueue;
+}
+
+function stepWakeByRef(d: Draft): WakeByRefAction {
+  if (d.has(COMPLETE | WOKEN)) return WakeByRefAction.None;
+  d.set(WOKEN, true);
+  if (d.has(POLLING)) return WakeByRefAction.None;
+  d.cloneRef();
+  return WakeByRefAction.Enqueue;
+}
+
+function stepCancel(d: Draft): boolean {
+  if (d.has(CANCELLED)) return false;
+  d.set(CANCELLED | WOKEN, true);
+  return true;
+}
+
+function stepCreateJoinHandle(d: Draft): void {
+  if (d.has(HAS_JOIN_HANDLE)) d.panic("task already has a join handle");
+  d.set(HAS_JOIN_HANDLE, true);
+}
+
+/**
+ * The state word of one task, at a physical address. Methods are operations
+ * (use `yield*`) taking the hart that performs them; transitions are named in
+ * traces and deadlock reports as `"start_poll task@0x1000"` and so on.
+ *
+ * The word starts as {@linkcode TaskState.initial} (one reference, no flags):
+ * write it host-side with `memory.write32(addr, TaskState.initial())` before
+ * any hart touches the task.
+ *
+ * @example
+ * ```ts
+ * import { describeState, JoinAction, Machine, PollResult, StartPollAction, TaskState } from "@ksim/ksim";
+ * const m = new Machine({ harts: 1 });
+ * const task = new TaskState(0x1000, "task 1");
+ * m.memory.write32(task.addr, TaskState.initial());
+ * m.boot(function* (hart) {
+ *   yield* task.createJoinHandle(hart);
+ *   console.assert((yield* task.tryJoin(hart)) === JoinAction.Register);
+ *   yield* task.joinWakerRegistered(hart);
+ *   console.assert((yield* task.startPoll(hart)) === StartPollAction.Poll);
+ *   console.assert((yield* task.endPoll(hart, true)) === PollResult.ReadyJoined);
+ *   console.assert((yield* task.tryJoin(hart)) === JoinAction.TakeOutput);
+ *   yield* task.dropJoinHandle(hart);
+ *   console.assert(describeState(yield* task.load(hart)) === "COMPLETE join=Empty refs=1");
+ *   console.assert(yield* task.dropRef(hart)); // the last reference: deallocate
+ * });
+ * console.assert(m.run().status === "halted");
+ * ```
+ */
+export class TaskState {
+  /** Physical address of the 32-bit word (4-byte aligned). */
+  readonly addr: number;
+  /** The task's name in panics and operation descriptions. */
+  readonly task: string;
+
+  /**
+   * Names the state word of a task; does not touch memory.
+   *
+   * @param addr the word's physical address
+   * @param task a name for panics and traces (default `task@0x…`)
+   * @example
+   * ```ts
+   * import { TaskState } from "@ksim/ksim";
+   * console.assert(new TaskState(0x40).task === "task@0x40");
+   * ```
+   */
+  constructor(addr: number, task?: string) {
+    if (!Number.isSafeInteger(addr) || addr < 0 || addr % 4 !== 0) {
+      throw new RangeError(`TaskState: addr must be a 4-byte aligned physical address, got ${addr}`);
+    }
+    this.addr = addr;
+    this.task = task ?? `task@0x${addr.toString(16)}`;
+  }
+
+  /** The initial word of a new task: one reference, no flags (`TaskBits.REF_ONE`). */
+  static initial(): number {
+    return REF_ONE;
+  }
+
+  /** Runs one CAS-loop transition, then the join-waker wait it asked for, if any. */
+  *#run<R>(hart: Hart, what: string, step: (d: Draft) => R): Op<R> {
+    const d = new Draft(hart, this.task);
+    const result = yield* hart.frame(`${what} ${this.task}`, transition(hart, this.addr, d, step));
+    if (d.waitForJoinWaker) yield* hart.frame(`wait for join waker ${this.task}`, this.#waitForJoinWaker(hart));
+    return result;
+  }
+
+  /**
+   * k23's `wait_for_join_waker`: the poller waits until a Registering join
+   * waker is registered (Waiting), then marks it Woken. Rather than spinning
+   * with `pause`, it parks on the word (`waitWhile32`) until it changes, so
+   * it neither livelocks an exhaustive search nor hides a deadlock.
+   */
+  *#waitForJoinWaker(hart: Hart): Op<void> {
+    let current = yield* hart.load32(this.addr);
+    for (;;) {
+      const waiting = ((current & ~JOIN_WAKER_MASK) | (JoinWakerState.Waiting << JOIN_WAKER_SHIFT)) >>> 0;
+      const seen = yield* hart.cas32(this.addr, waiting, (current | JOIN_WAKER_MASK) >>> 0);
+      if (seen === waiting) return;
+      current = seen;
+      if ((current & JOIN_WAKER_MASK) >>> JOIN_WAKER_SHIFT !== JoinWakerState.Waiting) {
+        current = yield* hart.waitWhile32(this.addr, current);
+      }
+    }
+  }
+
+  #panic(hart: Hart, what: string): never {
+    throw new KernelPanic(what, { hart: hart.id, task: this.task });
+  }
+
+  /** Idle → POLLING, consuming WOKEN. Follow `Poll` with `endPoll`; on `Cancelled`, don't. */
+  startPoll(hart: Hart): Op<StartPollAction> {
+    return this.#run(hart, "start_poll", stepStartPoll);
+  }
+
+  /** POLLING → idle, or → COMPLETE with HAS_OUTPUT if `completed`; says what to do next. */
+  endPoll(hart: Hart, completed: boolean): Op<PollResult> {
+    return this.#run(hart, "end_poll", completed ? stepEndPollReady : stepEndPollPending);
+  }
+
+  /** The `JoinHandle`'s poll: take the output, or start (re)registering its waker. */
+  tryJoin(hart: Hart): Op<JoinAction> {
+    return this.#run(hart, "try_join", stepTryJoin);
+  }
+
+  /** Finishes a `Register`/`Reregister`: the join waker is now Waiting. */
+  joinWakerRegistered(hart: Hart): Op<void> {
+    return this.#run(hart, "join_waker_registered", stepJoinWakerRegistered);
+  }
+
+  /** Wakes the task, consuming the waker's reference. */
+  wakeByVal(hart: Hart): Op<WakeByValAction> {
+    return this.#run(hart, "wake_by_val", stepWakeByVal);
+  }
+
+  /** Wakes the task through a borrowed waker. */
+  wakeByRef(hart: Hart): Op<WakeByRefAction> {
+    return this.#run(hart, "wake_by_ref", stepWakeByRef);
+  }
+
+  /** Adds a reference (one `fetchAdd`). Panics if REFS was at its maximum. */
+  *cloneRef(hart: Hart): Op<void> {
+    const old = yield* hart.fetchAdd32(this.addr, REF_ONE);
+    if (old >>> REFS_SHIFT === REFS_MAX) this.#panic(hart, "task reference count overflow");
+  }
+
+  /** Drops a reference (one `fetchSub`); true if it was the last: deallocate. Panics if there was none. */
+  *dropRef(hart: Hart): Op<boolean> {
+    const refs = (yield* hart.fetchSub32(this.addr, REF_ONE)) >>> REFS_SHIFT;
+    if (refs === 0) this.#panic(hart, "dropped a reference of a task with no references");
+    return refs === 1;
+  }
+
+  /** Cancels the task (sets CANCELLED and WOKEN); false if it already was. */
+  cancel(hart: Hart): Op<boolean> {
+    return this.#run(hart, "cancel", stepCancel);
+  }
+
+  /** Records that a `JoinHandle` exists. Panics if one already does. */
+  createJoinHandle(hart: Hart): Op<void> {
+    return this.#run(hart, "create_join_handle", stepCreateJoinHandle);
+  }
+
+  /** Records that the `JoinHandle` is gone (one `fetchAnd`). Panics if there was none. */
+  *dropJoinHandle(hart: Hart): Op<void> {
+    const old = yield* hart.fetchAnd32(this.addr, ~HAS_JOIN_HANDLE >>> 0);
+    if ((old & HAS_JOIN_HANDLE) === 0) this.#panic(hart, "dropped a join handle the task did not have");
+  }
+
+  /** The current reference count (one load). */
+  *refcount(hart: Hart): Op<number> {
+    return (yield* hart.load32(this.addr)) >>> REFS_SHIFT;
+  }
+
+  /** A snapshot of the whole word (one load); render it with {@linkcode describeState}. */
+  load(hart: Hart): Op<number> {
+    return hart.load32(this.addr);
+  }
+}
