@@ -33,6 +33,21 @@ import { type HartStats, MachinePanic, type RunReport, type RunStatus } from "./
  */
 export const thrownFrom: WeakMap<object, readonly string[]> = new WeakMap();
 
+/** Returned by `#perform` when the hart parked or blocked. */
+const STOPPED: unique symbol = Symbol("stopped");
+
+/** The facade of the hart being stepped by whichever engine is running, if any. */
+let current: unknown = null;
+
+/**
+ * The hart that is executing right now (its facade), like reading the
+ * per-CPU pointer: set while an engine steps a hart or executes a host
+ * operation, null otherwise.
+ */
+export function runningHart(): unknown {
+  return current;
+}
+
 /** Hart execution states. */
 export const RUNNABLE = 0, PARKED = 1, BLOCKED = 2, HALTED = 3;
 
@@ -264,16 +279,22 @@ export class Engine<H> implements PlatformHost {
     for (const c of fresh) {
       if (c.state === RUNNABLE && !this.runnable.includes(c.id)) this.#insertRunnable(c.id);
       this.current = c;
+      current = c.facade;
       try {
         this.#resume(c, c.gens[0].next());
+      } catch (e) {
+        if (e instanceof MachinePanic) throw e;
+        throw this.panic(c, e instanceof Error ? `${e.name}: ${e.message}` : `threw ${String(e)}`, e);
       } finally {
         this.current = null;
+        current = null;
       }
     }
   }
 
   #step(c: HartCore<H>): void {
     this.current = c;
+    current = c.facade;
     const stats = c.stats;
     stats.steps++;
     this.steps++;
@@ -288,127 +309,9 @@ export class Engine<H> implements PlatformHost {
       const cost = COST[code];
       stats.cycles += cost;
       this.now += cost;
-      let value: unknown = undefined;
-      let word = 0;
-      const mem = this.#cfg.memory;
+      let value: unknown;
       try {
-        switch (code) {
-          case OpCode.Pause:
-          case OpCode.Resume:
-            break;
-          case OpCode.Load32:
-            word = mem.read32(ins.addr);
-            value = word;
-            break;
-          case OpCode.Store32:
-            mem.write32(ins.addr, ins.a);
-            this.#wrote(ins.addr);
-            break;
-          case OpCode.Swap32:
-            word = mem.read32(ins.addr);
-            mem.write32(ins.addr, ins.a);
-            this.#wrote(ins.addr);
-            value = word;
-            break;
-          case OpCode.Cas32:
-            word = mem.read32(ins.addr);
-            if (word === ins.a >>> 0) {
-              mem.write32(ins.addr, ins.b);
-              this.#wrote(ins.addr);
-            }
-            value = word;
-            break;
-          case OpCode.FetchAdd32:
-            word = mem.read32(ins.addr);
-            mem.write32(ins.addr, (word + ins.a) >>> 0);
-            this.#wrote(ins.addr);
-            value = word;
-            break;
-          case OpCode.FetchSub32:
-            word = mem.read32(ins.addr);
-            mem.write32(ins.addr, (word - ins.a) >>> 0);
-            this.#wrote(ins.addr);
-            value = word;
-            break;
-          case OpCode.FetchOr32:
-            word = mem.read32(ins.addr);
-            mem.write32(ins.addr, (word | ins.a) >>> 0);
-            this.#wrote(ins.addr);
-            value = word;
-            break;
-          case OpCode.FetchAnd32:
-            word = mem.read32(ins.addr);
-            mem.write32(ins.addr, (word & ins.a) >>> 0);
-            this.#wrote(ins.addr);
-            value = word;
-            break;
-          case OpCode.FetchXor32:
-            word = mem.read32(ins.addr);
-            mem.write32(ins.addr, (word ^ ins.a) >>> 0);
-            this.#wrote(ins.addr);
-            value = word;
-            break;
-          case OpCode.Load64:
-            value = mem.read64(ins.addr);
-            word = Number((value as bigint) & 0xffffffffn);
-            break;
-          case OpCode.Store64:
-            mem.write64(ins.addr, ins.x);
-            this.#wrote(ins.addr);
-            break;
-          case OpCode.Swap64:
-            value = mem.read64(ins.addr);
-            mem.write64(ins.addr, ins.x);
-            this.#wrote(ins.addr);
-            word = Number((value as bigint) & 0xffffffffn);
-            break;
-          case OpCode.Cas64: {
-            const old = mem.read64(ins.addr);
-            if (old === BigInt.asUintN(64, ins.x)) {
-              mem.write64(ins.addr, ins.y);
-              this.#wrote(ins.addr);
-            }
-            value = old;
-            word = Number(old & 0xffffffffn);
-            break;
-          }
-          case OpCode.FetchAdd64: {
-            const old = mem.read64(ins.addr);
-            mem.write64(ins.addr, old + ins.x);
-            this.#wrote(ins.addr);
-            value = old;
-            word = Number(old & 0xffffffffn);
-            break;
-          }
-          case OpCode.Wfi:
-            if (!c.irqPending) {
-              this.#mix(((c.id << 8) | code) ^ 0x3000000);
-              this.#trace(c, ins, "parked");
-              this.#removeRunnable(c.id);
-              c.state = PARKED;
-              c.parkedAt = this.now;
-              stats.parks++;
-              return;
-            }
-            break;
-          case OpCode.WaitWhile32:
-            word = mem.read32(ins.addr);
-            if (word === ins.a >>> 0) {
-              this.#mix(((c.id << 8) | code) ^ 0x4000000);
-              this.#trace(c, ins, "blocked");
-              this.#removeRunnable(c.id);
-              c.state = BLOCKED;
-              c.waitAddr = ins.addr;
-              const list = this.#watchers.get(ins.addr);
-              if (list === undefined) this.#watchers.set(ins.addr, [c]);
-              else list.push(c);
-              return;
-            }
-            value = word;
-            break;
-          default:
-            throw new TypeError(`unknown opcode ${code}`);
-        }
+        value = this.#perform(c, ins);
       } catch (e) {
         if (!(e instanceof MemoryFault)) throw e;
         this.#mix(((c.id << 8) | code) ^ 0x6000000);
@@ -416,6 +319,12 @@ export class Engine<H> implements PlatformHost {
         this.#resume(c, c.gens[depth].throw(e));
         return;
       }
+      if (value === STOPPED) {
+        this.#mix(((c.id << 8) | code) ^ (c.state === PARKED ? 0x3000000 : 0x4000000));
+        this.#trace(c, ins, c.state === PARKED ? "parked" : "blocked");
+        return;
+      }
+      const word = this.#word;
       this.#mix3((c.id << 8) | code, ins.addr | 0, word | 0);
       if (this.#tracing) this.#trace(c, ins, value === undefined ? "" : `→ ${value}`);
       this.#resume(c, c.gens[depth].next(value));
@@ -424,6 +333,171 @@ export class Engine<H> implements PlatformHost {
       throw this.panic(c, e instanceof Error ? `${e.name}: ${e.message}` : `threw ${String(e)}`, e);
     } finally {
       this.current = null;
+    }
+  }
+
+  /** The low 32 bits of the last performed instruction's result, for the hash. */
+  #word = 0;
+
+  /**
+   * Performs one instruction for hart `c` and returns its result, or STOPPED
+   * if the hart parked or blocked instead (the instruction stays pending).
+   */
+  #perform(c: HartCore<H>, ins: Instruction): unknown {
+    const mem = this.#cfg.memory;
+    const addr = ins.addr;
+    let word = 0;
+    let value: unknown = undefined;
+    switch (ins.code) {
+      case OpCode.Pause:
+      case OpCode.Resume:
+        break;
+      case OpCode.Load32:
+        value = word = mem.read32(addr);
+        break;
+      case OpCode.Store32:
+        mem.write32(addr, ins.a);
+        this.#wrote(addr);
+        break;
+      case OpCode.Swap32:
+        value = word = mem.read32(addr);
+        mem.write32(addr, ins.a);
+        this.#wrote(addr);
+        break;
+      case OpCode.Cas32:
+        value = word = mem.read32(addr);
+        if (word === ins.a >>> 0) {
+          mem.write32(addr, ins.b);
+          this.#wrote(addr);
+        }
+        break;
+      case OpCode.FetchAdd32:
+        value = word = mem.read32(addr);
+        mem.write32(addr, (word + ins.a) >>> 0);
+        this.#wrote(addr);
+        break;
+      case OpCode.FetchSub32:
+        value = word = mem.read32(addr);
+        mem.write32(addr, (word - ins.a) >>> 0);
+        this.#wrote(addr);
+        break;
+      case OpCode.FetchOr32:
+        value = word = mem.read32(addr);
+        mem.write32(addr, (word | ins.a) >>> 0);
+        this.#wrote(addr);
+        break;
+      case OpCode.FetchAnd32:
+        value = word = mem.read32(addr);
+        mem.write32(addr, (word & ins.a) >>> 0);
+        this.#wrote(addr);
+        break;
+      case OpCode.FetchXor32:
+        value = word = mem.read32(addr);
+        mem.write32(addr, (word ^ ins.a) >>> 0);
+        this.#wrote(addr);
+        break;
+      case OpCode.Load64: {
+        const v = mem.read64(addr);
+        value = v;
+        word = Number(v & 0xffffffffn);
+        break;
+      }
+      case OpCode.Store64:
+        mem.write64(addr, ins.x);
+        this.#wrote(addr);
+        break;
+      case OpCode.Swap64: {
+        const old = mem.read64(addr);
+        mem.write64(addr, ins.x);
+        this.#wrote(addr);
+        value = old;
+        word = Number(old & 0xffffffffn);
+        break;
+      }
+      case OpCode.Cas64: {
+        const old = mem.read64(addr);
+        if (old === BigInt.asUintN(64, ins.x)) {
+          mem.write64(addr, ins.y);
+          this.#wrote(addr);
+        }
+        value = old;
+        word = Number(old & 0xffffffffn);
+        break;
+      }
+      case OpCode.FetchAdd64: {
+        const old = mem.read64(addr);
+        mem.write64(addr, old + ins.x);
+        this.#wrote(addr);
+        value = old;
+        word = Number(old & 0xffffffffn);
+        break;
+      }
+      case OpCode.Wfi:
+        if (!c.irqPending) {
+          this.#removeRunnable(c.id);
+          c.state = PARKED;
+          c.parkedAt = this.now;
+          c.stats.parks++;
+          return STOPPED;
+        }
+        break;
+      case OpCode.WaitWhile32:
+        value = word = mem.read32(addr);
+        if (word === ins.a >>> 0) {
+          this.#removeRunnable(c.id);
+          c.state = BLOCKED;
+          c.waitAddr = addr;
+          const list = this.#watchers.get(addr);
+          if (list === undefined) this.#watchers.set(addr, [c]);
+          else list.push(c);
+          return STOPPED;
+        }
+        break;
+      default:
+        throw new TypeError(`unknown opcode ${ins.code}`);
+    }
+    this.#word = word;
+    return value;
+  }
+
+  /**
+   * Runs an operation to completion at once, from host code, on behalf of
+   * hart `c`: no other hart interleaves and no time passes. Blocking is an
+   * error, since nothing else could ever unblock it.
+   */
+  execute<T>(c: HartCore<H>, op: Op<T>): T {
+    if (this.current !== null) throw new TypeError("Machine.execute: cannot be called from simulated code");
+    this.#prime();
+    this.current = c;
+    current = c.facade;
+    try {
+      let r = op.next();
+      while (!r.done) {
+        const ins = r.value;
+        if (!(ins instanceof Instruction)) {
+          throw new TypeError(`Machine.execute: the operation yielded ${describeValue(ins)}, not an Instruction`);
+        }
+        if (ins.code === OpCode.Wfi || ins.code === OpCode.WaitWhile32) {
+          const wouldWait = ins.code === OpCode.Wfi ? !c.irqPending : this.#cfg.memory.read32(ins.addr) === ins.a >>> 0;
+          if (wouldWait) {
+            throw new TypeError(`Machine.execute: "${ins.describe()}" would wait forever in host code`);
+          }
+        }
+        let value: unknown;
+        try {
+          value = this.#perform(c, ins);
+        } catch (e) {
+          if (!(e instanceof MemoryFault)) throw e;
+          r = op.throw(e);
+          continue;
+        }
+        this.#mix3((c.id << 8) | ins.code | 0x8000, ins.addr | 0, this.#word | 0);
+        r = op.next(value);
+      }
+      return r.value;
+    } finally {
+      this.current = null;
+      current = null;
     }
   }
 

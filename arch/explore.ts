@@ -6,9 +6,11 @@
  *
  * Each schedule is one fresh machine run. Its decisions are a prefix taken
  * from the previous schedule plus one changed choice, then the default
- * choice (keep the running hart; otherwise the lowest runnable id) until it
- * ends. Data decisions (`machine.choose`) are explored too, at no
- * preemption cost.
+ * choice (keep the running hart; otherwise the lowest runnable id; answer 0
+ * to `machine.choose`) until it ends. Data decisions are explored too, and a
+ * non-default answer counts toward the bound like a preemption: the bound
+ * limits how far a schedule strays from the default run, which keeps kernels
+ * that draw random steal victims tractable.
  *
  * Invariants:
  * - Every schedule within the bound is run exactly once; none outside it is.
@@ -46,6 +48,8 @@ export interface ExploreOptions {
   readonly maxSteps?: number;
   /** Run statuses that count as success (default `halted` and `idle`). */
   readonly accept?: readonly RunStatus[];
+  /** Builds each schedule's machine (default `new Machine(options)`); a kernel passes its own. */
+  readonly create?: (options: MachineOptions) => Machine;
   /** Boots the program on a fresh machine. */
   setup(machine: Machine): void;
   /** Checks the outcome of one schedule; throw to report a failure. */
@@ -108,6 +112,7 @@ export class ScheduleFailure extends Error {
 
 interface Decision {
   readonly n: number;
+  /** Whether a non-default answer counts toward the bound. */
   readonly preemptive: boolean;
 }
 
@@ -131,6 +136,7 @@ class PrefixPolicy implements Policy {
 
   pick(runnable: readonly number[], last: number): number {
     const keep = runnable.indexOf(last);
+    // Switching away from a hart that could go on is a preemption.
     const alt = this.#next(runnable.length, keep >= 0);
     if (keep < 0) return runnable[alt];
     // Alternatives: the running hart first, then the others in id order.
@@ -139,7 +145,7 @@ class PrefixPolicy implements Policy {
   }
 
   choose(n: number): number {
-    return this.#next(n, false);
+    return this.#next(n, true);
   }
 
   describe(): string {
@@ -207,7 +213,8 @@ export function explore(options: ExploreOptions): ExploreReport {
     if (schedules >= maxSchedules) return { schedules, complete: false, maxDecisions };
     schedules++;
     const policy = new PrefixPolicy(prefix);
-    const machine = new Machine({ ...options.machine, policy, recordTape: true });
+    const machineOptions: MachineOptions = { ...options.machine, policy, recordTape: true };
+    const machine = options.create ? options.create(machineOptions) : new Machine(machineOptions);
     try {
       options.setup(machine);
       const report = machine.run({ maxSteps });

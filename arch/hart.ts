@@ -19,7 +19,7 @@
  */
 
 import { Instruction, type Op, OpCode } from "./op.ts";
-import { type Engine, type HartCore, type InterruptHandler, thrownFrom } from "./engine.ts";
+import { type Engine, type HartCore, type InterruptHandler, runningHart, thrownFrom } from "./engine.ts";
 import type { Arch, InterruptCause } from "./platform.ts";
 import type { Machine } from "./machine.ts";
 import { engineOf } from "./registry.ts";
@@ -30,6 +30,27 @@ function checkWord(api: string, v: number): void {
   if (!Number.isInteger(v) || v < -0x8000_0000 || v > 0xffff_ffff) {
     throw new RangeError(`Hart.${api}: value must be a 32-bit integer, got ${v}`);
   }
+}
+
+/**
+ * The hart running right now: the one being stepped, or the one a host-side
+ * `machine.execute` acts for. Kernel code uses it where real code would read
+ * its per-CPU pointer. Throws a TypeError outside simulated code.
+ *
+ * @example
+ * ```ts
+ * import { currentHart, Machine } from "@ksim/ksim";
+ * const m = new Machine({ harts: 2 });
+ * const ids: number[] = [];
+ * m.boot(function* (hart) { ids.push(currentHart().id); yield* hart.pause(); });
+ * m.run();
+ * console.assert(ids.join() === "0,1");
+ * ```
+ */
+export function currentHart(): Hart {
+  const hart = runningHart();
+  if (hart === null) throw new TypeError("currentHart: no hart is running (called from host code?)");
+  return hart as Hart;
 }
 
 /**
@@ -51,6 +72,8 @@ export class Hart {
   readonly id: number;
   /** The machine's ISA. */
   readonly arch: Arch;
+  /** The machine this hart belongs to. */
+  readonly machine: Machine;
   #engine: Engine<Hart>;
   #core: HartCore<Hart>;
 
@@ -75,6 +98,7 @@ export class Hart {
     core.facade = this;
     this.id = id;
     this.arch = machine.arch;
+    this.machine = machine;
   }
 
   // ---------------------------------------------------------------- local

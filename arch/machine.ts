@@ -407,6 +407,29 @@ export class Machine {
   }
 
   /**
+   * Runs an operation to completion right now, from host code, on behalf of
+   * hart `hart` (default 0): no other hart interleaves and no time passes.
+   * For setup and host-side control, such as spawning or cancelling a task
+   * between runs. An operation that would park or block throws a TypeError.
+   *
+   * @example
+   * ```ts
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 2 });
+   * const old = m.execute((hart) => hart.fetchAdd32(0x40, 5));
+   * console.assert(old === 0 && m.memory.read32(0x40) === 5);
+   * ```
+   */
+  execute<T>(op: (hart: Hart) => Op<T>, options: { readonly hart?: number } = {}): T {
+    const id = options.hart ?? 0;
+    if (!Number.isInteger(id) || id < 0 || id >= this.harts.length) {
+      throw new RangeError(`Machine.execute: no hart ${id}`);
+    }
+    if (typeof op !== "function") throw new TypeError("Machine.execute: op must be a function that returns an operation");
+    return this.#engine.execute(this.#engine.cores[id], op(this.harts[id]));
+  }
+
+  /**
    * A nondeterministic choice in `[0, n)`, drawn from the policy and recorded
    * on the tape. Kernel code uses it for every random decision (steal
    * victims, injected faults), so that exploration and replay cover them.

@@ -26,7 +26,7 @@ export { RoundRobinPolicy } from "./policy/round_robin.ts";
 export { RandomPolicy } from "./policy/random.ts";
 export { PctPolicy } from "./policy/pct.ts";
 export { ReplayPolicy, TapeDivergence } from "./policy/replay.ts";
-export { Hart } from "./hart.ts";
+export { currentHart, Hart } from "./hart.ts";
 export {
   CPU_LOCAL_BLOCK,
   DEFAULT_MAX_STEPS,
