@@ -230,7 +230,7 @@ export class Engine<H> implements PlatformHost {
 
   // ---- the loop ----
 
-  run(maxSteps: number, until: (() => boolean) | undefined): RunReport {
+  run(maxSteps: number, until: (() => boolean) | undefined, maxTime: number = Infinity): RunReport {
     this.#prime();
     // Host-side writes may have changed watched words: let blocked harts re-check.
     for (const c of this.cores) {
@@ -246,9 +246,14 @@ export class Engine<H> implements PlatformHost {
     for (;;) {
       if (until !== undefined && until()) return this.report("stopped");
       const n = runnable.length;
+      if (this.now >= maxTime) return this.report("stopped");
       if (n === 0) {
+        if (this.#nextEventAt > maxTime && this.#nextEventAt !== Infinity) {
+          this.now = Math.max(this.now, maxTime);
+          return this.report("stopped");
+        }
         if (this.#nextEventAt === Infinity) return this.report(this.#quiescent());
-        this.now = this.#nextEventAt;
+        this.now = Math.max(this.now, this.#nextEventAt);
         this.#mix(0x7100 ^ (this.now | 0));
         this.#fireDue();
         continue;
@@ -670,7 +675,7 @@ export class Engine<H> implements PlatformHost {
         ipisSent: s.ipisSent,
       };
     });
-    const stuck = status === "deadlock" || status === "step-limit";
+    const stuck = status !== "halted";
     const tape = this.#cfg.tape;
     return {
       status,

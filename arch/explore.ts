@@ -6,8 +6,10 @@
  *
  * Each schedule is one fresh machine run. Its decisions are a prefix taken
  * from the previous schedule plus one changed choice, then the default
- * choice (keep the running hart; otherwise the lowest runnable id; answer 0
- * to `machine.choose`) until it ends. Data decisions are explored too, and a
+ * choice (keep the running hart, but hand over to the next one after
+ * {@linkcode FAIRNESS_PICKS} picks in a row, so spinning programs end;
+ * otherwise the lowest runnable id; answer 0 to `machine.choose`) until it
+ * ends. Data decisions are explored too, and a
  * non-default answer counts toward the bound like a preemption: the bound
  * limits how far a schedule strays from the default run, which keeps kernels
  * that draw random steal victims tractable.
@@ -116,11 +118,20 @@ interface Decision {
   readonly preemptive: boolean;
 }
 
+/**
+ * Consecutive picks of one hart, while others could run, after which the
+ * default choice moves on to the next hart. Without it, a hart that spins
+ * (a task yielding in a loop until another hart cancels it) would starve the
+ * others forever under the default "keep running" continuation.
+ */
+export const FAIRNESS_PICKS = 200;
+
 /** Follows a prefix of alternative indices, then the default choice. */
 class PrefixPolicy implements Policy {
   readonly decisions: Decision[] = [];
   readonly chosen: number[] = [];
   #prefix: readonly number[];
+  #streak = 0;
 
   constructor(prefix: readonly number[]) {
     this.#prefix = prefix;
@@ -138,10 +149,17 @@ class PrefixPolicy implements Policy {
     const keep = runnable.indexOf(last);
     // Switching away from a hart that could go on is a preemption.
     const alt = this.#next(runnable.length, keep >= 0);
-    if (keep < 0) return runnable[alt];
-    // Alternatives: the running hart first, then the others in id order.
-    if (alt === 0) return last;
-    return runnable[alt <= keep ? alt - 1 : alt];
+    let hart: number;
+    if (keep < 0) hart = runnable[alt];
+    else if (this.#streak >= FAIRNESS_PICKS) {
+      // Fair turn: the default is the next hart after `last`, in id order.
+      hart = runnable[(keep + 1 + alt) % runnable.length];
+    } else {
+      // Alternatives: the running hart first, then the others in id order.
+      hart = alt === 0 ? last : runnable[alt <= keep ? alt - 1 : alt];
+    }
+    this.#streak = hart === last ? this.#streak + 1 : 0;
+    return hart;
   }
 
   choose(n: number): number {

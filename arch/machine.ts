@@ -135,6 +135,8 @@ export interface RunOptions {
   readonly maxSteps?: number;
   /** Checked before every step; the run stops when it returns true. */
   readonly until?: () => boolean;
+  /** Stop (status `stopped`) once virtual time reaches this many ns; idle time jumps no further. */
+  readonly maxTime?: number;
 }
 
 /** The device models of the machine's ISA.
@@ -403,7 +405,11 @@ export class Machine {
     if (this.#engine.current !== null) {
       throw new TypeError("Machine.run: cannot run a machine from inside its own step");
     }
-    return this.#engine.run(maxSteps, options.until);
+    const maxTime = options.maxTime ?? Infinity;
+    if (typeof maxTime !== "number" || Number.isNaN(maxTime) || maxTime < 0) {
+      throw new RangeError(`Machine.run: maxTime must be a non-negative number of ns, got ${maxTime}`);
+    }
+    return this.#engine.run(maxSteps, options.until, maxTime);
   }
 
   /**
@@ -425,7 +431,9 @@ export class Machine {
     if (!Number.isInteger(id) || id < 0 || id >= this.harts.length) {
       throw new RangeError(`Machine.execute: no hart ${id}`);
     }
-    if (typeof op !== "function") throw new TypeError("Machine.execute: op must be a function that returns an operation");
+    if (typeof op !== "function") {
+      throw new TypeError("Machine.execute: op must be a function that returns an operation");
+    }
     return this.#engine.execute(this.#engine.cores[id], op(this.harts[id]));
   }
 

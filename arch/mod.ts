@@ -38,7 +38,7 @@ export {
   type RunOptions,
 } from "./machine.ts";
 export { CpuLocal } from "./cpu_local.ts";
-export { explore, type ExploreOptions, type ExploreReport, ScheduleFailure } from "./explore.ts";
+export { explore, type ExploreOptions, type ExploreReport, FAIRNESS_PICKS, ScheduleFailure } from "./explore.ts";
 export { TestDevice } from "./test_device.ts";
 export { Clint } from "./riscv/clint.ts";
 export { Plic, PLIC_SOURCES } from "./riscv/plic.ts";

@@ -5,8 +5,8 @@
  * Invariants:
  * - Every report and every panic carries `replay`, the text that rebuilds
  *   the run (options, seed, policy, and the tape when one was recorded).
- * - Reports of stuck runs (`deadlock`, `step-limit`) carry each hart's stack
- *   of operation descriptions, outermost first.
+ * - Reports of runs that stop short of halting carry each hart's stack of
+ *   operation descriptions, outermost first.
  *
  * @module
  */
@@ -18,7 +18,7 @@
  * - `deadlock`: no hart can run, nothing is armed, and some hart is blocked
  *   waiting on memory.
  * - `step-limit`: `maxSteps` ran out.
- * - `stopped`: the `until` predicate returned true.
+ * - `stopped`: the `until` predicate returned true, or `maxTime` was reached.
  *
  * @example
  * ```ts
@@ -81,7 +81,7 @@ export interface RunReport {
   readonly traceHash: string;
   /** Per-hart statistics. */
   readonly harts: readonly HartStats[];
-  /** For `deadlock` and `step-limit`: each hart's stack of descriptions. */
+  /** Unless `halted`: each hart's stack of descriptions (where it is parked, blocked or running). */
   readonly stacks?: readonly (readonly string[])[];
   /** The recorded tape, when the machine records one. */
   readonly tape?: string;

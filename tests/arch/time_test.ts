@@ -134,3 +134,16 @@ Deno.test("timer edge cases", async (t) => {
     assert.throws(() => h.setTimer(NaN), RangeError);
   });
 });
+
+Deno.test("maxTime stops a run at a virtual time without jumping past it", () => {
+  const m = new Machine({ harts: 1 });
+  m.boot(function* (hart) {
+    hart.setTimer(1_000_000);
+    yield* hart.wfi();
+  });
+  const first = m.run({ maxTime: 500_000 });
+  assert.deepEqual([first.status, first.now], ["stopped", 500_000]);
+  const second = m.run();
+  assert.deepEqual([second.status, second.now], ["halted", 1_000_000]);
+  assert.throws(() => m.run({ maxTime: -1 }), RangeError);
+});
