@@ -1,0 +1,138 @@
+/**
+ * The kernel word heap: 32-bit words of simulated memory for kernel objects
+ * (task state words, WaitCell and WaitQueue states, lock words, counters).
+ *
+ * Kernel objects keep their shared state in these words so that every access
+ * is a real atomic, and thus a scheduling point, while their other fields are
+ * plain JavaScript guarded by those atomics.
+ *
+ * Invariants:
+ * - Each machine has its own heap, in RAM from {@linkcode KERNEL_HEAP_BASE}
+ *   up to the per-CPU blocks. Allocation is host-side bookkeeping: it takes
+ *   no step.
+ * - A word is handed out at most once until freed; a freed word is zeroed
+ *   and reused in LIFO order, so addresses are deterministic.
+ * - `live` counts allocated words, for the shutdown leak audit.
+ *
+ * @module
+ */
+
+import { CPU_LOCAL_BLOCK, type Machine } from "../../arch/machine.ts";
+
+/** Where kernel words start in physical memory (16 MiB). */
+export const KERNEL_HEAP_BASE = 0x0100_0000;
+
+/**
+ * A machine's kernel word heap.
+ *
+ * @example
+ * ```ts
+ * import { Machine, WordHeap } from "@ksim/ksim";
+ * const heap = WordHeap.of(new Machine());
+ * const a = heap.alloc("counter");
+ * heap.free(a);
+ * console.assert(heap.alloc("again") === a);
+ * ```
+ */
+export class WordHeap {
+  static #heaps = new WeakMap<Machine, WordHeap>();
+  #machine: Machine;
+  #next = KERNEL_HEAP_BASE;
+  #limit: number;
+  #free: number[] = [];
+  #live = 0;
+
+  /**
+   * The heap of a machine, created on first use.
+   *
+   * @example
+   * ```ts
+   * import { Machine, WordHeap } from "@ksim/ksim";
+   * const m = new Machine();
+   * console.assert(WordHeap.of(m) === WordHeap.of(m));
+   * ```
+   */
+  static of(machine: Machine): WordHeap {
+    let heap = WordHeap.#heaps.get(machine);
+    if (heap === undefined) {
+      heap = new WordHeap(machine);
+      WordHeap.#heaps.set(machine, heap);
+    }
+    return heap;
+  }
+
+  /**
+   * Use {@linkcode WordHeap.of}.
+   *
+   * @example
+   * ```ts
+   * import { Machine, WordHeap } from "@ksim/ksim";
+   * console.assert(new WordHeap(new Machine()).live === 0);
+   * ```
+   */
+  constructor(machine: Machine) {
+    this.#machine = machine;
+    this.#limit = machine.memory.size - machine.harts.length * CPU_LOCAL_BLOCK;
+    if (this.#limit <= KERNEL_HEAP_BASE) {
+      throw new RangeError(`WordHeap: the machine needs more than ${KERNEL_HEAP_BASE} bytes of RAM for a kernel heap`);
+    }
+  }
+
+  /**
+   * Words currently allocated.
+   *
+   * @example
+   * ```ts
+   * import { Machine, WordHeap } from "@ksim/ksim";
+   * const heap = WordHeap.of(new Machine());
+   * heap.alloc("x");
+   * console.assert(heap.live === 1);
+   * ```
+   */
+  get live(): number {
+    return this.#live;
+  }
+
+  /**
+   * Allocates a zeroed word and returns its physical address. `what` names
+   * the owner in the error raised when the heap is full.
+   *
+   * @example
+   * ```ts
+   * import { KERNEL_HEAP_BASE, Machine, WordHeap } from "@ksim/ksim";
+   * console.assert(WordHeap.of(new Machine()).alloc("flag") === KERNEL_HEAP_BASE);
+   * ```
+   */
+  alloc(what: string): number {
+    this.#live++;
+    const reused = this.#free.pop();
+    if (reused !== undefined) return reused;
+    if (this.#next + 4 > this.#limit) {
+      this.#live--;
+      throw new RangeError(`WordHeap.alloc: out of kernel memory allocating ${what}`);
+    }
+    const addr = this.#next;
+    this.#next += 4;
+    return addr;
+  }
+
+  /**
+   * Frees a word: it is zeroed and may be handed out again.
+   *
+   * @example
+   * ```ts
+   * import { Machine, WordHeap } from "@ksim/ksim";
+   * const heap = WordHeap.of(new Machine());
+   * heap.free(heap.alloc("x"));
+   * console.assert(heap.live === 0);
+   * ```
+   */
+  free(addr: number): void {
+    if (addr < KERNEL_HEAP_BASE || addr >= this.#next || addr % 4 !== 0) {
+      throw new RangeError(`WordHeap.free: 0x${addr.toString(16)} is not a kernel word`);
+    }
+    this.#machine.memory.write32(addr, 0);
+    this.#free.push(addr);
+    this.#live--;
+  }
+}

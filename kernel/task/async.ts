@@ -1,0 +1,152 @@
+/**
+ * Asynchronous operations: the futures of ksim.
+ *
+ * A task body, and anything it awaits, is a generator of type
+ * {@linkcode Async}. It yields instructions (scheduling points, passed
+ * straight through to the hart) or {@linkcode PENDING}, which suspends the
+ * task: the executor's poll returns, and the task runs again only after its
+ * waker is woken. `yield*` is `.await`.
+ *
+ * Invariants:
+ * - A body yields PENDING only after arranging to be woken (registering its
+ *   waker somewhere), exactly as a Rust future returns `Poll::Pending`.
+ * - Dropping a future is `return()` on its generator: `finally` blocks run
+ *   and may still perform instructions, but must not yield PENDING.
+ *
+ * @module
+ */
+
+import type { Instruction, Op } from "../../arch/op.ts";
+
+/**
+ * The marker a task yields to suspend (Rust's `Poll::Pending`).
+ *
+ * @example
+ * ```ts
+ * import { PENDING, Pending } from "@ksim/ksim";
+ * console.assert(PENDING instanceof Pending);
+ * ```
+ */
+export class Pending {
+  static #made = false;
+  /**
+   * There is exactly one instance, {@linkcode PENDING}.
+   *
+   * @example
+   * ```ts
+   * import { Pending } from "@ksim/ksim";
+   * try { new Pending(); } catch (e) { console.assert(e instanceof TypeError); }
+   * ```
+   */
+  constructor() {
+    if (Pending.#made) throw new TypeError("Pending: use the PENDING marker");
+    Pending.#made = true;
+  }
+
+  /**
+   * The marker's name, for traces.
+   *
+   * @example
+   * ```ts
+   * import { PENDING } from "@ksim/ksim";
+   * console.assert(String(PENDING) === "PENDING");
+   * ```
+   */
+  toString(): string {
+    return "PENDING";
+  }
+}
+
+/**
+ * Yield this to suspend the current task until it is woken.
+ *
+ * @example
+ * ```ts
+ * import { type Async, PENDING } from "@ksim/ksim";
+ * function* parkOnce(): Async<void> {
+ *   yield PENDING; // someone must hold a waker for us
+ * }
+ * ```
+ */
+export const PENDING: Pending = new Pending();
+
+/**
+ * An asynchronous operation returning `T`.
+ *
+ * @example
+ * ```ts
+ * import { type Async, yieldNow } from "@ksim/ksim";
+ * function* twice(): Async<number> {
+ *   yield* yieldNow();
+ *   return 2;
+ * }
+ * ```
+ */
+export type Async<T = void> = Generator<Instruction | Pending, T, unknown>;
+
+/**
+ * The signal thrown into a future to drop it. Code must let it pass: a
+ * `catch` that swallows it and suspends again breaks the drop (reported as a
+ * TypeError), and one that swallows it and returns just ends the future.
+ *
+ * @example
+ * ```ts
+ * import { FutureDropped } from "@ksim/ksim";
+ * console.assert(new FutureDropped("task x").name === "FutureDropped");
+ * ```
+ */
+export class FutureDropped extends Error {
+  /**
+   * Creates the signal for dropping `what`.
+   *
+   * @example
+   * ```ts
+   * import { FutureDropped } from "@ksim/ksim";
+   * console.assert(new FutureDropped("t").message.includes("t"));
+   * ```
+   */
+  constructor(what: string) {
+    super(`${what} was dropped`);
+    this.name = "FutureDropped";
+  }
+}
+
+/**
+ * Drops a future: runs its `finally` blocks to the end, passing their
+ * instructions through.
+ *
+ * The drop is a {@linkcode FutureDropped} thrown at the point where the
+ * future is suspended, not `return()`: when a `finally` block inside a
+ * `yield*` delegation performs instructions, resuming it turns a `return()`
+ * into a normal completion of the delegation, and the outer code would run
+ * on as if the awaited operation had finished. A throw keeps unwinding
+ * through every level.
+ *
+ * @example
+ * ```ts
+ * import { type Async, dropFuture, Machine, PENDING } from "@ksim/ksim";
+ * let cleaned = false, resumed = false;
+ * function* inner(): Async<void> {
+ *   try { yield PENDING; } finally { cleaned = true; }
+ * }
+ * const fut: Async<void> = (function* () { yield* inner(); resumed = true; })();
+ * fut.next(); // started and suspended
+ * new Machine().execute(() => dropFuture(fut, "demo"));
+ * console.assert(cleaned && !resumed);
+ * ```
+ */
+export function* dropFuture<T>(future: Async<T>, what: string): Op<void> {
+  const signal = new FutureDropped(what);
+  let r: IteratorResult<Instruction | Pending, T>;
+  try {
+    r = future.throw(signal);
+    while (!r.done) {
+      if (r.value === PENDING) {
+        throw new TypeError(`${what}: suspended while being dropped (a finally block awaited, or a catch kept going)`);
+      }
+      r = future.next(yield r.value as Instruction);
+    }
+  } catch (e) {
+    if (e !== signal) throw e;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The polling context: which waker belongs to the future being polled on
+ * each hart (Rust's `Context::waker()`).
+ *
+ * Invariants:
+ * - While a hart polls a future (a task, or `blockOn`), `contextWaker()` on
+ *   that hart returns that future's waker; polls on one hart do not nest.
+ *   Interrupt handlers that run during a poll must not use it: they are not
+ *   part of the polled future.
+ * - The waker is *borrowed* for the poll: code that keeps it (in a WaitCell,
+ *   a wait queue, a timer) stores `yield* waker.clone()`.
+ *
+ * @module
+ */
+
+import { currentHart, type Hart } from "../../arch/hart.ts";
+import type { Waker } from "./waker.ts";
+
+const polling = new WeakMap<Hart, Waker>();
+
+/**
+ * Marks `hart` as polling a future whose waker is `waker`. Executors call
+ * this around each poll; see {@linkcode exitPoll}.
+ *
+ * @example
+ * ```ts
+ * import { contextWaker, enterPoll, exitPoll, Machine, type Waker } from "@ksim/ksim";
+ * const m = new Machine();
+ * const waker = { description: "demo" } as Waker;
+ * m.boot(function* (hart) {
+ *   enterPoll(hart, waker);
+ *   console.assert(contextWaker() === waker);
+ *   exitPoll(hart);
+ *   yield* hart.pause();
+ * });
+ * m.run();
+ * ```
+ */
+export function enterPoll(hart: Hart, waker: Waker): void {
+  if (polling.has(hart)) throw new TypeError(`enterPoll: hart ${hart.id} is already polling a future`);
+  polling.set(hart, waker);
+}
+
+/**
+ * Ends the poll begun by {@linkcode enterPoll}.
+ *
+ * @example
+ * ```ts
+ * import { Machine, exitPoll } from "@ksim/ksim";
+ * exitPoll(new Machine().harts[0]); // no poll in progress: nothing to do
+ * ```
+ */
+export function exitPoll(hart: Hart): void {
+  polling.delete(hart);
+}
+
+/**
+ * The waker of the future being polled on the current hart. Throws a
+ * TypeError outside a poll (in host code, or in an interrupt handler).
+ *
+ * @example
+ * ```ts
+ * import { contextWaker } from "@ksim/ksim";
+ * try { contextWaker(); } catch (e) { console.assert(e instanceof TypeError); }
+ * ```
+ */
+export function contextWaker(): Waker {
+  const hart = currentHart();
+  const waker = polling.get(hart);
+  if (waker === undefined) {
+    throw new TypeError(`contextWaker: hart ${hart.id} is not polling a task (async operations need a task)`);
+  }
+  return waker;
+}
+
+/**
+ * Whether the current hart is polling a future.
+ *
+ * @example
+ * ```ts
+ * import { inPoll } from "@ksim/ksim";
+ * console.assert(inPoll() === false);
+ * ```
+ */
+export function inPoll(): boolean {
+  try {
+    return polling.has(currentHart());
+  } catch {
+    return false;
+  }
+}
