@@ -1,0 +1,497 @@
+/**
+ * `WaitCell`: one registered waker, woken at most once per registration
+ * (maitake-sync's `WaitCell`, itself after Tokio's `AtomicWaker`, with a
+ * closed bit).
+ *
+ * The state word lives in the kernel word heap and holds these bits:
+ * WAITING is 0, REGISTERING 1, WAKING 2, WOKEN 4, CLOSED 8. The waker slot
+ * is a plain field; the state bits are its lock.
+ *
+ * Invariants:
+ * - WAITING is zero: leaving a transient state is a `fetch_and` that clears
+ *   bits, so it only works if "no bits" means waiting.
+ * - The slot is touched only by a hart that owns it: the poller that moved
+ *   the word from WAITING to REGISTERING, until it clears REGISTERING; or a
+ *   waker whose `fetch_or(WAKING | WOKEN)` found none of WAKING, REGISTERING
+ *   or CLOSED set, until it clears WAKING. "None of" is an *any-bit* test:
+ *   k23's port wrote it with bitflags' `contains`, which means "all bits",
+ *   and so lets a waker take the slot while a poller is filling it.
+ *   {@linkcode WaitCell.touching} holds this one test, so a fixture can put
+ *   the bug back.
+ * - A `wait` dropped while its waker is in the slot (a timeout, a cancelled
+ *   task) takes the waker back under WAKING, as a waker would, so the cell
+ *   does not keep the task alive (ksim's addition; maitake leaves it there
+ *   until the next wake or close).
+ * - Every access to the slot is checked, as loom checks an `UnsafeCell`:
+ *   it spans a scheduling point, and a second hart entering the slot while
+ *   the first is inside panics the kernel ("data race on the waker slot").
+ * - A wake is never lost: a wake with no waker registered leaves WOKEN set,
+ *   and the next poll consumes it instead of registering.
+ * - The slot holds its own clone of a waker; each clone is consumed by a
+ *   wake or dropped exactly once.
+ * - CLOSED is never cleared.
+ *
+ * Two departures from k23's port, which follow maitake-sync: the poller
+ * fills the slot directly while it holds REGISTERING (k23 adds a nested
+ * WAKING step there, whose lock test, read as any-bit, would always see our
+ * own REGISTERING and never store the waker); and `isClosed` tests the
+ * CLOSED bit (k23 compares the whole word with CLOSED, which is false after
+ * a `close`, since that leaves WOKEN set too).
+ *
+ * @module
+ */
+
+import { currentHart, type Hart } from "../../arch/hart.ts";
+import type { Machine } from "../../arch/machine.ts";
+import type { Op } from "../../arch/op.ts";
+import { WordHeap } from "../mem/heap.ts";
+import { KernelPanic } from "../panic.ts";
+import { type Async, PENDING } from "../task/async.ts";
+import { contextWaker } from "../task/context.ts";
+import type { Waker } from "../task/waker.ts";
+
+/**
+ * How a wait on a {@linkcode WaitCell} or a `WaitQueue` ends: woken, or
+ * because the cell or queue was closed.
+ *
+ * @example
+ * ```ts
+ * import type { WaitResult } from "@ksim/ksim";
+ * const results: WaitResult[] = ["woken", "closed"];
+ * console.assert(results.length === 2);
+ * ```
+ */
+export type WaitResult = "woken" | "closed";
+
+/**
+ * What {@linkcode WaitCell.pollWait} did: `ready` (a wakeup was consumed),
+ * `pending` (the waker is registered), `closed`, or `busy` (another task
+ * was registering at the same time; try again).
+ *
+ * @example
+ * ```ts
+ * import type { PollWait } from "@ksim/ksim";
+ * const retry = (r: PollWait): boolean => r === "busy";
+ * console.assert(retry("busy") && !retry("ready"));
+ * ```
+ */
+export type PollWait = "ready" | "pending" | "closed" | "busy";
+
+/**
+ * The result of {@linkcode WaitCell.subscribe}: a wait that already counts
+ * every wake since the subscription.
+ *
+ * @example
+ * ```ts
+ * import { type Async, type WaitCellSubscription, WaitCell } from "@ksim/ksim";
+ * function* waitTwice(cell: WaitCell): Async<void> {
+ *   const sub: WaitCellSubscription = yield* cell.subscribe();
+ *   yield* sub.wait();
+ *   yield* cell.wait();
+ * }
+ * ```
+ */
+export interface WaitCellSubscription {
+  /** Waits for the wake the subscription registered for. */
+  wait(): Async<WaitResult>;
+}
+
+/** The WaitCell state bits. */
+const REGISTERING = 1;
+const WAKING = 2;
+const WOKEN = 4;
+const CLOSED = 8;
+
+const hex = (addr: number): string => "0x" + addr.toString(16);
+
+/**
+ * A cell that stores the waker of one task, to be woken by another.
+ *
+ * @example
+ * ```ts
+ * import { blockOn, Machine, WaitCell } from "@ksim/ksim";
+ * const m = new Machine({ harts: 2 });
+ * const cell = new WaitCell();
+ * let got = "";
+ * m.onInterrupt("software", function* () {});
+ * m.bootHart(0, function* (hart) {
+ *   hart.enableInterrupts();
+ *   got = yield* blockOn(cell.wait());
+ * });
+ * m.bootHart(1, function* () { yield* cell.wake(); });
+ * console.assert(m.run().status === "halted" && got === "woken");
+ * ```
+ */
+export class WaitCell {
+  /** The state bits, for fixtures and tests: WAITING 0, REGISTERING 1, WAKING 2, WOKEN 4, CLOSED 8. */
+  static readonly bits: {
+    readonly WAITING: 0;
+    readonly REGISTERING: 1;
+    readonly WAKING: 2;
+    readonly WOKEN: 4;
+    readonly CLOSED: 8;
+  } = { WAITING: 0, REGISTERING: 1, WAKING: 2, WOKEN: 4, CLOSED: 8 };
+
+  #machine: Machine | undefined;
+  #addr = 0;
+  #waker: Waker | null = null;
+  /** The hart inside the waker slot right now, or -1. */
+  #inSlot = -1;
+
+  /**
+   * Whether a `wake` or `close` that found `state` must keep its hands off
+   * the waker slot: someone else is waking, registering, or has closed the
+   * cell. This is an any-bit test.
+   *
+   * @example
+   * ```ts
+   * import { WaitCell } from "@ksim/ksim";
+   * class Inspect extends WaitCell {
+   *   probe(state: number): boolean { return this.touching(state); }
+   * }
+   * console.assert(new Inspect().probe(WaitCell.bits.REGISTERING));
+   * console.assert(!new Inspect().probe(WaitCell.bits.WOKEN));
+   * ```
+   */
+  protected touching(state: number): boolean {
+    return (state & (WAKING | REGISTERING | CLOSED)) !== 0;
+  }
+
+  /**
+   * The waker stored in the cell, read from host code (for leak audits).
+   *
+   * @example
+   * ```ts
+   * import { WaitCell } from "@ksim/ksim";
+   * console.assert(new WaitCell().registeredWaker() === null);
+   * ```
+   */
+  registeredWaker(): Waker | null {
+    return this.#waker;
+  }
+
+  /**
+   * Consumes a stored wakeup, or registers `waker` (borrowed: the cell
+   * stores a clone) to be woken by the next `wake` or `close`. A different
+   * waker already stored is replaced and woken.
+   *
+   * @example
+   * ```ts
+   * import { HartWaker, Machine, WaitCell } from "@ksim/ksim";
+   * const m = new Machine();
+   * const cell = new WaitCell();
+   * const waker = new HartWaker(m.harts[0]);
+   * console.assert(m.execute(() => cell.pollWait(waker)) === "pending");
+   * console.assert(m.execute(() => cell.wake()) === true);
+   * console.assert(m.execute(() => cell.pollWait(waker)) === "ready");
+   * ```
+   */
+  *pollWait(waker: Waker): Op<PollWait> {
+    const hart = currentHart();
+    const addr = this.#word(hart);
+    const seen = yield* hart.cas32(addr, 0, REGISTERING);
+    if (seen !== 0) {
+      if (seen & CLOSED) return "closed";
+      if (seen & WOKEN) {
+        // Consume the stored wakeup.
+        yield* hart.fetchAnd32(addr, ~WOKEN);
+        return "ready";
+      }
+      // A wake is in progress: do not wait for it.
+      if (seen & WAKING) return "ready";
+      return "busy";
+    }
+
+    // We hold REGISTERING: the slot is ours.
+    const replaced = yield* this.#inWakerSlot(hart, "register", this.#store(waker));
+    if (replaced !== null) yield* replaced.wake();
+
+    const notified = yield* hart.cas32(addr, REGISTERING, 0);
+    if (notified === REGISTERING) return "pending";
+
+    // Woken or closed while registering: take the waker back, leave the
+    // transient states, and wake it ourselves.
+    const mine = yield* this.#inWakerSlot(hart, "take back", this.#take());
+    const state = yield* hart.fetchAnd32(addr, CLOSED);
+    if (state !== notified && state !== (notified | CLOSED)) {
+      throw new KernelPanic(
+        `WaitCell ${hex(addr)}: state changed from 0b${notified.toString(2)} to 0b${
+          state.toString(2)
+        } while registering`,
+        { hart: hart.id },
+      );
+    }
+    if (mine !== null) yield* mine.wake();
+    return state & CLOSED ? "closed" : "ready";
+  }
+
+  /**
+   * Waits for a wake (or a wakeup stored before the first poll). A `busy`
+   * cell makes the task wake itself and retry.
+   *
+   * @example
+   * ```ts
+   * import { blockOn, Machine, WaitCell } from "@ksim/ksim";
+   * const m = new Machine();
+   * const cell = new WaitCell();
+   * m.execute(() => cell.wake()); // stored: the next wait returns at once
+   * let got = "";
+   * m.boot(function* () { got = yield* blockOn(cell.wait()); });
+   * m.run();
+   * console.assert(got === "woken");
+   * ```
+   */
+  *wait(): Async<WaitResult> {
+    // The waker this wait left in the slot, while it is suspended.
+    let registered: Waker | null = null;
+    try {
+      for (;;) {
+        registered = null;
+        const waker = contextWaker();
+        const r = yield* this.pollWait(waker);
+        if (r === "ready") return "woken";
+        if (r === "closed") return "closed";
+        if (r === "busy") yield* waker.wakeByRef();
+        else registered = waker;
+        yield PENDING;
+      }
+    } finally {
+      // Dropped while waiting (a timeout, a cancelled task): take our waker
+      // back, so the cell does not keep the task alive.
+      if (registered !== null) yield* this.#deregister(registered);
+    }
+  }
+
+  /**
+   * Registers the task's waker now, and returns a wait that completes on any
+   * wake or close that happens from now on, even one that comes before that
+   * wait is first polled.
+   *
+   * @example
+   * ```ts
+   * import { blockOn, Machine, WaitCell } from "@ksim/ksim";
+   * const m = new Machine();
+   * const cell = new WaitCell();
+   * let got = "";
+   * m.boot(function* () {
+   *   got = yield* blockOn(function* () {
+   *     const sub = yield* cell.subscribe();
+   *     yield* cell.wake(); // e.g. a device completing at once
+   *     return yield* sub.wait();
+   *   }());
+   * });
+   * m.run();
+   * console.assert(got === "woken");
+   * ```
+   */
+  *subscribe(): Async<WaitCellSubscription> {
+    for (;;) {
+      const waker = contextWaker();
+      const r = yield* this.pollWait(waker);
+      if (r === "busy") {
+        yield* waker.wakeByRef();
+        yield PENDING;
+        continue;
+      }
+      if (r === "pending") return { wait: () => this.wait() };
+      const early: WaitResult = r === "ready" ? "woken" : "closed";
+      return {
+        *wait(): Async<WaitResult> {
+          return early;
+        },
+      };
+    }
+  }
+
+  /**
+   * Wakes the registered waker; returns whether there was one. With none,
+   * the wakeup is stored for the next poll.
+   *
+   * @example
+   * ```ts
+   * import { Machine, WaitCell } from "@ksim/ksim";
+   * const m = new Machine();
+   * console.assert(m.execute(() => new WaitCell().wake()) === false);
+   * ```
+   */
+  *wake(): Op<boolean> {
+    const waker = yield* this.#takeWaker(false);
+    if (waker === null) return false;
+    yield* waker.wake();
+    return true;
+  }
+
+  /**
+   * Closes the cell: wakes the registered waker, and every later wait
+   * returns `"closed"`. Returns whether a waker was woken.
+   *
+   * @example
+   * ```ts
+   * import { blockOn, Machine, WaitCell } from "@ksim/ksim";
+   * const m = new Machine();
+   * const cell = new WaitCell();
+   * m.execute(() => cell.close());
+   * let got = "";
+   * m.boot(function* () { got = yield* blockOn(cell.wait()); });
+   * m.run();
+   * console.assert(got === "closed");
+   * ```
+   */
+  *close(): Op<boolean> {
+    const waker = yield* this.#takeWaker(true);
+    if (waker === null) return false;
+    yield* waker.wake();
+    return true;
+  }
+
+  /**
+   * Whether the cell is closed (the CLOSED bit is set, whatever the others).
+   *
+   * @example
+   * ```ts
+   * import { Machine, WaitCell } from "@ksim/ksim";
+   * const m = new Machine();
+   * const cell = new WaitCell();
+   * m.execute(() => cell.close());
+   * console.assert(m.execute(() => cell.isClosed()));
+   * ```
+   */
+  *isClosed(): Op<boolean> {
+    const hart = currentHart();
+    return ((yield* hart.load32(this.#word(hart))) & CLOSED) !== 0;
+  }
+
+  /**
+   * Waits until `f()` returns true, re-checking it after each wake. The
+   * task subscribes *before* each check, so a wake between the check and
+   * the wait is not missed.
+   *
+   * @example
+   * ```ts
+   * import { blockOn, Machine, WaitCell } from "@ksim/ksim";
+   * const m = new Machine({ harts: 2 });
+   * const cell = new WaitCell();
+   * let ready = false;
+   * let got = "";
+   * m.onInterrupt("software", function* () {});
+   * m.bootHart(0, function* (hart) {
+   *   hart.enableInterrupts();
+   *   got = yield* blockOn(cell.waitFor(() => ready));
+   * });
+   * m.bootHart(1, function* () { ready = true; yield* cell.wake(); });
+   * m.run();
+   * console.assert(got === "woken");
+   * ```
+   */
+  *waitFor(f: () => boolean): Async<WaitResult> {
+    for (;;) {
+      const sub = yield* this.subscribe();
+      if (f()) return "woken";
+      if ((yield* sub.wait()) === "closed") return "closed";
+    }
+  }
+
+  /**
+   * Waits until `f()` returns a value other than `undefined`, and returns
+   * it; `"closed"` if the cell is closed first. Subscribes before each
+   * check, as {@linkcode WaitCell.waitFor} does.
+   *
+   * @example
+   * ```ts
+   * import { blockOn, Machine, WaitCell } from "@ksim/ksim";
+   * const m = new Machine({ harts: 2 });
+   * const cell = new WaitCell();
+   * const inbox: number[] = [];
+   * let got: number | "closed" = 0;
+   * m.onInterrupt("software", function* () {});
+   * m.bootHart(0, function* (hart) {
+   *   hart.enableInterrupts();
+   *   got = yield* blockOn(cell.waitForValue(() => inbox.shift()));
+   * });
+   * m.bootHart(1, function* () { inbox.push(42); yield* cell.wake(); });
+   * m.run();
+   * console.assert(got === 42);
+   * ```
+   */
+  *waitForValue<T>(f: () => T | undefined): Async<T | "closed"> {
+    for (;;) {
+      const sub = yield* this.subscribe();
+      const value = f();
+      if (value !== undefined) return value;
+      if ((yield* sub.wait()) === "closed") return "closed";
+    }
+  }
+
+  /** Sets WAKING|WOKEN (and CLOSED); takes the waker if nobody else touches the slot. */
+  *#takeWaker(close: boolean): Op<Waker | null> {
+    const hart = currentHart();
+    const addr = this.#word(hart);
+    const state = yield* hart.fetchOr32(addr, WAKING | WOKEN | (close ? CLOSED : 0));
+    if (this.touching(state)) return null;
+    // We hold WAKING: the slot is ours until we clear it.
+    const waker = yield* this.#inWakerSlot(hart, close ? "close" : "wake", this.#take());
+    yield* hart.fetchAnd32(addr, ~WAKING);
+    return waker;
+  }
+
+  /** Takes the stored waker back if it wakes the same task as `waker`, and drops it. */
+  *#deregister(waker: Waker): Op<void> {
+    const hart = currentHart();
+    const addr = this.#word(hart);
+    const state = yield* hart.fetchOr32(addr, WAKING);
+    // Someone else is in the slot: they will wake, replace or close it.
+    if (this.touching(state)) return;
+    const mine = yield* this.#inWakerSlot(hart, "deregister", this.#takeIf(waker));
+    yield* hart.fetchAnd32(addr, ~WAKING);
+    if (mine !== null) yield* mine.drop();
+  }
+
+  *#takeIf(waker: Waker): Op<Waker | null> {
+    const stored = this.#waker;
+    if (stored === null || !stored.willWake(waker)) return null;
+    this.#waker = null;
+    return stored;
+  }
+
+  /** Stores a clone of `waker` unless it wakes the same task as the stored one; returns the one replaced. */
+  *#store(waker: Waker): Op<Waker | null> {
+    const old = this.#waker;
+    if (old !== null && waker.willWake(old)) return null;
+    this.#waker = yield* waker.clone();
+    return old;
+  }
+
+  *#take(): Op<Waker | null> {
+    const waker = this.#waker;
+    this.#waker = null;
+    return waker;
+  }
+
+  /**
+   * Runs `body` inside the waker slot. The access spans a scheduling point;
+   * a second hart that enters meanwhile has raced, which panics.
+   */
+  *#inWakerSlot<T>(hart: Hart, what: string, body: Op<T>): Op<T> {
+    if (this.#inSlot !== -1) {
+      throw new KernelPanic(
+        `WaitCell ${hex(this.#addr)}: data race on the waker slot: ${what} while hart ${this.#inSlot} is inside`,
+        { hart: hart.id },
+      );
+    }
+    this.#inSlot = hart.id;
+    try {
+      yield* hart.pause(`WaitCell ${hex(this.#addr)} waker slot`);
+      return yield* body;
+    } finally {
+      this.#inSlot = -1;
+    }
+  }
+
+  #word(hart: Hart): number {
+    if (this.#machine === hart.machine) return this.#addr;
+    if (this.#machine !== undefined) throw new TypeError("WaitCell: this cell belongs to another machine");
+    this.#addr = WordHeap.of(hart.machine).alloc("WaitCell state");
+    this.#machine = hart.machine;
+    return this.#addr;
+  }
+}

@@ -1,0 +1,572 @@
+/**
+ * `WaitQueue`: tasks wait in first-in, first-out order, to be woken one at a
+ * time or all at once (maitake-sync's `WaitQueue`).
+ *
+ * Shared state: a state word in the kernel word heap, plus a list of waiter
+ * nodes guarded by an {@linkcode IrqSpinLock} (interrupt-safe, so interrupt
+ * handlers may wake a queue). The state word packs:
+ * - bits 0–1: EMPTY (0, no waiters and no stored wakeup), WAITING (1, the
+ *   list is not empty) or WOKEN (2, one stored wakeup);
+ * - bit 2: CLOSED;
+ * - bits 3–31: how many times `wakeAll` has run (wrapping).
+ *
+ * Invariants:
+ * - Under the list lock, the low bits are WAITING exactly when the list is
+ *   not empty. Only lock holders move the low bits to or from WAITING; the
+ *   lock-free paths (storing a wakeup, consuming one) move only between
+ *   EMPTY and WOKEN. Every change is a compare-and-swap, so CLOSED, once
+ *   set by `close`'s `fetch_or`, is never cleared.
+ * - At most one wakeup is stored.
+ * - A node is in the list only while its future waits; its fields are
+ *   touched only under the lock while it may be linked. It owns at most one
+ *   waker clone, which is consumed by a wake or dropped exactly once.
+ * - `wake` marks the node it dequeues as woken "one". If that node's future
+ *   is dropped before it observes the wakeup, the drop passes the wakeup on
+ *   to the next waiter, or stores it: no wakeup is lost. A future dropped
+ *   while still queued just unlinks itself.
+ * - A wait samples the `wakeAll` count when first polled; a `wakeAll` after
+ *   that wakes it even if it has not yet reached the list.
+ *
+ * Departure from maitake-sync, found while porting: there CLOSED is the
+ * value 0b11 of the 2-bit state field, and the locked path of `wake` (also
+ * used when a dropped waiter passes its wakeup on) treats any state but
+ * WAITING as "store a wakeup", rewriting the field to WOKEN, and empties
+ * the field to EMPTY by plain store; a `close` landing after `wake` took the
+ * lock is thus overwritten, and the queue reopens. Here CLOSED is a bit of
+ * its own, every transition is a CAS that keeps it, and no wakeup is stored
+ * into or passed on in a closed queue.
+ *
+ * @module
+ */
+
+import { currentHart, type Hart } from "../../arch/hart.ts";
+import type { Machine } from "../../arch/machine.ts";
+import type { Op } from "../../arch/op.ts";
+import { WordHeap } from "../mem/heap.ts";
+import { KernelPanic } from "../panic.ts";
+import { type Async, PENDING } from "../task/async.ts";
+import { contextWaker } from "../task/context.ts";
+import type { Waker } from "../task/waker.ts";
+import { IrqSpinLock } from "./spin_lock.ts";
+import type { WaitResult } from "./wait_cell.ts";
+
+const MASK = 3;
+const EMPTY = 0;
+const WAITING = 1;
+const WOKEN = 2;
+const CLOSED = 4;
+const ONE_WAKE_ALL = 8;
+
+/**
+ * The result of {@linkcode WaitQueue.subscribe}: a place in the queue,
+ * taken before the task checks its condition. Call `wait` or `cancel`
+ * exactly once: a subscription that is neither waited on nor cancelled
+ * keeps its place, and a `wake` aimed at it is held until it is.
+ *
+ * @example
+ * ```ts
+ * import { type Async, WaitQueue, type WaitQueueSubscription } from "@ksim/ksim";
+ * function* waitUnless(q: WaitQueue, done: () => boolean): Async<void> {
+ *   const sub: WaitQueueSubscription = yield* q.subscribe();
+ *   if (done()) yield* sub.cancel();
+ *   else yield* sub.wait();
+ * }
+ * ```
+ */
+export interface WaitQueueSubscription {
+  /** Waits for the wakeup of this place in the queue. */
+  wait(): Async<WaitResult>;
+  /** Gives the place up; a wakeup it had already received is passed on. */
+  cancel(): Op<void>;
+}
+
+/** Where a node is: not yet queued, queued, or done (woken, closed or released). */
+type NodeState = "start" | "waiting" | "done";
+/** What the queue did to a queued node. */
+type Wakeup = "none" | "one" | "all" | "closed";
+
+interface Node {
+  state: NodeState;
+  wakeup: Wakeup;
+  waker: Waker | null;
+  /** The wakeAll count when the node was first polled. */
+  wakeAlls: number;
+  result: WaitResult;
+}
+
+const hex = (addr: number): string => "0x" + addr.toString(16);
+
+/**
+ * A FIFO queue of waiting tasks.
+ *
+ * @example
+ * ```ts
+ * import { blockOn, Machine, WaitQueue } from "@ksim/ksim";
+ * const m = new Machine({ harts: 3 });
+ * const q = new WaitQueue();
+ * const got: string[] = [];
+ * m.onInterrupt("software", function* () {});
+ * m.boot(function* (hart) {
+ *   hart.enableInterrupts();
+ *   if (hart.id < 2) got.push(yield* blockOn(q.wait()));
+ *   else yield* q.close();
+ * });
+ * m.run();
+ * console.assert(got.join() === "closed,closed");
+ * ```
+ */
+export class WaitQueue {
+  #machine: Machine | undefined;
+  #addr = 0;
+  #initial: number;
+  #lock = new IrqSpinLock("wait queue");
+  #list: Node[] = [];
+
+  /**
+   * Creates an empty queue; with `{ woken: true }`, it starts with one
+   * stored wakeup (so it can serve as a lock: see `Mutex`).
+   *
+   * @example
+   * ```ts
+   * import { blockOn, Machine, WaitQueue } from "@ksim/ksim";
+   * const m = new Machine();
+   * const q = new WaitQueue({ woken: true });
+   * let got = "";
+   * m.boot(function* () { got = yield* blockOn(q.wait()); });
+   * m.run();
+   * console.assert(got === "woken");
+   * ```
+   */
+  constructor(options: { readonly woken?: boolean } = {}) {
+    this.#initial = options.woken ? WOKEN : EMPTY;
+  }
+
+  /**
+   * The wakers of the queued waiters, in queue order, read from host code
+   * (for leak audits). Subscribed places without a waker yet are skipped.
+   *
+   * @example
+   * ```ts
+   * import { WaitQueue } from "@ksim/ksim";
+   * console.assert(new WaitQueue().waiters().length === 0);
+   * ```
+   */
+  waiters(): readonly Waker[] {
+    return this.#list.flatMap((node) => node.waker === null ? [] : [node.waker]);
+  }
+
+  /**
+   * How many places are queued (with or without a waker), from host code.
+   *
+   * @example
+   * ```ts
+   * import { WaitQueue } from "@ksim/ksim";
+   * console.assert(new WaitQueue().queued() === 0);
+   * ```
+   */
+  queued(): number {
+    return this.#list.length;
+  }
+
+  /**
+   * Waits to be woken by `wake`, `wakeAll` or `close`. A stored wakeup is
+   * consumed at once. Dropping the future gives up its place (see the
+   * module's invariants).
+   *
+   * @example
+   * ```ts
+   * import { blockOn, Machine, WaitQueue } from "@ksim/ksim";
+   * const m = new Machine();
+   * const q = new WaitQueue();
+   * m.execute(() => q.wake()); // nobody waits: stored
+   * m.boot(() => blockOn(q.wait()));
+   * console.assert(m.run().status === "halted");
+   * ```
+   */
+  wait(): Async<WaitResult> {
+    return this.#waitOn(newNode());
+  }
+
+  /**
+   * Takes a place in the queue now, without a waker, and returns it. Wakes
+   * that reach the place before its `wait` is polled are kept for it.
+   *
+   * @example
+   * ```ts
+   * import { blockOn, Machine, WaitQueue } from "@ksim/ksim";
+   * const m = new Machine();
+   * const q = new WaitQueue();
+   * let got = "";
+   * m.boot(function* () {
+   *   got = yield* blockOn(function* () {
+   *     const sub = yield* q.subscribe();
+   *     yield* q.wake(); // wakes the subscribed place
+   *     return yield* sub.wait();
+   *   }());
+   * });
+   * m.run();
+   * console.assert(got === "woken" && q.queued() === 0);
+   * ```
+   */
+  *subscribe(): Async<WaitQueueSubscription> {
+    const node = newNode();
+    yield* this.#poll(node, null);
+    return {
+      wait: () => this.#waitOn(node),
+      cancel: () => this.#release(node),
+    };
+  }
+
+  /**
+   * Consumes a stored wakeup if there is one; never waits or queues.
+   *
+   * @example
+   * ```ts
+   * import { Machine, WaitQueue } from "@ksim/ksim";
+   * const m = new Machine();
+   * const q = new WaitQueue({ woken: true });
+   * console.assert(m.execute(() => q.tryWait()) === true);
+   * console.assert(m.execute(() => q.tryWait()) === false);
+   * ```
+   */
+  *tryWait(): Op<boolean> {
+    const hart = currentHart();
+    const addr = this.#word(hart);
+    let s = yield* hart.load32(addr);
+    while ((s & CLOSED) === 0 && (s & MASK) === WOKEN) {
+      const seen = yield* hart.cas32(addr, s, with_(s, EMPTY));
+      if (seen === s) return true;
+      s = seen;
+    }
+    return false;
+  }
+
+  /**
+   * Wakes the first waiter; with none, stores one wakeup for the next wait
+   * (only one is ever stored). Returns whether a waiter was woken.
+   *
+   * @example
+   * ```ts
+   * import { Machine, WaitQueue } from "@ksim/ksim";
+   * const m = new Machine();
+   * const q = new WaitQueue();
+   * console.assert(m.execute(() => q.wake()) === false); // stored
+   * console.assert(m.execute(() => q.tryWait()) === true);
+   * ```
+   */
+  *wake(): Op<boolean> {
+    const hart = currentHart();
+    const addr = this.#word(hart);
+    let s = yield* hart.load32(addr);
+    for (;;) {
+      if (s & CLOSED) return false;
+      if ((s & MASK) === WAITING) break;
+      const seen = yield* hart.cas32(addr, s, with_(s, WOKEN));
+      if (seen === s) return false;
+      s = seen;
+    }
+    yield* this.#lock.lock();
+    let woke: [boolean, Waker | null];
+    try {
+      woke = yield* this.#wakeLocked(hart, addr, yield* hart.load32(addr));
+    } finally {
+      yield* this.#lock.unlock();
+    }
+    if (woke[1] !== null) yield* woke[1].wake();
+    return woke[0];
+  }
+
+  /**
+   * Wakes every queued waiter, and every wait already polled but not yet
+   * queued; stores no wakeup. Returns how many queued waiters it woke.
+   *
+   * @example
+   * ```ts
+   * import { Machine, WaitQueue } from "@ksim/ksim";
+   * const m = new Machine();
+   * console.assert(m.execute(() => new WaitQueue().wakeAll()) === 0);
+   * ```
+   */
+  *wakeAll(): Op<number> {
+    const hart = currentHart();
+    const addr = this.#word(hart);
+    const wakers: Waker[] = [];
+    let woken = 0;
+    yield* this.#lock.lock();
+    try {
+      const s = yield* hart.load32(addr);
+      if (s & CLOSED) return 0;
+      if ((s & MASK) !== WAITING) {
+        yield* hart.fetchAdd32(addr, ONE_WAKE_ALL);
+        return 0;
+      }
+      woken = this.#drain("all", wakers);
+      yield* this.#transition(hart, addr, s, EMPTY, ONE_WAKE_ALL);
+    } finally {
+      yield* this.#lock.unlock();
+    }
+    for (const waker of wakers) yield* waker.wake();
+    return woken;
+  }
+
+  /**
+   * Closes the queue: every waiter is woken with `"closed"`, and every later
+   * wait returns `"closed"` at once.
+   *
+   * @example
+   * ```ts
+   * import { Machine, WaitQueue } from "@ksim/ksim";
+   * const m = new Machine();
+   * const q = new WaitQueue();
+   * m.execute(() => q.close());
+   * console.assert(m.execute(() => q.isClosed()) && !m.execute(() => q.tryWait()));
+   * ```
+   */
+  *close(): Op<void> {
+    const hart = currentHart();
+    const addr = this.#word(hart);
+    const s = yield* hart.fetchOr32(addr, CLOSED);
+    if ((s & CLOSED) !== 0 || (s & MASK) !== WAITING) return;
+    const wakers: Waker[] = [];
+    yield* this.#lock.lock();
+    try {
+      this.#drain("closed", wakers);
+      yield* this.#transition(hart, addr, yield* hart.load32(addr), EMPTY);
+    } finally {
+      yield* this.#lock.unlock();
+    }
+    for (const waker of wakers) yield* waker.wake();
+  }
+
+  /**
+   * Whether the queue is closed.
+   *
+   * @example
+   * ```ts
+   * import { Machine, WaitQueue } from "@ksim/ksim";
+   * const m = new Machine();
+   * const q = new WaitQueue();
+   * m.execute(() => q.close());
+   * console.assert(m.execute(() => q.isClosed()));
+   * ```
+   */
+  *isClosed(): Op<boolean> {
+    const hart = currentHart();
+    return ((yield* hart.load32(this.#word(hart))) & CLOSED) !== 0;
+  }
+
+  /**
+   * Waits until `f()` returns true. The task takes its place in the queue
+   * *before* each check, so a wake between the check and the wait is kept.
+   *
+   * @example
+   * ```ts
+   * import { blockOn, Machine, WaitQueue } from "@ksim/ksim";
+   * const m = new Machine();
+   * const q = new WaitQueue();
+   * let ready = false;
+   * m.onInterrupt("software", function* () {}); // the wake's IPI
+   * m.boot(() => blockOn(q.waitFor(() => ready)));
+   * m.run(); // waits: not ready yet
+   * ready = true;
+   * m.execute(() => q.wakeAll());
+   * console.assert(m.run().status === "halted");
+   * ```
+   */
+  *waitFor(f: () => boolean): Async<WaitResult> {
+    const r = yield* this.waitForValue(() => f() ? true : undefined);
+    return r === "closed" ? "closed" : "woken";
+  }
+
+  /**
+   * Waits until `f()` returns a value other than `undefined`, and returns
+   * it; `"closed"` if the queue is closed first.
+   *
+   * @example
+   * ```ts
+   * import { blockOn, Machine, WaitQueue } from "@ksim/ksim";
+   * const m = new Machine({ harts: 2 });
+   * const q = new WaitQueue();
+   * const inbox: string[] = [];
+   * let got = "";
+   * m.onInterrupt("software", function* () {});
+   * m.bootHart(0, function* (hart) { hart.enableInterrupts(); got = yield* blockOn(q.waitForValue(() => inbox.shift())); });
+   * m.bootHart(1, function* () { inbox.push("frame"); yield* q.wake(); });
+   * m.run();
+   * console.assert(got === "frame");
+   * ```
+   */
+  *waitForValue<T>(f: () => T | undefined): Async<T | "closed"> {
+    for (;;) {
+      const sub = yield* this.subscribe();
+      let value: T | undefined;
+      try {
+        value = f();
+      } catch (e) {
+        yield* sub.cancel();
+        throw e;
+      }
+      if (value !== undefined) {
+        yield* sub.cancel();
+        return value;
+      }
+      if ((yield* sub.wait()) === "closed") return "closed";
+    }
+  }
+
+  /** The wait loop of one node; dropping it releases the node. */
+  *#waitOn(node: Node): Async<WaitResult> {
+    try {
+      for (;;) {
+        const r = yield* this.#poll(node, contextWaker());
+        if (r !== "pending") return r;
+        yield PENDING;
+      }
+    } finally {
+      yield* this.#release(node);
+    }
+  }
+
+  /** One poll of a node: consume a wakeup, or queue (or stay queued) with `waker`. */
+  *#poll(node: Node, waker: Waker | null): Op<WaitResult | "pending"> {
+    if (node.state === "done") return node.result;
+    const hart = currentHart();
+    const addr = this.#word(hart);
+    if (node.state === "start") {
+      const s = yield* hart.load32(addr);
+      node.wakeAlls = s >>> 3;
+      if (s & CLOSED) return finish(node, "closed");
+      if ((s & MASK) === WOKEN && (yield* hart.cas32(addr, s, with_(s, EMPTY))) === s) return finish(node, "woken");
+    }
+    yield* this.#lock.lock();
+    try {
+      return node.state === "start" ? yield* this.#enqueue(hart, addr, node, waker) : yield* this.#recheck(node, waker);
+    } finally {
+      yield* this.#lock.unlock();
+    }
+  }
+
+  /** Under the lock: queue a new node unless a wakeup or a close came first. */
+  *#enqueue(hart: Hart, addr: number, node: Node, waker: Waker | null): Op<WaitResult | "pending"> {
+    let s = yield* hart.load32(addr);
+    if (s >>> 3 !== node.wakeAlls) return finish(node, "woken");
+    for (;;) {
+      if (s & CLOSED) return finish(node, "closed");
+      const low = s & MASK;
+      if (low === WAITING) break;
+      const seen = yield* hart.cas32(addr, s, with_(s, low === EMPTY ? WAITING : EMPTY));
+      if (seen === s) {
+        if (low === EMPTY) break;
+        return finish(node, "woken"); // consumed the stored wakeup
+      }
+      s = seen;
+    }
+    node.state = "waiting";
+    if (waker !== null) node.waker = yield* waker.clone();
+    this.#list.push(node);
+    return "pending";
+  }
+
+  /** Under the lock: a queued node sees what was done to it, or updates its waker. */
+  *#recheck(node: Node, waker: Waker | null): Op<WaitResult | "pending"> {
+    if (node.wakeup === "none") {
+      const old = node.waker;
+      if (waker !== null && (old === null || !waker.willWake(old))) {
+        node.waker = yield* waker.clone();
+        if (old !== null) yield* old.drop();
+      }
+      return "pending";
+    }
+    return finish(node, node.wakeup === "closed" ? "closed" : "woken");
+  }
+
+  /** Dropping a node: unlink it, drop its waker, and pass on a wakeup it never saw. */
+  *#release(node: Node): Op<void> {
+    if (node.state !== "waiting") return;
+    const hart = currentHart();
+    const addr = this.#word(hart);
+    let dropped: Waker | null = null;
+    let passed: Waker | null = null;
+    yield* this.#lock.lock();
+    try {
+      const i = this.#list.indexOf(node);
+      if (i >= 0) {
+        this.#list.splice(i, 1);
+        if (this.#list.length === 0) yield* this.#transition(hart, addr, yield* hart.load32(addr), EMPTY);
+      }
+      dropped = node.waker;
+      node.waker = null;
+      if (node.wakeup === "one") passed = (yield* this.#wakeLocked(hart, addr, yield* hart.load32(addr)))[1];
+      node.state = "done";
+    } finally {
+      yield* this.#lock.unlock();
+    }
+    if (dropped !== null) yield* dropped.drop();
+    if (passed !== null) yield* passed.wake();
+  }
+
+  /** Under the lock: dequeue the first waiter, or store a wakeup. Returns [dequeued, its waker]. */
+  *#wakeLocked(hart: Hart, addr: number, s: number): Op<[boolean, Waker | null]> {
+    if (s & CLOSED) return [false, null];
+    const node = this.#list.shift();
+    if (node === undefined) {
+      if ((s & MASK) === WAITING) this.#panic(hart, "state is WAITING but no task waits");
+      yield* this.#transition(hart, addr, s, WOKEN);
+      return [false, null];
+    }
+    if ((s & MASK) !== WAITING) this.#panic(hart, `tasks wait but the state is 0x${s.toString(16)}`);
+    const waker = node.waker;
+    node.waker = null;
+    node.wakeup = "one";
+    if (this.#list.length === 0) yield* this.#transition(hart, addr, s, EMPTY);
+    return [true, waker];
+  }
+
+  /** Under the lock: empties the list, marking each node; collects their wakers. */
+  #drain(wakeup: Wakeup, wakers: Waker[]): number {
+    const nodes = this.#list;
+    this.#list = [];
+    for (const node of nodes) {
+      node.wakeup = wakeup;
+      if (node.waker !== null) wakers.push(node.waker);
+      node.waker = null;
+    }
+    return nodes.length;
+  }
+
+  /** Sets the low bits to `low` (and adds `add`), keeping every other bit: a CAS loop from the guess `s`. */
+  *#transition(hart: Hart, addr: number, s: number, low: number, add = 0): Op<void> {
+    for (;;) {
+      const seen = yield* hart.cas32(addr, s, (with_(s, low) + add) >>> 0);
+      if (seen === s) return;
+      s = seen;
+    }
+  }
+
+  #panic(hart: Hart, what: string): never {
+    throw new KernelPanic(`WaitQueue ${hex(this.#addr)}: ${what}`, { hart: hart.id });
+  }
+
+  #word(hart: Hart): number {
+    if (this.#machine === hart.machine) return this.#addr;
+    if (this.#machine !== undefined) throw new TypeError("WaitQueue: this queue belongs to another machine");
+    this.#addr = WordHeap.of(hart.machine).alloc("WaitQueue state");
+    hart.machine.memory.write32(this.#addr, this.#initial);
+    this.#machine = hart.machine;
+    return this.#addr;
+  }
+}
+
+function newNode(): Node {
+  return { state: "start", wakeup: "none", waker: null, wakeAlls: 0, result: "woken" };
+}
+
+function finish(node: Node, result: WaitResult): WaitResult {
+  node.state = "done";
+  node.result = result;
+  return result;
+}
+
+function with_(s: number, low: number): number {
+  return ((s & ~MASK) | low) >>> 0;
+}
