@@ -30,3 +30,38 @@ export * from "./arch/mod.ts";
 export { KernelPanic } from "./kernel/panic.ts";
 export * from "./kernel/task/state.ts";
 export * from "./kernel/time/wheel.ts";
+export { type Async, dropFuture, FutureDropped, PENDING, Pending } from "./kernel/task/async.ts";
+export type { Waker } from "./kernel/task/waker.ts";
+export { KERNEL_HEAP_BASE, WordHeap } from "./kernel/mem/heap.ts";
+export { contextWaker, enterPoll, exitPoll, inPoll } from "./kernel/task/context.ts";
+export { blockOn, HartWaker } from "./kernel/task/block_on.ts";
+export { yieldNow } from "./kernel/task/yield_now.ts";
+export { type Outcome, Task, type TaskHost, TaskWaker } from "./kernel/task/task.ts";
+export { JoinError, JoinHandle, type TaskResult } from "./kernel/task/join_handle.ts";
+export { RunQueue } from "./kernel/executor/run_queue.ts";
+export { Scheduler, type SchedulerTotals, TICK_BUDGET, type TickStats } from "./kernel/executor/scheduler.ts";
+export {
+  Executor,
+  MAX_STOLEN_PER_TICK,
+  type SleeperQueue,
+  type SpawnOptions,
+  STEAL_ROUNDS,
+} from "./kernel/executor/executor.ts";
+export { DEFAULT_TIMER_TICK_NS, Elapsed, Timer, type TimerEntry } from "./kernel/time/timer.ts";
+export {
+  currentTask,
+  Kernel,
+  type KernelOptions,
+  type KernelReport,
+  type Leak,
+  sleep,
+  spawn,
+  timeout,
+} from "./kernel/kernel.ts";
+export { exploreKernel, type ExploreKernelOptions } from "./kernel/explore.ts";
+export * from "./kernel/sync/spin_lock.ts";
+export * from "./kernel/sync/wait_cell.ts";
+export * from "./kernel/sync/wait_queue.ts";
+export { TaskBuilder } from "./kernel/task/builder.ts";
+export * from "./kernel/sync/mutex.ts";
+export * from "./kernel/sync/semaphore.ts";

@@ -230,6 +230,26 @@ export const WakeByValAction = {
 export type WakeByValAction = typeof WakeByValAction[keyof typeof WakeByValAction];
 
 /**
+ * What `cancelAndWake` tells the canceller.
+ *
+ * @example
+ * ```ts
+ * import { CancelAction } from "@ksim/ksim";
+ * console.assert(CancelAction.Enqueue === "Enqueue");
+ * ```
+ */
+export const CancelAction = {
+  /** It was already cancelled: nothing changed. */
+  AlreadyCancelled: "AlreadyCancelled",
+  /** Cancelled; the task is queued, being polled, or complete, so nothing more to do. */
+  Cancelled: "Cancelled",
+  /** Cancelled an idle task: enqueue it (the word gained the run queue's reference) so it is dropped. */
+  Enqueue: "Enqueue",
+} as const;
+/** One of the values of {@linkcode CancelAction}. */
+export type CancelAction = typeof CancelAction[keyof typeof CancelAction];
+
+/**
  * Renders a state word for traces, flags first.
  *
  * @example
@@ -396,6 +416,30 @@ function stepCancel(d: Draft): boolean {
   return true;
 }
 
+function stepCancelAndWake(d: Draft): CancelAction {
+  if (d.has(CANCELLED)) return CancelAction.AlreadyCancelled;
+  d.set(CANCELLED, true);
+  if (d.has(POLLING | WOKEN | COMPLETE)) {
+    // Polling: end_poll sees WOKEN and re-queues it. Woken: it is queued.
+    // Complete: there is nothing left to poll.
+    d.set(WOKEN, !d.has(COMPLETE) || d.has(WOKEN));
+    return CancelAction.Cancelled;
+  }
+  d.set(WOKEN, true);
+  d.cloneRef();
+  return CancelAction.Enqueue;
+}
+
+function stepReleaseJoinHandle(d: Draft): boolean {
+  if (!d.has(HAS_JOIN_HANDLE)) d.panic("dropped a join handle the task did not have");
+  d.set(HAS_JOIN_HANDLE, false);
+  const waker = d.joinWaker;
+  if (waker === JoinWakerState.Registering) d.panic("dropped a join handle while its join waker was registering");
+  if (waker !== JoinWakerState.Waiting) return false;
+  d.joinWaker = JoinWakerState.Empty;
+  return true;
+}
+
 function stepCreateJoinHandle(d: Draft): void {
   if (d.has(HAS_JOIN_HANDLE)) d.panic("task already has a join handle");
   d.set(HAS_JOIN_HANDLE, true);
@@ -537,6 +581,49 @@ export class TaskState {
   /** Cancels the task (sets CANCELLED and WOKEN); false if it already was. */
   cancel(hart: Hart): Op<boolean> {
     return this.#run(hart, "cancel", stepCancel);
+  }
+
+  /**
+   * Cancels the task and makes sure it will be polled once more, so that it
+   * is dropped: ksim's completion of the seed's cancellation, which stops at
+   * `todo!()`. Sets CANCELLED; an idle task is also marked WOKEN and gains
+   * the run queue's reference (`Enqueue`), and a task being polled is marked
+   * WOKEN so that `endPoll` re-queues it.
+   *
+   * @example
+   * ```ts
+   * import { CancelAction, Machine, TaskState } from "@ksim/ksim";
+   * const m = new Machine();
+   * m.memory.write32(0x100, TaskState.initial());
+   * const state = new TaskState(0x100);
+   * const action = m.execute((hart) => state.cancelAndWake(hart));
+   * console.assert(action === CancelAction.Enqueue);
+   * ```
+   */
+  cancelAndWake(hart: Hart): Op<CancelAction> {
+    return this.#run(hart, "cancel", stepCancelAndWake);
+  }
+
+  /**
+   * Drops the `JoinHandle` and takes back a join waker it left registered
+   * (Waiting → Empty) in the same CAS; true if the caller must drop that
+   * waker. The seed's `dropJoinHandle` clears only HAS_JOIN_HANDLE, so a
+   * handle polled once (its join suspended) and then dropped leaves the join
+   * waker Waiting, and the task's completion trips the "join waker without a
+   * join handle" assertion. Either this or `endPoll` takes the waker, never
+   * both.
+   *
+   * @example
+   * ```ts
+   * import { Machine, TaskBits, TaskState } from "@ksim/ksim";
+   * const m = new Machine();
+   * m.memory.write32(0x100, TaskBits.REF_ONE | TaskBits.HAS_JOIN_HANDLE);
+   * const state = new TaskState(0x100);
+   * console.assert(m.execute((hart) => state.releaseJoinHandle(hart)) === false);
+   * ```
+   */
+  releaseJoinHandle(hart: Hart): Op<boolean> {
+    return this.#run(hart, "release_join_handle", stepReleaseJoinHandle);
   }
 
   /** Records that a `JoinHandle` exists. Panics if one already does. */

@@ -1,0 +1,366 @@
+/**
+ * The work-stealing executor: one scheduler per hart, a global injector, and
+ * a sleepers queue for idle workers (k23's `Executor` and `Worker`).
+ *
+ * Invariants:
+ * - A task is scheduled onto the scheduler it is bound to (the last one that
+ *   polled it). A new task spawned from a task goes to the spawning hart's
+ *   scheduler; one spawned from the host, or from a hart that is not polling,
+ *   goes to the injector.
+ * - Liveness, which k23 lacks: whenever work lands in the injector or in
+ *   another hart's queue, one idle worker is woken through the sleepers
+ *   queue, and a woken worker wakes its hart with an IPI. A wake-up that
+ *   finds no sleeper is stored by the queue, so a worker about to sleep sees
+ *   it. No work waits for a timer interrupt.
+ * - Stealing order: the injector (up to 256 tasks), then up to 4 rounds over
+ *   the other schedulers from a random start among them (drawn with
+ *   `machine.choose`, so exploration and replay cover it), each taking half
+ *   of a victim's queue, then the injector again. Stolen tasks are bound to
+ *   the thief.
+ * - The executor knows every task it spawned until the task is released,
+ *   and every waker's balance, for the shutdown audit.
+ *
+ * @module
+ */
+
+import { currentHart, type Hart } from "../../arch/hart.ts";
+import type { Machine } from "../../arch/machine.ts";
+import type { Op } from "../../arch/op.ts";
+import { WordHeap } from "../mem/heap.ts";
+import type { Async } from "../task/async.ts";
+import { blockOn, HartWaker } from "../task/block_on.ts";
+import { inPoll } from "../task/context.ts";
+import { JoinHandle } from "../task/join_handle.ts";
+import { TaskBits } from "../task/state.ts";
+import { Task, type TaskHost } from "../task/task.ts";
+import { RunQueue } from "./run_queue.ts";
+import { Scheduler, TICK_BUDGET } from "./scheduler.ts";
+
+/** Most tasks taken from the injector at once. */
+export const MAX_STOLEN_PER_TICK = 256;
+/** Rounds over victims before giving up a steal. */
+export const STEAL_ROUNDS = 4;
+
+/**
+ * The queue idle workers sleep on. `WaitQueue` is the implementation.
+ *
+ * @example
+ * ```ts
+ * import type { SleeperQueue } from "@ksim/ksim";
+ * const describe = (q: SleeperQueue) => typeof q.wake;
+ * ```
+ */
+export interface SleeperQueue {
+  /** Waits until woken ("woken") or closed ("closed"). */
+  wait(): Async<"woken" | "closed">;
+  /** Wakes one waiter, or stores one wake-up if nobody waits. */
+  wake(): Op<boolean>;
+  /** Wakes every waiter with "closed"; later waits return "closed". */
+  close(): Op<void>;
+}
+
+/** Options of a spawned task. */
+export interface SpawnOptions {
+  /** A name for traces, reports and leak audits. */
+  readonly name?: string;
+  /** Caller data, kept on the task. */
+  readonly metadata?: unknown;
+}
+
+/**
+ * The executor.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from "@ksim/ksim";
+ * const kernel = new Kernel({ harts: 4 });
+ * for (let i = 0; i < 8; i++) kernel.spawn(function* () {});
+ * kernel.run();
+ * const polled = kernel.executor.schedulers.reduce((n, s) => n + s.totals().polled, 0);
+ * console.assert(polled === 8);
+ * ```
+ */
+export class Executor implements TaskHost {
+  /** The machine it runs on. */
+  readonly machine: Machine;
+  /** One scheduler per hart, by hart id. */
+  readonly schedulers: readonly Scheduler[];
+  /** The global injector queue. */
+  readonly injector: RunQueue<Task<unknown>>;
+  /** Where idle workers sleep. */
+  readonly sleepers: SleeperQueue;
+  #tasks = new Map<number, Task<unknown>>();
+  #wakers = new Map<Task<unknown>, number>();
+  #nextId = 0;
+  #closed = false;
+  #onIdle: (hart: Hart) => void;
+
+  /**
+   * Creates an executor for `machine`; `onIdle` runs on a worker's hart just
+   * before it sleeps (the timer uses it to arm the hart's deadline).
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * console.assert(new Kernel({ harts: 2 }).executor.schedulers.length === 2);
+   * ```
+   */
+  constructor(machine: Machine, sleepers: SleeperQueue, onIdle: (hart: Hart) => void = () => {}) {
+    this.machine = machine;
+    const heap = WordHeap.of(machine);
+    this.schedulers = machine.harts.map((h) => new Scheduler(h.id, heap.alloc(`runqueue ${h.id}`)));
+    this.injector = new RunQueue(heap.alloc("injector"), "injector");
+    this.sleepers = sleepers;
+    this.#onIdle = onIdle;
+  }
+
+  /**
+   * Whether `close` was called.
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * console.assert(!new Kernel({ harts: 1 }).executor.closed);
+   * ```
+   */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Tasks not yet released, in spawn order.
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * kernel.spawn(function* () {});
+   * console.assert(kernel.executor.liveTasks().length === 1);
+   * ```
+   */
+  liveTasks(): Task<unknown>[] {
+    return [...this.#tasks.values()];
+  }
+
+  /**
+   * Wakers of `task` not yet consumed or dropped.
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * const h = kernel.spawn(function* () {});
+   * console.assert(kernel.executor.liveWakers(h.task) === 0);
+   * ```
+   */
+  liveWakers(task: Task<unknown>): number {
+    return this.#wakers.get(task) ?? 0;
+  }
+
+  // ---- TaskHost ----
+
+  /**
+   * Enqueues a task that carries one reference for the queue, and wakes an
+   * idle worker if the work is not for the current hart.
+   *
+   * @example
+   * ```ts
+   * // Called by wakers and by spawn.
+   * ```
+   */
+  *schedule(task: Task<unknown>): Op<void> {
+    const hart = currentHart();
+    if (this.#closed) {
+      // Nobody will poll it again: give back the queue's reference.
+      yield* task.dropRef();
+      return;
+    }
+    const bound = task.boundTo;
+    const queue = bound >= 0 ? this.schedulers[bound].queue : this.injector;
+    if (bound >= 0) this.schedulers[bound].wokenSinceTick++;
+    yield* queue.push(task);
+    if (bound !== hart.id || !inPoll()) yield* this.sleepers.wake();
+  }
+
+  /**
+   * Forgets a released task and frees its state word.
+   *
+   * @example
+   * ```ts
+   * // Called by Task.release.
+   * ```
+   */
+  released(task: Task<unknown>): void {
+    this.#tasks.delete(task.id);
+    WordHeap.of(this.machine).free(task.state.addr);
+  }
+
+  /**
+   * Counts a waker made (+1) or spent (-1).
+   *
+   * @example
+   * ```ts
+   * // Called by TaskWaker.
+   * ```
+   */
+  wakerDelta(task: Task<unknown>, delta: number): void {
+    const n = (this.#wakers.get(task) ?? 0) + delta;
+    if (n === 0) this.#wakers.delete(task);
+    else this.#wakers.set(task, n);
+  }
+
+  /**
+   * Names the executor.
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * console.assert(new Kernel({ harts: 3 }).executor.describe().includes("3"));
+   * ```
+   */
+  describe(): string {
+    return `executor on ${this.schedulers.length} harts`;
+  }
+
+  /**
+   * Reads a word host-side.
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * console.assert(new Kernel({ harts: 1 }).executor.readWord(0) === 0);
+   * ```
+   */
+  readWord(addr: number): number {
+    return this.machine.memory.read32(addr);
+  }
+
+  // ---- spawning ----
+
+  /**
+   * Spawns a task from the current hart (a task, a worker, or host code
+   * acting through `machine.execute`).
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * kernel.spawn(function* () {
+   *   const child = yield* kernel.spawnTask(function* () { return 3; }, { name: "child" });
+   *   return yield* child.join();
+   * });
+   * kernel.run();
+   * ```
+   */
+  *spawn<T>(body: () => Async<T>, options: SpawnOptions, hostOwned: boolean): Op<JoinHandle<T>> {
+    if (this.#closed) throw new TypeError("spawn: the executor is closed (the kernel was shut down)");
+    if (typeof body !== "function") throw new TypeError("spawn: the body must be a generator function");
+    const gen = body();
+    if (gen === null || typeof gen !== "object" || typeof gen.next !== "function") {
+      throw new TypeError("spawn: the body must be a generator function (function*), not a plain or async function");
+    }
+    const id = ++this.#nextId;
+    const name = options.name ?? `task-${id}`;
+    const addr = WordHeap.of(this.machine).alloc(`task ${name}`);
+    // The word is not shared yet: initialise it in place with the queue's
+    // and the join handle's references, and HAS_JOIN_HANDLE.
+    this.machine.memory.write32(addr, 2 * TaskBits.REF_ONE + TaskBits.HAS_JOIN_HANDLE);
+    const task = new Task<T>({ id, name, metadata: options.metadata, stateAddr: addr, body: gen, host: this });
+    this.#tasks.set(id, task as Task<unknown>);
+    const hart = currentHart();
+    if (inPoll()) {
+      const here = this.schedulers[hart.id];
+      task.boundTo = hart.id;
+      here.spawnedSinceTick++;
+    }
+    yield* this.schedule(task as Task<unknown>);
+    return new JoinHandle(task, hostOwned);
+  }
+
+  // ---- workers ----
+
+  /**
+   * The worker loop of `hart`: tick, steal, sleep, until the executor closes.
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * // Kernel boots one worker per hart.
+   * ```
+   */
+  *worker(hart: Hart): Op<void> {
+    const scheduler = this.schedulers[hart.id];
+    const waker = new HartWaker(hart);
+    hart.enableInterrupts();
+    for (;;) {
+      const tick = yield* hart.frame(`worker ${hart.id} tick`, scheduler.tick(TICK_BUDGET));
+      if (tick.hasRemaining) continue;
+      if ((yield* hart.frame(`worker ${hart.id} steal`, this.#trySteal(hart, scheduler))) > 0) continue;
+      this.#onIdle(hart);
+      const woke = yield* hart.frame(`worker ${hart.id} sleep`, blockOn(this.sleepers.wait(), waker));
+      if (woke === "closed") return;
+    }
+  }
+
+  *#trySteal(hart: Hart, thief: Scheduler): Op<number> {
+    const fromInjector = yield* this.injector.takeUpTo(MAX_STOLEN_PER_TICK);
+    if (fromInjector.length > 0) return yield* this.#adopt(thief, fromInjector);
+    const n = this.schedulers.length;
+    if (n > 1) {
+      for (let round = 0; round < STEAL_ROUNDS; round++) {
+        // Every other worker once, from a random one: offsets 1..n-1 from
+        // the thief, rotated by a random amount.
+        const rotation = this.machine.choose(n - 1);
+        for (let i = 0; i < n - 1; i++) {
+          const victim = this.schedulers[(thief.hart + 1 + ((rotation + i) % (n - 1))) % n];
+          const stolen = yield* victim.queue.stealHalf();
+          if (stolen.length > 0) return yield* this.#adopt(thief, stolen);
+        }
+        yield* hart.pause("steal backoff");
+      }
+    }
+    const late = yield* this.injector.takeUpTo(MAX_STOLEN_PER_TICK);
+    return late.length > 0 ? yield* this.#adopt(thief, late) : 0;
+  }
+
+  *#adopt(thief: Scheduler, tasks: Task<unknown>[]): Op<number> {
+    for (const task of tasks) task.boundTo = thief.hart;
+    thief.noteStolen(tasks.length);
+    yield* thief.queue.pushAll(tasks);
+    return tasks.length;
+  }
+
+  /**
+   * Closes the executor: sleeping workers wake and exit, and running ones
+   * exit when they next go idle. Tasks scheduled afterwards are dropped.
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * kernel.shutdown();
+   * console.assert(kernel.executor.closed);
+   * ```
+   */
+  *close(): Op<void> {
+    this.#closed = true;
+    yield* this.sleepers.close();
+  }
+
+  /**
+   * The task being polled on the current hart, if any.
+   *
+   * @example
+   * ```ts
+   * import { currentTask, Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * const h = kernel.spawn(function* () { return currentTask()?.name; }, { name: "me" });
+   * kernel.run();
+   * const r = h.result();
+   * console.assert(r.state === "completed" && r.value === "me");
+   * ```
+   */
+  currentTask(): Task<unknown> | null {
+    return this.schedulers[currentHart().id]?.current ?? null;
+  }
+}

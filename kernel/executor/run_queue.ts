@@ -1,0 +1,211 @@
+/**
+ * Run queues: the per-scheduler queues and the global injector.
+ *
+ * The queue's length is a word of simulated memory, and every push, pop and
+ * steal is one atomic on it: the items move in the same step as that atomic,
+ * so each operation is linearised at a scheduling point, and contention on a
+ * queue is visible to the interleaving engine. (k23 uses an intrusive
+ * lock-free MPSC queue; ksim models it at the level of its operations.)
+ *
+ * Invariants:
+ * - `len` in memory always equals the number of queued items.
+ * - Items leave in FIFO order; a steal takes the oldest half, rounded up.
+ * - Each queued task carries one reference, owned by the queue.
+ *
+ * @module
+ */
+
+import { currentHart } from "../../arch/hart.ts";
+import type { Op } from "../../arch/op.ts";
+
+/** A FIFO of items with amortised O(1) push and shift. */
+class Deque<T> {
+  #items: T[] = [];
+  #head = 0;
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+  push(item: T): void {
+    this.#items.push(item);
+  }
+  shift(): T {
+    const item = this.#items[this.#head++];
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+  take(n: number): T[] {
+    const out = this.#items.slice(this.#head, this.#head + n);
+    this.#head += n;
+    if (this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return out;
+  }
+  *[Symbol.iterator](): Generator<T> {
+    for (let i = this.#head; i < this.#items.length; i++) yield this.#items[i];
+  }
+}
+
+/**
+ * A multi-producer queue of tasks (or anything) with an atomic length word.
+ *
+ * @example
+ * ```ts
+ * import { Machine, RunQueue, WordHeap } from "@ksim/ksim";
+ * const m = new Machine();
+ * const q = new RunQueue<string>(WordHeap.of(m).alloc("queue"), "demo");
+ * m.execute(() => q.push("a"));
+ * console.assert(m.execute(() => q.pop()) === "a");
+ * ```
+ */
+export class RunQueue<T> {
+  /** The length word's physical address. */
+  readonly lenAddr: number;
+  /** For operation descriptions. */
+  readonly name: string;
+  #items = new Deque<T>();
+
+  /**
+   * Creates an empty queue whose length lives at `lenAddr` (a zeroed word).
+   *
+   * @example
+   * ```ts
+   * import { RunQueue } from "@ksim/ksim";
+   * console.assert(new RunQueue(0x100, "q").size === 0);
+   * ```
+   */
+  constructor(lenAddr: number, name: string) {
+    this.lenAddr = lenAddr;
+    this.name = name;
+  }
+
+  /**
+   * Items queued, as the host sees them.
+   *
+   * @example
+   * ```ts
+   * import { RunQueue } from "@ksim/ksim";
+   * console.assert(new RunQueue(0x100, "q").size === 0);
+   * ```
+   */
+  get size(): number {
+    return this.#items.size;
+  }
+
+  /**
+   * Appends an item (one fetch-add on the length).
+   *
+   * @example
+   * ```ts
+   * import { Machine, RunQueue } from "@ksim/ksim";
+   * const m = new Machine();
+   * const q = new RunQueue<number>(0x100, "q");
+   * m.execute(() => q.push(1));
+   * console.assert(q.size === 1 && m.memory.read32(0x100) === 1);
+   * ```
+   */
+  *push(item: T): Op<void> {
+    yield* currentHart().fetchAdd32(this.lenAddr, 1);
+    this.#items.push(item);
+  }
+
+  /**
+   * Appends many items at once (one fetch-add).
+   *
+   * @example
+   * ```ts
+   * import { Machine, RunQueue } from "@ksim/ksim";
+   * const m = new Machine();
+   * const q = new RunQueue<number>(0x100, "q");
+   * m.execute(() => q.pushAll([1, 2, 3]));
+   * console.assert(q.size === 3);
+   * ```
+   */
+  *pushAll(items: readonly T[]): Op<void> {
+    if (items.length === 0) return;
+    yield* currentHart().fetchAdd32(this.lenAddr, items.length);
+    for (const item of items) this.#items.push(item);
+  }
+
+  /**
+   * Removes the oldest item, or returns null if the queue is empty.
+   *
+   * @example
+   * ```ts
+   * import { Machine, RunQueue } from "@ksim/ksim";
+   * const m = new Machine();
+   * console.assert(m.execute(() => new RunQueue(0x100, "q").pop()) === null);
+   * ```
+   */
+  *pop(): Op<T | null> {
+    const hart = currentHart();
+    let n = yield* hart.load32(this.lenAddr);
+    while (n > 0) {
+      const seen = yield* hart.cas32(this.lenAddr, n, n - 1);
+      if (seen === n) return this.#items.shift();
+      n = seen;
+    }
+    return null;
+  }
+
+  /**
+   * Steals the oldest half (rounded up), up to `max` items.
+   *
+   * @example
+   * ```ts
+   * import { Machine, RunQueue } from "@ksim/ksim";
+   * const m = new Machine();
+   * const q = new RunQueue<number>(0x100, "q");
+   * m.execute(() => q.pushAll([1, 2, 3]));
+   * console.assert(m.execute(() => q.stealHalf()).join() === "1,2");
+   * ```
+   */
+  *stealHalf(max = Infinity): Op<T[]> {
+    return yield* this.#take((n) => Math.min(Math.ceil(n / 2), max));
+  }
+
+  /**
+   * Takes up to `max` of the oldest items (k23's injector `spawn_n`).
+   *
+   * @example
+   * ```ts
+   * import { Machine, RunQueue } from "@ksim/ksim";
+   * const m = new Machine();
+   * const q = new RunQueue<number>(0x100, "q");
+   * m.execute(() => q.pushAll([1, 2, 3]));
+   * console.assert(m.execute(() => q.takeUpTo(5)).length === 3);
+   * ```
+   */
+  *takeUpTo(max: number): Op<T[]> {
+    return yield* this.#take((n) => Math.min(n, max));
+  }
+
+  *#take(count: (len: number) => number): Op<T[]> {
+    const hart = currentHart();
+    let n = yield* hart.load32(this.lenAddr);
+    while (n > 0) {
+      const k = count(n);
+      const seen = yield* hart.cas32(this.lenAddr, n, n - k);
+      if (seen === n) return this.#items.take(k);
+      n = seen;
+    }
+    return [];
+  }
+
+  /**
+   * The queued items, oldest first (host-side inspection).
+   *
+   * @example
+   * ```ts
+   * import { RunQueue } from "@ksim/ksim";
+   * console.assert([...new RunQueue<number>(0x100, "q").items()].length === 0);
+   * ```
+   */
+  items(): Iterable<T> {
+    return this.#items;
+  }
+}

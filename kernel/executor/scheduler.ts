@@ -1,0 +1,191 @@
+/**
+ * One scheduler per hart: its run queue, the task it is polling, and its
+ * tick (k23's `Scheduler::tick_n`).
+ *
+ * Invariants:
+ * - Only the scheduler's own hart pops and polls from its queue; any hart
+ *   may push to it, and idle workers may steal from it.
+ * - A task is polled with the queue's reference in hand: after the poll the
+ *   reference is dropped (Ready, Pending) or goes back in the queue
+ *   (PendingSchedule).
+ * - `current` is the task being polled, or null between polls.
+ *
+ * @module
+ */
+
+import { currentHart } from "../../arch/hart.ts";
+import type { Op } from "../../arch/op.ts";
+import { PollResult } from "../task/state.ts";
+import type { Task } from "../task/task.ts";
+import { RunQueue } from "./run_queue.ts";
+
+/** Most tasks one tick polls. */
+export const TICK_BUDGET = 256;
+
+/**
+ * What one tick did (k23's `Tick`).
+ *
+ * @example
+ * ```ts
+ * import type { TickStats } from "@ksim/ksim";
+ * const empty: TickStats = {
+ *   hasRemaining: false, polled: 0, completed: 0, spawned: 0, wokenExternal: 0, wokenInternal: 0,
+ * };
+ * ```
+ */
+export interface TickStats {
+  /** Whether tasks were left in the queue. */
+  readonly hasRemaining: boolean;
+  /** Tasks polled. */
+  readonly polled: number;
+  /** Polled tasks that completed (or were dropped after cancellation). */
+  readonly completed: number;
+  /** Tasks spawned onto this scheduler since the last tick. */
+  readonly spawned: number;
+  /** Tasks woken from outside their own poll since the last tick. */
+  readonly wokenExternal: number;
+  /** Tasks woken during their own poll in this tick. */
+  readonly wokenInternal: number;
+}
+
+/**
+ * Totals of a scheduler's ticks.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from "@ksim/ksim";
+ * const kernel = new Kernel({ harts: 2 });
+ * kernel.spawn(function* () {});
+ * const totals = kernel.run().schedulers[0];
+ * console.assert(typeof totals.polled === "number");
+ * ```
+ */
+export interface SchedulerTotals {
+  /** The hart. */
+  readonly hart: number;
+  /** Ticks run. */
+  readonly ticks: number;
+  /** Tasks polled. */
+  readonly polled: number;
+  /** Tasks completed. */
+  readonly completed: number;
+  /** Tasks spawned onto this scheduler. */
+  readonly spawned: number;
+  /** External wake-ups. */
+  readonly wokenExternal: number;
+  /** Wake-ups during a task's own poll. */
+  readonly wokenInternal: number;
+  /** Tasks this scheduler stole from others or from the injector. */
+  readonly stolen: number;
+}
+
+/**
+ * A hart's scheduler.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from "@ksim/ksim";
+ * const kernel = new Kernel({ harts: 2 });
+ * console.assert(kernel.executor.schedulers[1].hart === 1);
+ * ```
+ */
+export class Scheduler {
+  /** The hart this scheduler belongs to. */
+  readonly hart: number;
+  /** Its run queue. */
+  readonly queue: RunQueue<Task<unknown>>;
+  /** The task being polled. */
+  current: Task<unknown> | null = null;
+  /** Counters since the last tick, folded into each tick's stats. */
+  spawnedSinceTick = 0;
+  /** External wake-ups since the last tick. */
+  wokenSinceTick = 0;
+  #totals = { ticks: 0, polled: 0, completed: 0, spawned: 0, wokenExternal: 0, wokenInternal: 0, stolen: 0 };
+
+  /**
+   * Creates a scheduler whose queue length lives at `lenAddr`.
+   *
+   * @example
+   * ```ts
+   * import { Scheduler } from "@ksim/ksim";
+   * console.assert(new Scheduler(0, 0x100).queue.size === 0);
+   * ```
+   */
+  constructor(hart: number, lenAddr: number) {
+    this.hart = hart;
+    this.queue = new RunQueue(lenAddr, `runqueue ${hart}`);
+  }
+
+  /**
+   * Counts stolen tasks.
+   *
+   * @example
+   * ```ts
+   * import { Scheduler } from "@ksim/ksim";
+   * const s = new Scheduler(0, 0x100);
+   * s.noteStolen(3);
+   * console.assert(s.totals().stolen === 3);
+   * ```
+   */
+  noteStolen(n: number): void {
+    this.#totals.stolen += n;
+  }
+
+  /**
+   * The running totals.
+   *
+   * @example
+   * ```ts
+   * import { Scheduler } from "@ksim/ksim";
+   * console.assert(new Scheduler(2, 0x100).totals().hart === 2);
+   * ```
+   */
+  totals(): SchedulerTotals {
+    return { hart: this.hart, ...this.#totals };
+  }
+
+  /**
+   * Polls up to `budget` tasks from the queue.
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * // Workers call tick in their loop; see Executor.
+   * ```
+   */
+  *tick(budget: number = TICK_BUDGET): Op<TickStats> {
+    let polled = 0, completed = 0, wokenInternal = 0;
+    while (polled < budget) {
+      const task = yield* this.queue.pop();
+      if (task === null) break;
+      task.boundTo = this.hart;
+      this.current = task;
+      let result: PollResult;
+      try {
+        result = yield* task.poll();
+      } finally {
+        this.current = null;
+      }
+      polled++;
+      if (result === PollResult.PendingSchedule) {
+        wokenInternal++;
+        yield* this.queue.push(task);
+      } else {
+        if (result === PollResult.Ready || result === PollResult.ReadyJoined) completed++;
+        yield* task.dropRef();
+      }
+    }
+    const spawned = this.spawnedSinceTick, wokenExternal = this.wokenSinceTick;
+    this.spawnedSinceTick = 0;
+    this.wokenSinceTick = 0;
+    const t = this.#totals;
+    t.ticks++;
+    t.polled += polled;
+    t.completed += completed;
+    t.spawned += spawned;
+    t.wokenExternal += wokenExternal;
+    t.wokenInternal += wokenInternal;
+    const hasRemaining = (yield* currentHart().load32(this.queue.lenAddr)) > 0;
+    return { hasRemaining, polled, completed, spawned, wokenExternal, wokenInternal };
+  }
+}

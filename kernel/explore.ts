@@ -1,0 +1,74 @@
+/**
+ * Exhaustive search over a whole kernel: every schedule of a small kernel
+ * program within a preemption bound, with the shutdown leak audit run at
+ * the end of each one.
+ *
+ * Invariant: a schedule passes only if the run goes quiescent, the check
+ * holds, and `shutdown` finds nothing alive: no task, waker or sleep.
+ *
+ * @module
+ */
+
+import { explore, type ExploreReport } from "../arch/explore.ts";
+import type { RunReport } from "../arch/report.ts";
+import { Kernel, type KernelOptions } from "./kernel.ts";
+
+/** Options of {@linkcode exploreKernel}. */
+export interface ExploreKernelOptions {
+  /** Kernel options for every schedule (policy and tape are the explorer's). */
+  readonly kernel?: Omit<KernelOptions, "policy" | "recordTape">;
+  /** Most preemptions (and non-default data choices) per schedule (default 2). */
+  readonly preemptionBound?: number;
+  /** Stop after this many schedules (default 100,000). */
+  readonly maxSchedules?: number;
+  /** Step limit of each schedule (default 200,000). */
+  readonly maxSteps?: number;
+  /** Spawns the program's tasks. */
+  setup(kernel: Kernel): void;
+  /** Checks a schedule's outcome, before the leak audit. */
+  check?(kernel: Kernel, report: RunReport): void;
+}
+
+/**
+ * Explores every schedule of a kernel program.
+ *
+ * @example
+ * ```ts
+ * import { exploreKernel, yieldNow } from "@ksim/ksim";
+ * const result = exploreKernel({
+ *   kernel: { harts: 1 },
+ *   setup(kernel) {
+ *     kernel.spawn(function* () { yield* yieldNow(); });
+ *   },
+ * });
+ * console.assert(result.complete);
+ * ```
+ */
+export function exploreKernel(options: ExploreKernelOptions): ExploreReport {
+  const kernels = new WeakMap<object, Kernel>();
+  return explore({
+    machine: options.kernel,
+    preemptionBound: options.preemptionBound,
+    maxSchedules: options.maxSchedules,
+    maxSteps: options.maxSteps ?? 200_000,
+    accept: ["idle", "halted"],
+    create(machineOptions) {
+      const kernel = new Kernel({ ...machineOptions, timerTickNs: options.kernel?.timerTickNs });
+      kernels.set(kernel.machine, kernel);
+      return kernel.machine;
+    },
+    setup(machine) {
+      options.setup(kernels.get(machine)!);
+    },
+    check(machine, report) {
+      const kernel = kernels.get(machine)!;
+      options.check?.(kernel, report);
+      const leaks = kernel.shutdown();
+      if (leaks.length > 0) {
+        throw new Error(
+          `leaks after shutdown:\n${leaks.map((l) => `    ${l.kind} ${l.task}: ${l.detail}`).join("\n")}`,
+        );
+      }
+    },
+  });
+}

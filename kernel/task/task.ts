@@ -1,0 +1,488 @@
+/**
+ * Tasks: a body (an {@linkcode Async} generator), its state word, its
+ * output, and the wakers that point at it (k23's `Task`, `TaskRef` and waker
+ * vtable).
+ *
+ * Invariants:
+ * - References are counted in the state word, exactly as in k23 and
+ *   maitake: the run queue holds one while the task is queued, each waker
+ *   and the JoinHandle hold one. The hart that drops the last one releases
+ *   the task: its body is dropped (its `finally` blocks run) and its state
+ *   word is freed.
+ * - A task body is only resumed between `startPoll` and `endPoll`, by the
+ *   hart that owns POLLING, so it is never run by two harts at once.
+ * - A body that throws makes the task *panicked*: its outcome is the error
+ *   and the kernel goes on. A KernelPanic thrown inside it is a kernel bug and
+ *   is not caught.
+ * - The waker seen through `contextWaker()` during a poll is borrowed: it
+ *   holds no reference, and can only be cloned or woken by reference.
+ *
+ * @module
+ */
+
+import { currentHart, type Hart } from "../../arch/hart.ts";
+import type { Instruction, Op } from "../../arch/op.ts";
+import { KernelPanic } from "../panic.ts";
+import { type Async, dropFuture, PENDING } from "./async.ts";
+import { enterPoll, exitPoll } from "./context.ts";
+import {
+  CancelAction,
+  PollResult,
+  StartPollAction,
+  TaskBits,
+  TaskState,
+  WakeByRefAction,
+  WakeByValAction,
+} from "./state.ts";
+import type { Waker } from "./waker.ts";
+
+/** How a task ended, once it has. */
+export type Outcome<T> =
+  | { readonly kind: "ok"; readonly value: T }
+  | { readonly kind: "panicked"; readonly error: unknown };
+
+/**
+ * What a task needs from its executor.
+ *
+ * @example
+ * ```ts
+ * import type { TaskHost } from "@ksim/ksim";
+ * const names = (host: TaskHost) => host.describe();
+ * ```
+ */
+export interface TaskHost {
+  /** Enqueues a task; the caller hands over one reference. */
+  schedule(task: Task<unknown>): Op<void>;
+  /** The last reference is gone: forget the task. */
+  released(task: Task<unknown>): void;
+  /** Counts wakers created (+1) and consumed or dropped (-1), for the leak audit. */
+  wakerDelta(task: Task<unknown>, delta: number): void;
+  /** Names the host, for diagnostics. */
+  describe(): string;
+  /** Reads a word host-side (between runs), for `JoinHandle.result`. */
+  readWord(addr: number): number;
+}
+
+/**
+ * A spawned task.
+ *
+ * @example
+ * ```ts
+ * import { Kernel } from "@ksim/ksim";
+ * const kernel = new Kernel({ harts: 1 });
+ * const handle = kernel.spawn(function* () { return 1; }, { name: "one" });
+ * console.assert(handle.task.name === "one");
+ * ```
+ */
+export class Task<T = unknown> {
+  /** Unique within its kernel, in spawn order. */
+  readonly id: number;
+  /** The name given at spawn (or `task-<id>`). */
+  readonly name: string;
+  /** Caller data attached at spawn. */
+  readonly metadata: unknown;
+  /** The state word. */
+  readonly state: TaskState;
+  /** Operation descriptions of the body, shown while it runs or is stuck. */
+  readonly frames: string[] = [];
+  /** Where the task is scheduled: its executor. */
+  readonly host: TaskHost;
+  /** The scheduler (hart id) the task is bound to, or -1 before its first poll. */
+  boundTo: number = -1;
+  /** The join waker slot, guarded by the state word's JOIN_WAKER field. */
+  joinWaker: Waker | null = null;
+  /** Set once the task completes or panics; taken by `join`. */
+  outcome: Outcome<T> | null = null;
+  /** Whether the outcome was taken by a join. */
+  outcomeTaken = false;
+  /** Whether the last reference is gone. */
+  released = false;
+  /** Whether the task had been cancelled when it was released. */
+  cancelledAtRelease = false;
+  #body: Async<T> | null;
+  #borrowed: BorrowedWaker;
+
+  /**
+   * Creates a task; executors call this (use `Kernel.spawn`).
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * const handle = new Kernel({ harts: 1 }).spawn(function* () {});
+   * console.assert(handle.task.id === 1);
+   * ```
+   */
+  constructor(
+    init: { id: number; name?: string; metadata?: unknown; stateAddr: number; body: Async<T>; host: TaskHost },
+  ) {
+    this.id = init.id;
+    this.name = init.name ?? `task-${init.id}`;
+    this.metadata = init.metadata;
+    this.state = new TaskState(init.stateAddr, this.name);
+    this.host = init.host;
+    this.#body = init.body;
+    this.#borrowed = new BorrowedWaker(this as Task<unknown>);
+  }
+
+  /**
+   * Whether the body still exists (it has not completed or been dropped).
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * console.assert(new Kernel({ harts: 1 }).spawn(function* () {}).task.hasBody);
+   * ```
+   */
+  get hasBody(): boolean {
+    return this.#body !== null;
+  }
+
+  /**
+   * Polls the task once on the current hart (k23's `Task::poll`). The
+   * caller owns the run queue's reference and decides what to do with it
+   * from the result.
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * kernel.spawn(function* () { return 5; });
+   * kernel.run(); // the executor calls poll
+   * ```
+   */
+  *poll(): Op<PollResult> {
+    const hart = currentHart();
+    const start = yield* this.state.startPoll(hart);
+    if (start === StartPollAction.DontPoll) return PollResult.Ready;
+    if (start !== StartPollAction.Poll) {
+      // Cancelled: drop the body now, then let the joiner know.
+      yield* this.dropBody();
+      if (start.kind === "Cancelled" && start.wakeJoinWaker) {
+        yield* this.wakeJoinWaker();
+        return PollResult.ReadyJoined;
+      }
+      return PollResult.Ready;
+    }
+    const done = yield* this.#pollBody(hart);
+    const result = yield* this.state.endPoll(hart, done);
+    if (result === PollResult.ReadyJoined) yield* this.wakeJoinWaker();
+    return result;
+  }
+
+  /** Runs the body until it suspends or finishes; true if it finished. */
+  *#pollBody(hart: Hart): Op<boolean> {
+    const body = this.#body;
+    if (body === null) {
+      throw new KernelPanic("polled a task whose body was dropped", { hart: hart.id, task: this.name });
+    }
+    const saved = hart.frames;
+    hart.frames = this.frames;
+    enterPoll(hart, this.#borrowed);
+    try {
+      let r = body.next();
+      while (!r.done && r.value !== PENDING) r = body.next(yield r.value as Instruction);
+      if (!r.done) return false;
+      this.outcome = { kind: "ok", value: r.value };
+    } catch (e) {
+      if (e instanceof KernelPanic) throw e;
+      this.outcome = { kind: "panicked", error: e };
+    } finally {
+      exitPoll(hart);
+      hart.frames = saved;
+    }
+    this.#body = null;
+    this.frames.length = 0;
+    return true;
+  }
+
+  /**
+   * Drops the body if it still exists: its `finally` blocks run, with
+   * instructions passed through. Yielding PENDING while dropped is a panic.
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * const h = kernel.spawn(function* () {});
+   * kernel.cancel(h); // the executor drops the body when it polls the cancelled task
+   * kernel.run();
+   * console.assert(!h.task.hasBody);
+   * ```
+   */
+  *dropBody(): Op<void> {
+    const body = this.#body;
+    if (body === null) return;
+    this.#body = null;
+    const hart = currentHart();
+    const saved = hart.frames;
+    hart.frames = this.frames;
+    try {
+      yield* dropFuture(body, `task ${this.name}`);
+    } catch (e) {
+      if (e instanceof KernelPanic) throw e;
+      // An error thrown while dropping is recorded like a panic of the body.
+      this.outcome ??= { kind: "panicked", error: e };
+    } finally {
+      hart.frames = saved;
+      this.frames.length = 0;
+    }
+  }
+
+  /**
+   * Takes and wakes the join waker (after `endPoll` said ReadyJoined).
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 2 });
+   * const h = kernel.spawn(function* () { return 1; });
+   * kernel.spawn(function* () { return yield* h.join(); });
+   * kernel.run();
+   * ```
+   */
+  *wakeJoinWaker(): Op<void> {
+    const waker = this.joinWaker;
+    this.joinWaker = null;
+    if (waker !== null) yield* waker.wake();
+  }
+
+  /**
+   * Adds a reference and returns a new waker holding it.
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * // Wakers are made by cloning contextWaker() inside a task.
+   * ```
+   */
+  *newWaker(): Op<Waker> {
+    yield* this.state.cloneRef(currentHart());
+    return new TaskWaker(this as Task<unknown>);
+  }
+
+  /**
+   * Drops a reference; the last one releases the task.
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * // The executor and wakers call dropRef; user code never needs to.
+   * ```
+   */
+  *dropRef(): Op<void> {
+    if (yield* this.state.dropRef(currentHart())) yield* this.release();
+  }
+
+  /**
+   * Releases a task whose last reference is gone.
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * // Called by dropRef when the count reaches zero.
+   * ```
+   */
+  *release(): Op<void> {
+    if (this.released) {
+      throw new KernelPanic("released a task twice", { hart: currentHart().id, task: this.name });
+    }
+    yield* this.dropBody();
+    this.released = true;
+    this.cancelledAtRelease = (this.host.readWord(this.state.addr) & TaskBits.CANCELLED) !== 0;
+    this.host.released(this as Task<unknown>);
+  }
+
+  /**
+   * Wakes through a reference the caller keeps (k23's `wake_by_ref`).
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * // Used by wakers; see TaskWaker.
+   * ```
+   */
+  *wakeByRef(): Op<void> {
+    const action = yield* this.state.wakeByRef(currentHart());
+    if (action === WakeByRefAction.Enqueue) yield* this.host.schedule(this as Task<unknown>);
+  }
+
+  /**
+   * Wakes through a reference the caller gives up (k23's `wake_by_val`).
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * // Used by wakers; see TaskWaker.
+   * ```
+   */
+  *wakeByVal(): Op<void> {
+    const hart = currentHart();
+    const action = yield* this.state.wakeByVal(hart);
+    if (action === WakeByValAction.Enqueue) {
+      // The word gained the queue's reference; now give up the waker's.
+      yield* this.host.schedule(this as Task<unknown>);
+      yield* this.dropRef();
+    } else if (action === WakeByValAction.Drop) {
+      yield* this.release();
+    }
+  }
+
+  /**
+   * Cancels the task; it is dropped at its next poll, and its joiner sees a
+   * cancelled JoinError. False if it was already cancelled.
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * const h = kernel.spawn(function* () {});
+   * console.assert(kernel.cancel(h));
+   * ```
+   */
+  *cancel(): Op<boolean> {
+    const action = yield* this.state.cancelAndWake(currentHart());
+    if (action === CancelAction.Enqueue) yield* this.host.schedule(this as Task<unknown>);
+    return action !== CancelAction.AlreadyCancelled;
+  }
+}
+
+/**
+ * A waker that owns one reference to its task.
+ *
+ * @example
+ * ```ts
+ * import { contextWaker, Kernel, PENDING } from "@ksim/ksim";
+ * const kernel = new Kernel({ harts: 1 });
+ * kernel.spawn(function* () {
+ *   const waker = yield* contextWaker().clone(); // an owned TaskWaker
+ *   yield* waker.wake(); // consumed: the task runs again
+ *   yield PENDING;
+ * });
+ * console.assert(kernel.run().status === "idle");
+ * ```
+ */
+export class TaskWaker implements Waker {
+  /** The task woken. */
+  readonly task: Task<unknown>;
+  #spent = false;
+
+  /**
+   * Wraps a reference the caller already added to the state word.
+   *
+   * @example
+   * ```ts
+   * import { Kernel } from "@ksim/ksim";
+   * // Made by Task.newWaker and by cloning.
+   * ```
+   */
+  constructor(task: Task<unknown>) {
+    this.task = task;
+    task.host.wakerDelta(task, +1);
+  }
+
+  /** The task's name. */
+  get description(): string {
+    return `task ${this.task.name}`;
+  }
+
+  #spend(api: string): void {
+    if (this.#spent) {
+      throw new KernelPanic(`Waker.${api}: waker of ${this.task.name} used after wake or drop`, {
+        hart: currentHart().id,
+        task: this.task.name,
+      });
+    }
+    this.#spent = true;
+    this.task.host.wakerDelta(this.task, -1);
+  }
+
+  /**
+   * Wakes the task, consuming this waker.
+   *
+   * @example
+   * ```ts
+   * // See TaskWaker.
+   * ```
+   */
+  *wake(): Op<void> {
+    this.#spend("wake");
+    yield* this.task.wakeByVal();
+  }
+
+  /**
+   * Wakes the task; the waker stays usable.
+   *
+   * @example
+   * ```ts
+   * // See TaskWaker.
+   * ```
+   */
+  *wakeByRef(): Op<void> {
+    if (this.#spent) this.#spend("wakeByRef");
+    yield* this.task.wakeByRef();
+  }
+
+  /**
+   * Another waker for the task (one more reference).
+   *
+   * @example
+   * ```ts
+   * // See TaskWaker.
+   * ```
+   */
+  *clone(): Op<Waker> {
+    if (this.#spent) this.#spend("clone");
+    return yield* this.task.newWaker();
+  }
+
+  /**
+   * Releases this waker's reference.
+   *
+   * @example
+   * ```ts
+   * // See TaskWaker.
+   * ```
+   */
+  *drop(): Op<void> {
+    this.#spend("drop");
+    yield* this.task.dropRef();
+  }
+
+  /**
+   * Whether `other` wakes the same task.
+   *
+   * @example
+   * ```ts
+   * // See TaskWaker.
+   * ```
+   */
+  willWake(other: Waker): boolean {
+    return (other instanceof TaskWaker || other instanceof BorrowedWaker) && other.task === this.task;
+  }
+}
+
+/** The waker lent to a task body for one poll: no reference of its own. */
+class BorrowedWaker implements Waker {
+  readonly task: Task<unknown>;
+  constructor(task: Task<unknown>) {
+    this.task = task;
+  }
+  get description(): string {
+    return `task ${this.task.name} (borrowed)`;
+  }
+  *wake(): Op<void> {
+    throw new TypeError("Waker.wake: the context waker is borrowed; clone it, or use wakeByRef");
+  }
+  *wakeByRef(): Op<void> {
+    yield* this.task.wakeByRef();
+  }
+  *clone(): Op<Waker> {
+    return yield* this.task.newWaker();
+  }
+  *drop(): Op<void> {
+    throw new TypeError("Waker.drop: the context waker is borrowed and must not be dropped");
+  }
+  willWake(other: Waker): boolean {
+    return (other instanceof TaskWaker || other instanceof BorrowedWaker) && other.task === this.task;
+  }
+}
