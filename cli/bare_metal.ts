@@ -1,5 +1,5 @@
 /**
- * `deno task run`: a bare-metal scenario on a simulated machine.
+ * The bare-metal scenario of `deno task run --bare`.
  *
  * Every hart takes a ticket spinlock built from atomics, bumps a counter
  * inside it, and bumps a second counter without it. Hart 0 runs a 1 ms timer
@@ -7,65 +7,15 @@
  * work is done hart 0 wakes every parked hart with an IPI. The program
  * prints what happened, the trace hash, and the line that replays the run.
  *
- * It needs no permissions: it reads only its arguments.
- *
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { type Arch, type Hart, Machine, type Op, type PolicyOption } from "./mod.ts";
+import { type Hart, Machine, type Op } from "../mod.ts";
+import type { DemoOptions } from "./options.ts";
 
 const NEXT_TICKET = 0x1000, NOW_SERVING = 0x1004, LOCKED_COUNT = 0x1008, RACY_COUNT = 0x100c;
 const DONE = 0x1010, SHUTDOWN = 0x1014;
 const UART_IRQ = 10;
-
-const USAGE = `usage: deno task run [--arch riscv64|x86_64] [--harts N] [--seed N]
-                     [--policy random|round-robin|free-running|pct] [--rounds N] [--trace N]`;
-
-function fail(message: string): never {
-  console.error(`ksim: ${message}\n${USAGE}`);
-  Deno.exit(2);
-}
-
-function parseOptions() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: Deno.args,
-      options: {
-        arch: { type: "string", default: "riscv64" },
-        harts: { type: "string", default: "4" },
-        seed: { type: "string", default: "1" },
-        policy: { type: "string", default: "random" },
-        rounds: { type: "string", default: "50" },
-        trace: { type: "string", default: "0" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (e) {
-    fail((e as Error).message);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    Deno.exit(0);
-  }
-  const int = (name: string, text: string, min: number, max: number): number => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min || n > max) fail(`--${name} must be an integer from ${min} to ${max}`);
-    return n;
-  };
-  if (values.arch !== "riscv64" && values.arch !== "x86_64") fail(`unknown --arch ${values.arch}`);
-  const policies = ["random", "round-robin", "free-running", "pct"];
-  if (!policies.includes(values.policy)) fail(`unknown --policy ${values.policy}`);
-  return {
-    arch: values.arch as Arch,
-    harts: int("harts", values.harts, 2, 256),
-    seed: int("seed", values.seed, 0, Number.MAX_SAFE_INTEGER),
-    policy: values.policy as PolicyOption,
-    rounds: int("rounds", values.rounds, 1, 100_000),
-    trace: int("trace", values.trace, 0, 1_000_000),
-  };
-}
 
 /** Acquires the ticket lock: take a ticket, then wait until it is served. */
 function* lock(hart: Hart): Op<void> {
@@ -82,8 +32,8 @@ function* unlock(hart: Hart): Op<void> {
   yield* hart.store32(NOW_SERVING, serving + 1);
 }
 
-function main(): void {
-  const opts = parseOptions();
+/** Runs the scenario and prints its story; returns the process exit code. */
+export function runBareMetal(opts: DemoOptions): number {
   const lines: string[] = [];
   const machine = new Machine({
     arch: opts.arch,
@@ -158,8 +108,7 @@ function main(): void {
   console.log(`replay        ${report.replay}`);
   if (report.status !== "halted" || locked !== expected) {
     console.error(`ksim: the demo did not finish cleanly (${report.status})`);
-    Deno.exit(1);
+    return 1;
   }
+  return 0;
 }
-
-if (import.meta.main) main();
