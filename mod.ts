@@ -65,3 +65,4 @@ export * from "./kernel/sync/wait_queue.ts";
 export { TaskBuilder } from "./kernel/task/builder.ts";
 export * from "./kernel/sync/mutex.ts";
 export * from "./kernel/sync/semaphore.ts";
+export { type WaiterHolder, WaiterRegistry } from "./kernel/sync/waiters.ts";

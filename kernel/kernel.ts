@@ -9,8 +9,9 @@
  *   timer armed), when a limit is hit, or when `until` holds.
  * - `shutdown` drops the handles the host still holds, closes the executor,
  *   runs the machine until every worker has exited, and then reports every
- *   task not released, every waker not consumed or dropped, and every sleep
- *   still registered. A clean kernel reports nothing.
+ *   task not released, every waker not consumed or dropped, every waker
+ *   still waiting in a WaitCell or WaitQueue, and every sleep still
+ *   registered. A clean kernel reports nothing.
  *
  * @module
  */
@@ -22,6 +23,7 @@ import type { RunReport } from "../arch/report.ts";
 import { Executor, type SpawnOptions } from "./executor/executor.ts";
 import type { SchedulerTotals } from "./executor/scheduler.ts";
 import { WaitQueue } from "./sync/wait_queue.ts";
+import { WaiterRegistry } from "./sync/waiters.ts";
 import type { Async } from "./task/async.ts";
 import { TaskBuilder } from "./task/builder.ts";
 import type { JoinHandle } from "./task/join_handle.ts";
@@ -68,7 +70,7 @@ export interface KernelReport extends RunReport {
  */
 export interface Leak {
   /** What leaked. */
-  readonly kind: "task" | "waker" | "sleep";
+  readonly kind: "task" | "waker" | "waiter" | "sleep";
   /** The task's name. */
   readonly task: string;
   /** Details: the state word, how many wakers. */
@@ -361,6 +363,11 @@ export class Kernel {
       leaks.push({ kind: "task", task: task.name, detail: `not released: ${word}${why}` });
       const wakers = ex.liveWakers(task);
       if (wakers > 0) leaks.push({ kind: "waker", task: task.name, detail: `${wakers} waker(s) not dropped` });
+    }
+    for (const holder of WaiterRegistry.of(this.machine).holders()) {
+      for (const waker of holder.waiting()) {
+        leaks.push({ kind: "waiter", task: waker.description, detail: `still waiting in ${holder.label}` });
+      }
     }
     if (this.timer.pending > 0) {
       leaks.push({ kind: "sleep", task: "(timer)", detail: `${this.timer.pending} sleep(s) still registered` });

@@ -45,6 +45,7 @@ import { currentHart, type Hart } from "../../arch/hart.ts";
 import type { Machine } from "../../arch/machine.ts";
 import type { Op } from "../../arch/op.ts";
 import { WordHeap } from "../mem/heap.ts";
+import { WaiterRegistry } from "./waiters.ts";
 import { KernelPanic } from "../panic.ts";
 import { type Async, PENDING } from "../task/async.ts";
 import { contextWaker } from "../task/context.ts";
@@ -491,6 +492,10 @@ export class WaitCell {
     if (this.#machine === hart.machine) return this.#addr;
     if (this.#machine !== undefined) throw new TypeError("WaitCell: this cell belongs to another machine");
     this.#addr = WordHeap.of(hart.machine).alloc("WaitCell state");
+    WaiterRegistry.of(hart.machine).add({
+      label: `WaitCell ${hex(this.#addr)}`,
+      waiting: () => (this.#waker === null ? [] : [this.#waker]),
+    });
     this.#machine = hart.machine;
     return this.#addr;
   }

@@ -43,6 +43,7 @@ import { currentHart, type Hart } from "../../arch/hart.ts";
 import type { Machine } from "../../arch/machine.ts";
 import type { Op } from "../../arch/op.ts";
 import { WordHeap } from "../mem/heap.ts";
+import { WaiterRegistry } from "./waiters.ts";
 import { KernelPanic } from "../panic.ts";
 import { type Async, PENDING } from "../task/async.ts";
 import { contextWaker } from "../task/context.ts";
@@ -551,6 +552,10 @@ export class WaitQueue {
     if (this.#machine === hart.machine) return this.#addr;
     if (this.#machine !== undefined) throw new TypeError("WaitQueue: this queue belongs to another machine");
     this.#addr = WordHeap.of(hart.machine).alloc("WaitQueue state");
+    WaiterRegistry.of(hart.machine).add({
+      label: `WaitQueue 0x${this.#addr.toString(16)}`,
+      waiting: () => this.waiters(),
+    });
     hart.machine.memory.write32(this.#addr, this.#initial);
     this.#machine = hart.machine;
     return this.#addr;
