@@ -26,6 +26,11 @@ import { engineOf } from "./registry.ts";
 
 const CAUSES: readonly InterruptCause[] = ["timer", "software", "external"];
 
+/** An instruction used as the one-step operation that performs it. */
+function op<T>(ins: Instruction): Op<T> {
+  return ins as unknown as Op<T>;
+}
+
 function checkWord(api: string, v: number): void {
   if (!Number.isInteger(v) || v < -0x8000_0000 || v > 0xffff_ffff) {
     throw new RangeError(`Hart.${api}: value must be a 32-bit integer, got ${v}`);
@@ -398,8 +403,8 @@ export class Hart {
    * console.assert(m.run().steps === 1);
    * ```
    */
-  *pause(note = ""): Op<void> {
-    yield new Instruction(OpCode.Pause, 0, 0, 0, 0n, 0n, note);
+  pause(note = ""): Op<void> {
+    return op(new Instruction(OpCode.Pause, 0, 0, 0, 0n, 0n, note));
   }
 
   /**
@@ -416,8 +421,8 @@ export class Hart {
    * console.assert(seen === 9);
    * ```
    */
-  *load32(paddr: number): Op<number> {
-    return (yield new Instruction(OpCode.Load32, paddr)) as number;
+  load32(paddr: number): Op<number> {
+    return op(new Instruction(OpCode.Load32, paddr));
   }
 
   /**
@@ -432,9 +437,9 @@ export class Hart {
    * console.assert(m.memory.read32(0x10) === 4);
    * ```
    */
-  *store32(paddr: number, value: number): Op<void> {
+  store32(paddr: number, value: number): Op<void> {
     checkWord("store32", value);
-    yield new Instruction(OpCode.Store32, paddr, value);
+    return op(new Instruction(OpCode.Store32, paddr, value));
   }
 
   /**
@@ -450,9 +455,9 @@ export class Hart {
    * console.assert(old === 0 && m.memory.read32(0x10) === 1);
    * ```
    */
-  *swap32(paddr: number, value: number): Op<number> {
+  swap32(paddr: number, value: number): Op<number> {
     checkWord("swap32", value);
-    return (yield new Instruction(OpCode.Swap32, paddr, value)) as number;
+    return op(new Instruction(OpCode.Swap32, paddr, value));
   }
 
   /**
@@ -469,10 +474,10 @@ export class Hart {
    * console.assert(old === 0 && m.memory.read32(0x10) === 7);
    * ```
    */
-  *cas32(paddr: number, expected: number, desired: number): Op<number> {
+  cas32(paddr: number, expected: number, desired: number): Op<number> {
     checkWord("cas32", expected);
     checkWord("cas32", desired);
-    return (yield new Instruction(OpCode.Cas32, paddr, expected >>> 0, desired)) as number;
+    return op(new Instruction(OpCode.Cas32, paddr, expected >>> 0, desired));
   }
 
   /**
@@ -487,9 +492,9 @@ export class Hart {
    * console.assert(m.memory.read32(0x10) === 5);
    * ```
    */
-  *fetchAdd32(paddr: number, value: number): Op<number> {
+  fetchAdd32(paddr: number, value: number): Op<number> {
     checkWord("fetchAdd32", value);
-    return (yield new Instruction(OpCode.FetchAdd32, paddr, value)) as number;
+    return op(new Instruction(OpCode.FetchAdd32, paddr, value));
   }
 
   /**
@@ -504,9 +509,9 @@ export class Hart {
    * console.assert(m.memory.read32(0x10) === 0xffffffff);
    * ```
    */
-  *fetchSub32(paddr: number, value: number): Op<number> {
+  fetchSub32(paddr: number, value: number): Op<number> {
     checkWord("fetchSub32", value);
-    return (yield new Instruction(OpCode.FetchSub32, paddr, value)) as number;
+    return op(new Instruction(OpCode.FetchSub32, paddr, value));
   }
 
   /**
@@ -521,9 +526,9 @@ export class Hart {
    * console.assert(m.memory.read32(0x10) === 5);
    * ```
    */
-  *fetchOr32(paddr: number, value: number): Op<number> {
+  fetchOr32(paddr: number, value: number): Op<number> {
     checkWord("fetchOr32", value);
-    return (yield new Instruction(OpCode.FetchOr32, paddr, value)) as number;
+    return op(new Instruction(OpCode.FetchOr32, paddr, value));
   }
 
   /**
@@ -539,9 +544,9 @@ export class Hart {
    * console.assert(m.memory.read32(0x10) === 2);
    * ```
    */
-  *fetchAnd32(paddr: number, value: number): Op<number> {
+  fetchAnd32(paddr: number, value: number): Op<number> {
     checkWord("fetchAnd32", value);
-    return (yield new Instruction(OpCode.FetchAnd32, paddr, value)) as number;
+    return op(new Instruction(OpCode.FetchAnd32, paddr, value));
   }
 
   /**
@@ -556,9 +561,9 @@ export class Hart {
    * console.assert(m.memory.read32(0x10) === 3);
    * ```
    */
-  *fetchXor32(paddr: number, value: number): Op<number> {
+  fetchXor32(paddr: number, value: number): Op<number> {
     checkWord("fetchXor32", value);
-    return (yield new Instruction(OpCode.FetchXor32, paddr, value)) as number;
+    return op(new Instruction(OpCode.FetchXor32, paddr, value));
   }
 
   /**
@@ -575,8 +580,8 @@ export class Hart {
    * console.assert(v === 1n << 40n);
    * ```
    */
-  *load64(paddr: number): Op<bigint> {
-    return (yield new Instruction(OpCode.Load64, paddr)) as bigint;
+  load64(paddr: number): Op<bigint> {
+    return op(new Instruction(OpCode.Load64, paddr));
   }
 
   /**
@@ -591,8 +596,8 @@ export class Hart {
    * console.assert(m.memory.read64(0x20) === 5n);
    * ```
    */
-  *store64(paddr: number, value: bigint): Op<void> {
-    yield new Instruction(OpCode.Store64, paddr, 0, 0, value);
+  store64(paddr: number, value: bigint): Op<void> {
+    return op(new Instruction(OpCode.Store64, paddr, 0, 0, value));
   }
 
   /**
@@ -607,8 +612,8 @@ export class Hart {
    * console.assert(m.memory.read64(0x20) === 2n);
    * ```
    */
-  *swap64(paddr: number, value: bigint): Op<bigint> {
-    return (yield new Instruction(OpCode.Swap64, paddr, 0, 0, value)) as bigint;
+  swap64(paddr: number, value: bigint): Op<bigint> {
+    return op(new Instruction(OpCode.Swap64, paddr, 0, 0, value));
   }
 
   /**
@@ -623,8 +628,8 @@ export class Hart {
    * console.assert(m.memory.read64(0x20) === 9n);
    * ```
    */
-  *cas64(paddr: number, expected: bigint, desired: bigint): Op<bigint> {
-    return (yield new Instruction(OpCode.Cas64, paddr, 0, 0, expected, desired)) as bigint;
+  cas64(paddr: number, expected: bigint, desired: bigint): Op<bigint> {
+    return op(new Instruction(OpCode.Cas64, paddr, 0, 0, expected, desired));
   }
 
   /**
@@ -639,8 +644,8 @@ export class Hart {
    * console.assert(m.memory.read64(0x20) === 3n);
    * ```
    */
-  *fetchAdd64(paddr: number, value: bigint): Op<bigint> {
-    return (yield new Instruction(OpCode.FetchAdd64, paddr, 0, 0, value)) as bigint;
+  fetchAdd64(paddr: number, value: bigint): Op<bigint> {
+    return op(new Instruction(OpCode.FetchAdd64, paddr, 0, 0, value));
   }
 
   /**
@@ -656,8 +661,8 @@ export class Hart {
    * console.assert(m.run().status === "halted");
    * ```
    */
-  *wfi(): Op<void> {
-    yield new Instruction(OpCode.Wfi);
+  wfi(): Op<void> {
+    return op(new Instruction(OpCode.Wfi));
   }
 
   /**
@@ -677,8 +682,8 @@ export class Hart {
    * console.assert(seen === 3);
    * ```
    */
-  *waitWhile32(paddr: number, value: number): Op<number> {
+  waitWhile32(paddr: number, value: number): Op<number> {
     checkWord("waitWhile32", value);
-    return (yield new Instruction(OpCode.WaitWhile32, paddr, value >>> 0)) as number;
+    return op(new Instruction(OpCode.WaitWhile32, paddr, value >>> 0));
   }
 }

@@ -17,8 +17,10 @@
  */
 
 /**
- * A simulated operation: a generator that yields instructions and returns a
- * `T`. Compose operations with `yield*`, which plays the part of `.await`.
+ * A simulated operation: an iterator that yields instructions and returns a
+ * `T`. Write operations as generator functions and compose them with
+ * `yield*`, which plays the part of `.await`. (Every generator is an `Op`;
+ * a hart's primitive operations are lighter one-shot iterators.)
  *
  * @example
  * ```ts
@@ -28,7 +30,16 @@
  * }
  * ```
  */
-export type Op<T = void> = Generator<Instruction, T, unknown>;
+export interface Op<T = void> {
+  /** Resumes the operation with the result of its last instruction. */
+  next(...value: [] | [unknown]): IteratorResult<Instruction, T>;
+  /** Throws into the operation at its last instruction (a fault, a drop). */
+  throw(error: unknown): IteratorResult<Instruction, T>;
+  /** Ends the operation early. */
+  return(value: T): IteratorResult<Instruction, T>;
+  /** Operations are their own iterators, so `yield*` accepts them. */
+  [Symbol.iterator](): Op<T>;
+}
 
 /**
  * Instruction codes understood by the engine.
@@ -106,7 +117,7 @@ const NAMES: readonly string[] = [
  * console.assert(i.describe() === "cas32 0x1000 0→1");
  * ```
  */
-export class Instruction {
+export class Instruction implements Op<unknown> {
   /**
    * Creates a Instruction.
    *
@@ -132,6 +143,72 @@ export class Instruction {
     /** Caller text for traces, such as "spin on runqueue lock". */
     readonly note: string = "",
   ) {}
+
+  // An instruction is also the one-step operation that performs it: yielded
+  // once, it then returns whatever the engine resumed it with. This saves a
+  // generator per atomic on the hottest path.
+  #stepped = false;
+
+  /**
+   * Yields this instruction once, then returns the engine's result.
+   *
+   * @example
+   * ```ts
+   * import { Instruction, OpCode } from "@ksim/ksim";
+   * const op = new Instruction(OpCode.Load32, 0x40);
+   * console.assert(op.next().value === op);
+   * console.assert(op.next(7).value === 7);
+   * ```
+   */
+  next(...value: [] | [unknown]): IteratorResult<Instruction, unknown> {
+    if (!this.#stepped) {
+      this.#stepped = true;
+      return { value: this, done: false };
+    }
+    return { value: value[0], done: true };
+  }
+
+  /**
+   * Rethrows: a one-step operation has nothing to clean up.
+   *
+   * @example
+   * ```ts
+   * import { Instruction, OpCode } from "@ksim/ksim";
+   * try { new Instruction(OpCode.Pause).throw(new Error("x")); } catch (e) { console.assert((e as Error).message === "x"); }
+   * ```
+   */
+  throw(error: unknown): IteratorResult<Instruction, unknown> {
+    this.#stepped = true;
+    throw error;
+  }
+
+  /**
+   * Ends the operation.
+   *
+   * @example
+   * ```ts
+   * import { Instruction, OpCode } from "@ksim/ksim";
+   * console.assert(new Instruction(OpCode.Pause).return(1).done);
+   * ```
+   */
+  return(value: unknown): IteratorResult<Instruction, unknown> {
+    this.#stepped = true;
+    return { value, done: true };
+  }
+
+  /**
+   * Itself, so that `yield*` accepts it.
+   *
+   * @example
+   * ```ts
+   * import { Instruction, OpCode } from "@ksim/ksim";
+   * const i = new Instruction(OpCode.Pause);
+   * console.assert(i[Symbol.iterator]() === i);
+   * ```
+   */
+  [Symbol.iterator](): Instruction {
+    return this;
+  }
 
   /**
    * A short human description, such as `"fetch_add32 0x40 +1"`.

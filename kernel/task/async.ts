@@ -71,7 +71,9 @@ export class Pending {
 export const PENDING: Pending = new Pending();
 
 /**
- * An asynchronous operation returning `T`.
+ * An asynchronous operation returning `T`: an iterator of instructions and
+ * PENDING markers. Write them as generator functions; every `Op` is an
+ * `Async` too.
  *
  * @example
  * ```ts
@@ -82,7 +84,16 @@ export const PENDING: Pending = new Pending();
  * }
  * ```
  */
-export type Async<T = void> = Generator<Instruction | Pending, T, unknown>;
+export interface Async<T = void> {
+  /** Resumes the operation with the result of its last instruction. */
+  next(...value: [] | [unknown]): IteratorResult<Instruction | Pending, T>;
+  /** Throws into the operation where it is suspended. */
+  throw(error: unknown): IteratorResult<Instruction | Pending, T>;
+  /** Ends the operation early. */
+  return(value: T): IteratorResult<Instruction | Pending, T>;
+  /** Operations are their own iterators, so `yield*` accepts them. */
+  [Symbol.iterator](): Async<T>;
+}
 
 /**
  * The signal thrown into a future to drop it. Code must let it pass: a
