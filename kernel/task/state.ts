@@ -329,20 +329,6 @@ function takeJoinWaker(d: Draft): boolean {
   }
 }
 
-/** The seed's `transition`: a CAS loop that skips the write when nothing changes. */
-function* transition<R>(hart: Hart, addr: number, d: Draft, step: (d: Draft) => R): Op<R> {
-  let current = yield* hart.load32(addr);
-  for (;;) {
-    d.word = current;
-    d.waitForJoinWaker = false;
-    const result = step(d);
-    if (d.word === current) return result;
-    const seen = yield* hart.cas32(addr, current, d.word);
-    if (seen === current) return result;
-    current = seen;
-  }
-}
-
 function stepStartPoll(d: Draft): StartPollAction {
   if (d.has(POLLING | COMPLETE)) return StartPollAction.DontPoll;
   if (d.has(CANCELLED)) return StartPollAction.Cancelled(takeJoinWaker(d));
@@ -507,7 +493,27 @@ export class TaskState {
   /** Runs one CAS-loop transition, then the join-waker wait it asked for, if any. */
   *#run<R>(hart: Hart, what: string, step: (d: Draft) => R): Op<R> {
     const d = new Draft(hart, this.task);
-    const result = yield* hart.frame(`${what} ${this.task}`, transition(hart, this.addr, d, step));
+    // The seed's `transition`: a CAS loop that skips the write when nothing
+    // changes. Inlined, with its frame pushed by hand: this is the hottest
+    // path of the executor, and every generator level costs.
+    const frames = hart.frames;
+    frames.push(`${what} ${this.task}`);
+    let result: R;
+    try {
+      const addr = this.addr;
+      let current = yield* hart.load32(addr);
+      for (;;) {
+        d.word = current;
+        d.waitForJoinWaker = false;
+        result = step(d);
+        if (d.word === current) break;
+        const seen = yield* hart.cas32(addr, current, d.word);
+        if (seen === current) break;
+        current = seen;
+      }
+    } finally {
+      frames.pop();
+    }
     if (d.waitForJoinWaker) yield* hart.frame(`wait for join waker ${this.task}`, this.#waitForJoinWaker(hart));
     return result;
   }
