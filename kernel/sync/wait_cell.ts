@@ -45,7 +45,7 @@ import { currentHart, type Hart } from "../../arch/hart.ts";
 import type { Machine } from "../../arch/machine.ts";
 import type { Op } from "../../arch/op.ts";
 import { WordHeap } from "../mem/heap.ts";
-import { WaiterRegistry } from "./waiters.ts";
+import { type WaiterHolder, WaiterRegistry } from "./waiters.ts";
 import { KernelPanic } from "../panic.ts";
 import { type Async, PENDING } from "../task/async.ts";
 import { contextWaker } from "../task/context.ts";
@@ -95,6 +95,8 @@ export type PollWait = "ready" | "pending" | "closed" | "busy";
 export interface WaitCellSubscription {
   /** Waits for the wake the subscription registered for. */
   wait(): Async<WaitResult>;
+  /** Gives the subscription up without waiting: the task's waker leaves the cell. */
+  cancel(): Op<void>;
 }
 
 /** The WaitCell state bits. */
@@ -123,7 +125,7 @@ const hex = (addr: number): string => "0x" + addr.toString(16);
  * console.assert(m.run().status === "halted" && got === "woken");
  * ```
  */
-export class WaitCell {
+export class WaitCell implements WaiterHolder {
   /** The state bits, for fixtures and tests: WAITING 0, REGISTERING 1, WAKING 2, WOKEN 4, CLOSED 8. */
   static readonly bits: {
     readonly WAITING: 0;
@@ -138,6 +140,32 @@ export class WaitCell {
   #waker: Waker | null = null;
   /** The hart inside the waker slot right now, or -1. */
   #inSlot = -1;
+
+  /**
+   * Names this waitcell for leak reports, by its state word's address.
+   *
+   * @example
+   * ```ts
+   * import { WaitCell } from "@ksim/ksim";
+   * console.assert(new WaitCell().label.startsWith("WaitCell"));
+   * ```
+   */
+  get label(): string {
+    return `WaitCell ${hex(this.#addr)}`;
+  }
+
+  /**
+   * The wakers waiting in this waitcell now (host-side, for the shutdown audit).
+   *
+   * @example
+   * ```ts
+   * import { WaitCell } from "@ksim/ksim";
+   * console.assert(new WaitCell().waiting().length === 0);
+   * ```
+   */
+  waiting(): readonly Waker[] {
+    return (this.#waker === null ? [] : [this.#waker]);
+  }
 
   /**
    * Whether a `wake` or `close` that found `state` must keep its hands off
@@ -294,12 +322,13 @@ export class WaitCell {
         yield PENDING;
         continue;
       }
-      if (r === "pending") return { wait: () => this.wait() };
+      if (r === "pending") return { wait: () => this.wait(), cancel: () => this.#deregister(waker) };
       const early: WaitResult = r === "ready" ? "woken" : "closed";
       return {
         *wait(): Async<WaitResult> {
           return early;
         },
+        *cancel(): Op<void> {},
       };
     }
   }
@@ -387,7 +416,10 @@ export class WaitCell {
   *waitFor(f: () => boolean): Async<WaitResult> {
     for (;;) {
       const sub = yield* this.subscribe();
-      if (f()) return "woken";
+      if (f()) {
+        yield* sub.cancel(); // done without waiting: take the waker back
+        return "woken";
+      }
       if ((yield* sub.wait()) === "closed") return "closed";
     }
   }
@@ -418,7 +450,10 @@ export class WaitCell {
     for (;;) {
       const sub = yield* this.subscribe();
       const value = f();
-      if (value !== undefined) return value;
+      if (value !== undefined) {
+        yield* sub.cancel();
+        return value;
+      }
       if ((yield* sub.wait()) === "closed") return "closed";
     }
   }
@@ -451,6 +486,7 @@ export class WaitCell {
     const stored = this.#waker;
     if (stored === null || !stored.willWake(waker)) return null;
     this.#waker = null;
+    WaiterRegistry.of(this.#machine!).leave(this);
     return stored;
   }
 
@@ -459,12 +495,14 @@ export class WaitCell {
     const old = this.#waker;
     if (old !== null && waker.willWake(old)) return null;
     this.#waker = yield* waker.clone();
+    WaiterRegistry.of(this.#machine!).enter(this);
     return old;
   }
 
   *#take(): Op<Waker | null> {
     const waker = this.#waker;
     this.#waker = null;
+    if (waker !== null) WaiterRegistry.of(this.#machine!).leave(this);
     return waker;
   }
 
@@ -492,10 +530,6 @@ export class WaitCell {
     if (this.#machine === hart.machine) return this.#addr;
     if (this.#machine !== undefined) throw new TypeError("WaitCell: this cell belongs to another machine");
     this.#addr = WordHeap.of(hart.machine).alloc("WaitCell state");
-    WaiterRegistry.of(hart.machine).add({
-      label: `WaitCell ${hex(this.#addr)}`,
-      waiting: () => (this.#waker === null ? [] : [this.#waker]),
-    });
     this.#machine = hart.machine;
     return this.#addr;
   }

@@ -43,7 +43,7 @@ import { currentHart, type Hart } from "../../arch/hart.ts";
 import type { Machine } from "../../arch/machine.ts";
 import type { Op } from "../../arch/op.ts";
 import { WordHeap } from "../mem/heap.ts";
-import { WaiterRegistry } from "./waiters.ts";
+import { type WaiterHolder, WaiterRegistry } from "./waiters.ts";
 import { KernelPanic } from "../panic.ts";
 import { type Async, PENDING } from "../task/async.ts";
 import { contextWaker } from "../task/context.ts";
@@ -116,12 +116,38 @@ const hex = (addr: number): string => "0x" + addr.toString(16);
  * console.assert(got.join() === "closed,closed");
  * ```
  */
-export class WaitQueue {
+export class WaitQueue implements WaiterHolder {
   #machine: Machine | undefined;
   #addr = 0;
   #initial: number;
   #lock = new IrqSpinLock("wait queue");
   #list: Node[] = [];
+
+  /**
+   * Names this waitqueue for leak reports, by its state word's address.
+   *
+   * @example
+   * ```ts
+   * import { WaitQueue } from "@ksim/ksim";
+   * console.assert(new WaitQueue().label.startsWith("WaitQueue"));
+   * ```
+   */
+  get label(): string {
+    return `WaitQueue 0x${this.#addr.toString(16)}`;
+  }
+
+  /**
+   * The wakers waiting in this waitqueue now (host-side, for the shutdown audit).
+   *
+   * @example
+   * ```ts
+   * import { WaitQueue } from "@ksim/ksim";
+   * console.assert(new WaitQueue().waiting().length === 0);
+   * ```
+   */
+  waiting(): readonly Waker[] {
+    return this.waiters();
+  }
 
   /**
    * Creates an empty queue; with `{ woken: true }`, it starts with one
@@ -465,6 +491,7 @@ export class WaitQueue {
     node.state = "waiting";
     if (waker !== null) node.waker = yield* waker.clone();
     this.#list.push(node);
+    WaiterRegistry.of(hart.machine).enter(this);
     return "pending";
   }
 
@@ -493,7 +520,10 @@ export class WaitQueue {
       const i = this.#list.indexOf(node);
       if (i >= 0) {
         this.#list.splice(i, 1);
-        if (this.#list.length === 0) yield* this.#transition(hart, addr, yield* hart.load32(addr), EMPTY);
+        if (this.#list.length === 0) {
+          WaiterRegistry.of(hart.machine).leave(this);
+          yield* this.#transition(hart, addr, yield* hart.load32(addr), EMPTY);
+        }
       }
       dropped = node.waker;
       node.waker = null;
@@ -519,7 +549,10 @@ export class WaitQueue {
     const waker = node.waker;
     node.waker = null;
     node.wakeup = "one";
-    if (this.#list.length === 0) yield* this.#transition(hart, addr, s, EMPTY);
+    if (this.#list.length === 0) {
+      WaiterRegistry.of(hart.machine).leave(this);
+      yield* this.#transition(hart, addr, s, EMPTY);
+    }
     return [true, waker];
   }
 
@@ -527,6 +560,7 @@ export class WaitQueue {
   #drain(wakeup: Wakeup, wakers: Waker[]): number {
     const nodes = this.#list;
     this.#list = [];
+    if (this.#machine !== undefined) WaiterRegistry.of(this.#machine).leave(this);
     for (const node of nodes) {
       node.wakeup = wakeup;
       if (node.waker !== null) wakers.push(node.waker);
@@ -552,10 +586,6 @@ export class WaitQueue {
     if (this.#machine === hart.machine) return this.#addr;
     if (this.#machine !== undefined) throw new TypeError("WaitQueue: this queue belongs to another machine");
     this.#addr = WordHeap.of(hart.machine).alloc("WaitQueue state");
-    WaiterRegistry.of(hart.machine).add({
-      label: `WaitQueue 0x${this.#addr.toString(16)}`,
-      waiting: () => this.waiters(),
-    });
     hart.machine.memory.write32(this.#addr, this.#initial);
     this.#machine = hart.machine;
     return this.#addr;

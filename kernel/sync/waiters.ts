@@ -3,9 +3,11 @@
  * shutdown audit can find wakers still waiting in them.
  *
  * Invariants:
- * - An object joins its machine's registry when it allocates its state word
- *   (its first use), and stays for the machine's life.
- * - Holders are listed in the order they joined, so audits are deterministic.
+ * - A cell or queue is in its machine's registry exactly while it holds at
+ *   least one waker: it enters when it gains its first and leaves when it
+ *   loses its last, so short-lived objects are not kept alive.
+ * - Holders are listed in the order they entered (a `Set` of objects, filled
+ *   in simulation order), so audits are deterministic.
  *
  * @module
  */
@@ -36,13 +38,16 @@ export interface WaiterHolder {
  * ```ts
  * import { Machine, WaiterRegistry } from "@ksim/ksim";
  * const m = new Machine();
- * WaiterRegistry.of(m).add({ label: "demo", waiting: () => [] });
+ * const holder = { label: "demo", waiting: () => [] };
+ * WaiterRegistry.of(m).enter(holder);
  * console.assert(WaiterRegistry.of(m).holders().length === 1);
+ * WaiterRegistry.of(m).leave(holder);
+ * console.assert(WaiterRegistry.of(m).holders().length === 0);
  * ```
  */
 export class WaiterRegistry {
   static #all = new WeakMap<Machine, WaiterRegistry>();
-  #holders: WaiterHolder[] = [];
+  #holders = new Set<WaiterHolder>();
 
   /**
    * The registry of `machine`, created on first use.
@@ -64,16 +69,29 @@ export class WaiterRegistry {
   }
 
   /**
-   * Adds a holder.
+   * A holder gained a waker (entering twice is harmless).
    *
    * @example
    * ```ts
    * import { WaiterRegistry } from "@ksim/ksim";
-   * new WaiterRegistry().add({ label: "x", waiting: () => [] });
+   * new WaiterRegistry().enter({ label: "x", waiting: () => [] });
    * ```
    */
-  add(holder: WaiterHolder): void {
-    this.#holders.push(holder);
+  enter(holder: WaiterHolder): void {
+    this.#holders.add(holder);
+  }
+
+  /**
+   * A holder has no waker left.
+   *
+   * @example
+   * ```ts
+   * import { WaiterRegistry } from "@ksim/ksim";
+   * new WaiterRegistry().leave({ label: "x", waiting: () => [] });
+   * ```
+   */
+  leave(holder: WaiterHolder): void {
+    this.#holders.delete(holder);
   }
 
   /**
@@ -86,6 +104,6 @@ export class WaiterRegistry {
    * ```
    */
   holders(): readonly WaiterHolder[] {
-    return this.#holders;
+    return [...this.#holders];
   }
 }

@@ -53,3 +53,55 @@ Deno.test("a shut-down kernel refuses more work, and host calls from inside are 
   assert.throws(() => kernel.shutdown(), /already shut down/);
   assert.throws(() => kernel.spawn(function* () {}), /executor is closed/);
 });
+
+Deno.test("WaitCell.waitFor that finds its condition true takes its waker back, in every schedule", async () => {
+  const { exploreKernel } = await import("../../mod.ts");
+  let flag = false;
+  const r = exploreKernel({
+    kernel: { harts: 2 },
+    preemptionBound: 2,
+    setup(kernel) {
+      flag = false;
+      const cell = new WaitCell();
+      kernel.spawn(function* () {
+        yield* cell.waitFor(() => flag);
+      });
+      kernel.spawn(function* () {
+        flag = true;
+        yield* cell.wake();
+      });
+    },
+  });
+  console.log(`waitFor race: ${r.schedules} schedules`);
+  assert.ok(r.complete);
+});
+
+Deno.test("the waiter registry holds only cells and queues that have waiters", async () => {
+  const { WaiterRegistry, WaitQueue } = await import("../../mod.ts");
+  const kernel = new Kernel({ harts: 2 });
+  const cell = new WaitCell();
+  const queue = new WaitQueue();
+  kernel.spawn(function* () {
+    yield* cell.wait();
+    yield* queue.wait();
+  });
+  // Counts of [WaitCells, WaitQueues] holding wakers; parked workers wait in
+  // the executor's own sleepers queue.
+  const kinds = () => {
+    const labels = WaiterRegistry.of(kernel.machine).holders().map((h) => h.label);
+    return [
+      labels.filter((l) => l.startsWith("WaitCell")).length,
+      labels.filter((l) => l.startsWith("WaitQueue")).length,
+    ];
+  };
+  kernel.run({ maxTime: 10_000 });
+  assert.deepEqual(kinds(), [1, 1]);
+  kernel.machine.execute(() => cell.wake());
+  kernel.run({ maxTime: 20_000 });
+  assert.deepEqual(kinds(), [0, 2]);
+  kernel.machine.execute(() => queue.wake());
+  kernel.run();
+  assert.deepEqual(kinds(), [0, 1]);
+  assert.deepEqual(kernel.shutdown(), []);
+  assert.equal(WaiterRegistry.of(kernel.machine).holders().length, 0);
+});
