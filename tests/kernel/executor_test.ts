@@ -2,11 +2,7 @@
 // plus the liveness property k23 lacks.
 import assert from "node:assert/strict";
 import { exploreKernel, Kernel, WaitCell, yieldNow } from "../../mod.ts";
-
-function report(name: string, r: { schedules: number; complete: boolean }): void {
-  console.log(`${name}: ${r.schedules} schedules`);
-  assert.ok(r.complete, `${name}: the search must be complete`);
-}
+import { report } from "./report.ts";
 
 Deno.test("schedule_many: every spawned task completes", () => {
   let done = 0;

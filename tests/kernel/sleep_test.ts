@@ -1,11 +1,7 @@
 // Exhaustive tests of sleeps, after maitake's timer loom tests.
 import assert from "node:assert/strict";
 import { Elapsed, exploreKernel, Kernel } from "../../mod.ts";
-
-function report(name: string, r: { schedules: number; complete: boolean }): void {
-  console.log(`${name}: ${r.schedules} schedules`);
-  assert.ok(r.complete, `${name}: the search must be complete`);
-}
+import { report } from "./report.ts";
 
 Deno.test("one_sleep: a sleep ends at or after its deadline", () => {
   let wokeAt = 0;

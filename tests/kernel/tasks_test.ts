@@ -2,13 +2,9 @@
 // after maitake's and k23's loom tests (written anew for ksim).
 import assert from "node:assert/strict";
 import { contextWaker, currentTask, exploreKernel, JoinError, type JoinHandle, PENDING, yieldNow } from "../../mod.ts";
+import { report } from "./report.ts";
 
 const BOUND = 2;
-
-function report(name: string, r: { schedules: number; complete: boolean }): void {
-  console.log(`${name}: ${r.schedules} schedules`);
-  assert.ok(r.complete, `${name}: the search must be complete`);
-}
 
 Deno.test("taskref_deallocates: a finished task is released", () => {
   report(

@@ -1,49 +1,10 @@
 import assert from "node:assert/strict";
-import {
-  type Async,
-  blockOn,
-  explore,
-  type ExploreReport,
-  HartWaker,
-  Machine,
-  MachinePanic,
-  type RunReport,
-  ScheduleFailure,
-} from "../../../mod.ts";
+import { blockOn, HartWaker, Machine, MachinePanic, ScheduleFailure } from "../../../mod.ts";
 import { KernelPanic } from "../../../kernel/panic.ts";
 import { WaitCell } from "../../../kernel/sync/wait_cell.ts";
 import { SeedWaitCell } from "./fixtures/seed_wait_cell.ts";
 
-/** Runs `body` as a task on hart `id` (blockOn, interrupts on); `done` gets its output. Returns the task's waker. */
-function task<T>(m: Machine, id: number, body: () => Async<T>, done: (out: T) => void = () => {}): HartWaker {
-  const waker = new HartWaker(m.harts[id]);
-  m.bootHart(id, function* (hart) {
-    hart.enableInterrupts();
-    done(yield* blockOn(body(), waker));
-  });
-  return waker;
-}
-
-/** A scenario: boots harts on a fresh machine and returns the check to run when it ends. */
-type Scenario = (m: Machine) => (report: RunReport) => void;
-
-/** Explores every schedule of `scenario` (bound 2); every hart must halt. Prints the count. */
-function exhaustive(name: string, harts: number, scenario: Scenario): ExploreReport {
-  let check: (report: RunReport) => void = () => {};
-  const result = explore({
-    machine: { harts },
-    preemptionBound: 2,
-    accept: ["halted"],
-    setup(m) {
-      m.onInterrupt("software", function* () {});
-      check = scenario(m);
-    },
-    check: (_m, report) => check(report),
-  });
-  console.log(`${name}: ${result.schedules} schedules (complete: ${result.complete})`);
-  assert.ok(result.complete, "the search must be complete");
-  return result;
-}
+import { exhaustive, type Scenario, task } from "./harness.ts";
 
 /** hart 0 waits on the cell, hart 1 wakes it. */
 function waitThenWake(makeCell: () => WaitCell): Scenario {

@@ -1,81 +1,8 @@
 import assert from "node:assert/strict";
-import {
-  type Async,
-  blockOn,
-  explore,
-  HartWaker,
-  type Instruction,
-  Machine,
-  type Op,
-  PENDING,
-  type Pending,
-  type RunReport,
-  type Waker,
-} from "../../../mod.ts";
+import { blockOn, HartWaker, Machine, PENDING } from "../../../mod.ts";
 import { WaitQueue } from "../../../kernel/sync/wait_queue.ts";
 
-// ---- helpers (each sync test file has its own copy) ----
-
-/** A hart waker that, when cloned (that is, when its task queues), records its hart and bumps a counter word. */
-class QueueingWaker extends HartWaker {
-  constructor(target: HartWaker["target"], readonly order: number[], readonly counter: number) {
-    super(target);
-  }
-  override *clone(): Op<Waker> {
-    this.order.push(this.target.id);
-    yield* this.target.fetchAdd32(this.counter, 1);
-    return yield* super.clone();
-  }
-}
-
-function task<T>(m: Machine, id: number, body: () => Async<T>, done: (out: T) => void = () => {}, waker?: HartWaker) {
-  const w = waker ?? new HartWaker(m.harts[id]);
-  m.bootHart(id, function* (hart) {
-    hart.enableInterrupts();
-    done(yield* blockOn(body(), w));
-  });
-  return w;
-}
-
-type Scenario = (m: Machine) => (report: RunReport) => void;
-
-function exhaustive(name: string, harts: number, scenario: Scenario): void {
-  let check: (report: RunReport) => void = () => {};
-  const result = explore({
-    machine: { harts },
-    preemptionBound: 2,
-    accept: ["halted"],
-    setup(m) {
-      m.onInterrupt("software", function* () {});
-      check = scenario(m);
-    },
-    check: (_m, report) => check(report),
-  });
-  console.log(`${name}: ${result.schedules} schedules (complete: ${result.complete})`);
-  assert.ok(result.complete, "the search must be complete");
-}
-
-/** Polls `future` once, passing its instructions through; its output, or PENDING if it suspended. */
-function* pollOnce<T>(future: Async<T>): Async<T | Pending> {
-  let r = future.next();
-  while (!r.done && r.value !== PENDING) r = future.next(yield r.value);
-  return r.done ? r.value : PENDING;
-}
-
-/** Drops a future: runs its `finally` blocks, which may still perform instructions. */
-function* drop(future: Async<unknown>): Op<void> {
-  let r = future.return(undefined);
-  while (!r.done) {
-    if (r.value === PENDING) throw new Error("a dropped future tried to suspend");
-    r = future.next(yield r.value as Instruction);
-  }
-}
-
-/** Waits (blocked, not spinning) until the word at `addr` is at least `n`. */
-function* atLeast(m: Machine, id: number, addr: number, n: number): Op<void> {
-  const hart = m.harts[id];
-  for (let v = yield* hart.load32(addr); v < n; v = yield* hart.load32(addr)) yield* hart.waitWhile32(addr, v);
-}
+import { atLeast, drop, exhaustive, pollOnce, QueueingWaker, task } from "./harness.ts";
 
 function assertNoLeaks(q: WaitQueue, wakers: HartWaker[]): void {
   for (const w of wakers) assert.equal(w.live, 0, `${w.description}: every waker clone was consumed or dropped`);
