@@ -291,13 +291,23 @@ export class Executor implements TaskHost {
   *worker(hart: Hart): Op<void> {
     const scheduler = this.schedulers[hart.id];
     const waker = new HartWaker(hart);
+    const tick = `worker ${hart.id} tick`, steal = `worker ${hart.id} steal`, sleep = `worker ${hart.id} sleep`;
     hart.enableInterrupts();
+    // Frames are pushed by hand rather than with hart.frame: every generator
+    // level on this loop is paid for by every instruction of every task.
     for (;;) {
-      const tick = yield* hart.frame(`worker ${hart.id} tick`, scheduler.tick(TICK_BUDGET));
-      if (tick.hasRemaining) continue;
-      if ((yield* hart.frame(`worker ${hart.id} steal`, this.#trySteal(hart, scheduler))) > 0) continue;
+      hart.frames.push(tick);
+      const ticked = yield* scheduler.tick(TICK_BUDGET);
+      hart.frames.pop();
+      if (ticked.hasRemaining) continue;
+      hart.frames.push(steal);
+      const stolen = yield* this.#trySteal(hart, scheduler);
+      hart.frames.pop();
+      if (stolen > 0) continue;
       this.#onIdle(hart);
-      const woke = yield* hart.frame(`worker ${hart.id} sleep`, blockOn(this.sleepers.wait(), waker));
+      hart.frames.push(sleep);
+      const woke = yield* blockOn(this.sleepers.wait(), waker);
+      hart.frames.pop();
       if (woke === "closed") return;
     }
   }

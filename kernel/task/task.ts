@@ -163,14 +163,8 @@ export class Task<T = unknown> {
       }
       return PollResult.Ready;
     }
-    const done = yield* this.#pollBody(hart);
-    const result = yield* this.state.endPoll(hart, done);
-    if (result === PollResult.ReadyJoined) yield* this.wakeJoinWaker();
-    return result;
-  }
-
-  /** Runs the body until it suspends or finishes; true if it finished. */
-  *#pollBody(hart: Hart): Op<boolean> {
+    // The body runs inline here (not in a helper generator): every level
+    // between the worker and the body is paid for by each instruction.
     const body = this.#body;
     if (body === null) {
       throw new KernelPanic("polled a task whose body was dropped", { hart: hart.id, task: this.name });
@@ -178,21 +172,29 @@ export class Task<T = unknown> {
     const saved = hart.frames;
     hart.frames = this.frames;
     enterPoll(hart, this.#borrowed);
+    let done = false;
     try {
       let r = body.next();
       while (!r.done && r.value !== PENDING) r = body.next(yield r.value as Instruction);
-      if (!r.done) return false;
-      this.outcome = { kind: "ok", value: r.value };
+      if (r.done) {
+        this.outcome = { kind: "ok", value: r.value };
+        done = true;
+      }
     } catch (e) {
       if (e instanceof KernelPanic) throw e;
       this.outcome = { kind: "panicked", error: e };
+      done = true;
     } finally {
       exitPoll(hart);
       hart.frames = saved;
     }
-    this.#body = null;
-    this.frames.length = 0;
-    return true;
+    if (done) {
+      this.#body = null;
+      this.frames.length = 0;
+    }
+    const result = yield* this.state.endPoll(hart, done);
+    if (result === PollResult.ReadyJoined) yield* this.wakeJoinWaker();
+    return result;
   }
 
   /**
@@ -473,11 +475,11 @@ class BorrowedWaker implements Waker {
   *wake(): Op<void> {
     throw new TypeError("Waker.wake: the context waker is borrowed; clone it, or use wakeByRef");
   }
-  *wakeByRef(): Op<void> {
-    yield* this.task.wakeByRef();
+  wakeByRef(): Op<void> {
+    return this.task.wakeByRef();
   }
-  *clone(): Op<Waker> {
-    return yield* this.task.newWaker();
+  clone(): Op<Waker> {
+    return this.task.newWaker();
   }
   *drop(): Op<void> {
     throw new TypeError("Waker.drop: the context waker is borrowed and must not be dropped");
