@@ -20,7 +20,7 @@
  * @module
  */
 
-import { currentHart, type Hart } from "../../arch/hart.ts";
+import { currentHart } from "../../arch/hart.ts";
 import type { Instruction, Op } from "../../arch/op.ts";
 import { KernelPanic } from "../panic.ts";
 import { type Async, dropFuture, PENDING } from "./async.ts";
