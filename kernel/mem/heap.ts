@@ -11,7 +11,8 @@
  *   up to the per-CPU blocks. Allocation is host-side bookkeeping: it takes
  *   no step.
  * - A word is handed out at most once until freed; a freed word is zeroed
- *   and reused in LIFO order, so addresses are deterministic.
+ *   and reused in LIFO order, so addresses are deterministic. Freeing a word
+ *   twice, or one the heap never gave out, is a RangeError.
  * - `live` counts allocated words, for the shutdown leak audit.
  *
  * @module
@@ -40,6 +41,7 @@ export class WordHeap {
   #next = KERNEL_HEAP_BASE;
   #limit: number;
   #free: number[] = [];
+  #isFree = new Set<number>();
   #live = 0;
 
   /**
@@ -106,7 +108,10 @@ export class WordHeap {
   alloc(what: string): number {
     this.#live++;
     const reused = this.#free.pop();
-    if (reused !== undefined) return reused;
+    if (reused !== undefined) {
+      this.#isFree.delete(reused);
+      return reused;
+    }
     if (this.#next + 4 > this.#limit) {
       this.#live--;
       throw new RangeError(`WordHeap.alloc: out of kernel memory allocating ${what}`);
@@ -131,6 +136,8 @@ export class WordHeap {
     if (addr < KERNEL_HEAP_BASE || addr >= this.#next || addr % 4 !== 0) {
       throw new RangeError(`WordHeap.free: 0x${addr.toString(16)} is not a kernel word`);
     }
+    if (this.#isFree.has(addr)) throw new RangeError(`WordHeap.free: 0x${addr.toString(16)} was freed twice`);
+    this.#isFree.add(addr);
     this.#machine.memory.write32(addr, 0);
     this.#free.push(addr);
     this.#live--;
