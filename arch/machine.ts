@@ -118,6 +118,12 @@ export interface MachineOptions {
   readonly recordTape?: boolean;
   /** Receives one line per step; slows the run down. */
   readonly trace?: (line: string) => void;
+  /**
+   * How replay hints rebuild this machine: a constructor name and extra
+   * options, for layers that wrap a machine (a kernel prints
+   * `new Kernel({ ... })`). Default `{ name: "Machine", options: "" }`.
+   */
+  readonly replayAs?: { readonly name: string; readonly options?: string };
 }
 
 /** Options of {@linkcode Machine.run}.
@@ -187,6 +193,7 @@ export class Machine {
   readonly policy: Policy;
   #engine: Engine<Hart>;
   #options: string;
+  #replayName: string;
   #tape: Tape | undefined;
 
   /**
@@ -229,7 +236,9 @@ export class Machine {
     this.policy = buildPolicy(options.policy ?? "random", seed, harts);
     this.#tape = options.recordTape ? new Tape() : undefined;
     const mem = options.memoryBytes === undefined ? "" : `, memoryBytes: ${memoryBytes}`;
-    this.#options = `arch: "${arch}", harts: ${harts}, seed: ${seed}${mem}`;
+    const extra = options.replayAs?.options ? `, ${options.replayAs.options}` : "";
+    this.#options = `arch: "${arch}", harts: ${harts}, seed: ${seed}${mem}${extra}`;
+    this.#replayName = options.replayAs?.name ?? "Machine";
     const cpuLocalStart = memoryBytes - harts * CPU_LOCAL_BLOCK;
     const engine = new Engine<Hart>({
       harts,
@@ -510,10 +519,12 @@ export class Machine {
     const tape = this.#tape;
     if (tape !== undefined) {
       const text = tape.toString();
-      if (text.length <= 4096) return `new Machine({ ${this.#options}, policy: { kind: "replay", tape: "${text}" } })`;
-      return `new Machine({ ${this.#options}, policy: ${this.policy.describe()} }) (tape of ${tape.length} decisions in report.tape)`;
+      if (text.length <= 4096) {
+        return `new ${this.#replayName}({ ${this.#options}, policy: { kind: "replay", tape: "${text}" } })`;
+      }
+      return `new ${this.#replayName}({ ${this.#options}, policy: ${this.policy.describe()} }) (tape of ${tape.length} decisions in report.tape)`;
     }
-    return `new Machine({ ${this.#options}, policy: ${this.policy.describe()} })`;
+    return `new ${this.#replayName}({ ${this.#options}, policy: ${this.policy.describe()} })`;
   }
 }
 

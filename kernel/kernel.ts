@@ -119,7 +119,8 @@ export class Kernel {
    */
   constructor(options: KernelOptions = {}) {
     const { timerTickNs, ...machineOptions } = options;
-    const machine = new Machine(machineOptions);
+    const tick = timerTickNs === undefined ? undefined : `timerTickNs: ${timerTickNs}`;
+    const machine = new Machine({ ...machineOptions, replayAs: { name: "Kernel", options: tick } });
     this.machine = machine;
     this.timer = new Timer(machine, timerTickNs ?? DEFAULT_TIMER_TICK_NS);
     this.executor = new Executor(machine, new WaitQueue(), (hart) => this.timer.armIdle(hart));
