@@ -288,8 +288,7 @@ export class Engine<H> implements PlatformHost {
       try {
         this.#resume(c, c.gens[0].next());
       } catch (e) {
-        if (e instanceof MachinePanic) throw e;
-        throw this.panic(c, e instanceof Error ? `${e.name}: ${e.message}` : `threw ${String(e)}`, e);
+        throw this.#asPanic(c, e);
       } finally {
         this.current = null;
         current = null;
@@ -334,11 +333,17 @@ export class Engine<H> implements PlatformHost {
       if (this.#tracing) this.#trace(c, ins, value === undefined ? "" : `→ ${value}`);
       this.#resume(c, c.gens[depth].next(value));
     } catch (e) {
-      if (e instanceof MachinePanic) throw e;
-      throw this.panic(c, e instanceof Error ? `${e.name}: ${e.message}` : `threw ${String(e)}`, e);
+      throw this.#asPanic(c, e);
     } finally {
       this.current = null;
+      current = null;
     }
+  }
+
+  /** What simulated code threw, as the MachinePanic that names its hart. */
+  #asPanic(c: HartCore<H>, e: unknown): MachinePanic {
+    if (e instanceof MachinePanic) return e;
+    return this.panic(c, e instanceof Error ? `${e.name}: ${e.message}` : `threw ${String(e)}`, e);
   }
 
   /** The low 32 bits of the last performed instruction's result, for the hash. */

@@ -188,3 +188,19 @@ Deno.test("a trace tells the story of a run", () => {
   m.run();
   assert.deepEqual(lines, ["t=3 h0 cas32 0x10 0→1 → 0", "t=6 h1 cas32 0x10 0→2 → 1"]);
 });
+
+Deno.test("currentHart is the stepping hart during a run and throws in host code after it", async () => {
+  const { currentHart } = await import("../../mod.ts");
+  const m = new Machine({ harts: 2 });
+  const seen: number[] = [];
+  m.boot(function* (hart) {
+    seen.push(currentHart().id);
+    yield* hart.pause();
+    seen.push(currentHart().id);
+  });
+  m.run();
+  assert.deepEqual(seen.sort(), [0, 0, 1, 1]);
+  assert.throws(() => currentHart(), TypeError);
+  m.execute((hart) => hart.pause());
+  assert.throws(() => currentHart(), TypeError);
+});
