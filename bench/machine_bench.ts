@@ -156,8 +156,6 @@ Deno.bench({
     const m = new Machine({ harts: 1, policy: "free-running" });
     let count = 0;
     m.boot(function* (hart) {
-      // The handler does no simulated memory access, so it never yields.
-      // deno-lint-ignore require-yield
       hart.onInterrupt("timer", function* (h) {
         h.setTimer(h.now() + TICK);
         count++;

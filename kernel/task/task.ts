@@ -459,8 +459,13 @@ export class TaskWaker implements Waker {
    * ```
    */
   willWake(other: Waker): boolean {
-    return (other instanceof TaskWaker || other instanceof BorrowedWaker) && other.task === this.task;
+    return wakesTask(other, this.task);
   }
+}
+
+/** Whether `waker` wakes `task` (an owned or a borrowed task waker). */
+function wakesTask(waker: Waker, task: Task<unknown>): boolean {
+  return (waker instanceof TaskWaker || waker instanceof BorrowedWaker) && waker.task === task;
 }
 
 /** The waker lent to a task body for one poll: no reference of its own. */
@@ -485,6 +490,6 @@ class BorrowedWaker implements Waker {
     throw new TypeError("Waker.drop: the context waker is borrowed and must not be dropped");
   }
   willWake(other: Waker): boolean {
-    return (other instanceof TaskWaker || other instanceof BorrowedWaker) && other.task === this.task;
+    return wakesTask(other, this.task);
   }
 }

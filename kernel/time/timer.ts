@@ -68,6 +68,13 @@ export class Elapsed {
   }
 }
 
+/** Throws a RangeError unless `value` is a finite, non-negative number of ns. */
+function checkNs(api: string, what: string, value: number): void {
+  if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
+    throw new RangeError(`${api}: ${what} must be a finite non-negative number of ns, got ${value}`);
+  }
+}
+
 /** One registered sleep: its waker (taken when it fires or is cancelled). */
 export interface TimerEntry {
   /** The sleeping task's waker, until it is woken or dropped. */
@@ -128,9 +135,7 @@ export class Timer {
    * ```
    */
   sleep(ns: number): Async<void> {
-    if (typeof ns !== "number" || !(ns >= 0) || !Number.isFinite(ns)) {
-      throw new RangeError(`sleep: duration must be a finite non-negative number of ns, got ${ns}`);
-    }
+    checkNs("sleep", "duration", ns);
     return this.sleepUntil(currentHart().now() + ns);
   }
 
@@ -146,9 +151,7 @@ export class Timer {
    * ```
    */
   *sleepUntil(deadline: number): Async<void> {
-    if (typeof deadline !== "number" || !(deadline >= 0) || !Number.isFinite(deadline)) {
-      throw new RangeError(`sleepUntil: deadline must be a finite non-negative number of ns, got ${deadline}`);
-    }
+    checkNs("sleepUntil", "deadline", deadline);
     const hart = currentHart();
     if (hart.now() >= deadline) return;
     const entry: TimerEntry = { waker: null, fired: false };
@@ -177,9 +180,7 @@ export class Timer {
    * ```
    */
   *timeout<T>(op: Async<T>, ns: number): Async<T | Elapsed> {
-    if (typeof ns !== "number" || !(ns >= 0) || !Number.isFinite(ns)) {
-      throw new RangeError(`timeout: duration must be a finite non-negative number of ns, got ${ns}`);
-    }
+    checkNs("timeout", "duration", ns);
     const deadline = Math.ceil(currentHart().now() + ns);
     const entry: TimerEntry = { waker: null, fired: false };
     const handle = yield* this.#insert(deadline, entry);
@@ -208,23 +209,27 @@ export class Timer {
   *#insert(deadline: number, entry: TimerEntry): Op<TimerHandle> {
     const hart = currentHart();
     entry.waker = yield* contextWaker().clone();
-    const handle = yield* this.lock.withLock(this.#locked(() => this.wheel.insert(deadline, entry)));
+    const handle = yield* this.#withWheel((wheel) => wheel.insert(deadline, entry));
     const at = handle.deadlineNs;
     if (at < this.#armed[hart.id]) this.#arm(hart, at);
     return handle;
   }
 
   *#cancel(handle: TimerHandle, entry: TimerEntry): Op<void> {
-    yield* this.lock.withLock(this.#locked(() => this.wheel.cancel(handle)));
+    yield* this.#withWheel((wheel) => wheel.cancel(handle));
     const waker = entry.waker;
     entry.waker = null;
     if (waker !== null) yield* waker.drop();
   }
 
-  // Wraps a host-side wheel update as an operation run under the lock.
-  // deno-lint-ignore require-yield
-  *#locked<R>(fn: () => R): Op<R> {
-    return fn();
+  /** Runs `fn` on the wheel under the lock. */
+  *#withWheel<R>(fn: (wheel: TimerWheel<TimerEntry>) => R): Op<R> {
+    yield* this.lock.lock();
+    try {
+      return fn(this.wheel);
+    } finally {
+      yield* this.lock.unlock();
+    }
   }
 
   #arm(hart: Hart, deadline: number): void {
@@ -246,11 +251,11 @@ export class Timer {
     this.#armed[hart.id] = Infinity; // the trap entry disarmed it
     const now = hart.now();
     let next = Infinity;
-    const expired = yield* this.lock.withLock(this.#locked(() => {
-      const fired = this.wheel.advanceTo(Math.max(now, this.wheel.now));
-      next = this.wheel.nextDeadline();
+    const expired = yield* this.#withWheel((wheel) => {
+      const fired = wheel.advanceTo(Math.max(now, wheel.now));
+      next = wheel.nextDeadline();
       return fired;
-    }));
+    });
     for (const entry of expired) {
       entry.fired = true;
       const waker = entry.waker;
