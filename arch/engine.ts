@@ -15,11 +15,18 @@
  * - An interrupt is delivered at a scheduling point of a RUNNABLE hart whose
  *   interrupt flag is set; the handler runs nested on that hart with the flag
  *   clear, and the flag is set again when the handler returns.
+ * - In-place steps: while a hart runs, an instruction it is about to yield is
+ *   performed on the spot when the loop would certainly step that same hart
+ *   next and do nothing else first: no `until` test or trace is asked for,
+ *   no limit or event is reached, no interrupt is due, and either it is the
+ *   only runnable hart or the policy's `continues` keeps it. Such a step
+ *   counts, costs, hashes and lands on the tape exactly as a looped step
+ *   would, so a run is bit for bit the same with the fast path on or off.
  *
  * @module
  */
 
-import { Instruction, type Op, OpCode } from "./op.ts";
+import { DEFER, Instruction, type Op, OpCode, setInPlace } from "./op.ts";
 import { MemoryFault, type PhysicalMemory } from "./memory.ts";
 import type { InterruptCause, Platform, PlatformHost } from "./platform.ts";
 import type { Policy } from "./policy/policy.ts";
@@ -127,6 +134,8 @@ export interface EngineConfig {
   readonly trace: ((line: string) => void) | undefined;
   readonly replay: () => string;
   readonly cpuLocalBase: (hart: number) => number;
+  /** Whether in-place steps are allowed (they never change a run). */
+  readonly fastPath: boolean;
 }
 
 /** A device event: at `at` ns, run `fire`. */
@@ -156,6 +165,11 @@ export class Engine<H> implements PlatformHost {
   #nextEventAt = Infinity;
   #watchers = new Map<number, HartCore<H>[]>();
   #fresh: HartCore<H>[] = [];
+  /** Whether the current `run` allows in-place steps, and its limits. */
+  #inPlaceOn = false;
+  #limit = 0;
+  #maxTime = Infinity;
+  readonly #performer = (ins: Instruction): unknown => this.#performInPlace(ins);
 
   constructor(cfg: EngineConfig) {
     this.#cfg = cfg;
@@ -243,6 +257,24 @@ export class Engine<H> implements PlatformHost {
     const runnable = this.runnable;
     const policy = this.#cfg.policy;
     const tape = this.#cfg.tape;
+    this.#inPlaceOn = this.#cfg.fastPath && until === undefined && !this.#tracing;
+    this.#limit = limit;
+    this.#maxTime = maxTime;
+    try {
+      return this.#loop(limit, until, maxTime, runnable, policy, tape);
+    } finally {
+      this.#inPlaceOn = false;
+    }
+  }
+
+  #loop(
+    limit: number,
+    until: (() => boolean) | undefined,
+    maxTime: number,
+    runnable: number[],
+    policy: Policy,
+    tape: Tape | undefined,
+  ): RunReport {
     for (;;) {
       if (until !== undefined && until()) return this.report("stopped");
       const n = runnable.length;
@@ -302,6 +334,7 @@ export class Engine<H> implements PlatformHost {
     const stats = c.stats;
     stats.steps++;
     this.steps++;
+    if (this.#inPlaceOn) setInPlace(this.#performer);
     try {
       if (c.irqEnabled && c.irqPending) {
         this.#trap(c);
@@ -335,9 +368,44 @@ export class Engine<H> implements PlatformHost {
     } catch (e) {
       throw this.#asPanic(c, e);
     } finally {
+      setInPlace(null);
       this.current = null;
       current = null;
     }
+  }
+
+  /**
+   * Performs `ins` as the next step of the running hart if the loop would
+   * certainly pick that hart next with nothing in between (see the module
+   * invariants), and returns its result; otherwise returns DEFER and the
+   * instruction is yielded as usual. Everything a looped step records is
+   * recorded here in the same order.
+   */
+  #performInPlace(ins: Instruction): unknown {
+    const c = this.current;
+    const code = ins.code;
+    if (c === null || code >= OpCode.Wfi || (c.irqEnabled && c.irqPending)) return DEFER;
+    const cost = COST[code];
+    if (this.steps >= this.#limit || this.now >= this.#maxTime || this.now + cost >= this.#nextEventAt) return DEFER;
+    if (this.runnable.length > 1) {
+      const policy = this.#cfg.policy;
+      if (policy.continues === undefined || !policy.continues(c.id)) return DEFER;
+      this.#cfg.tape?.push(c.id);
+    }
+    const stats = c.stats;
+    stats.steps++;
+    this.steps++;
+    stats.cycles += cost;
+    this.now += cost;
+    let value: unknown;
+    try {
+      value = this.#perform(c, ins);
+    } catch (e) {
+      if (e instanceof MemoryFault) this.#mix(((c.id << 8) | code) ^ 0x6000000);
+      throw e;
+    }
+    this.#mix3((c.id << 8) | code, ins.addr | 0, this.#word | 0);
+    return value;
   }
 
   /** What simulated code threw, as the MachinePanic that names its hart. */

@@ -119,6 +119,12 @@ export interface MachineOptions {
   /** Receives one line per step; slows the run down. */
   readonly trace?: (line: string) => void;
   /**
+   * Perform an instruction on the spot, without yielding it, when the
+   * schedule leaves no doubt that it is the next step (default true). Runs
+   * are bit for bit the same either way; turn it off only to check that.
+   */
+  readonly fastPath?: boolean;
+  /**
    * How replay hints rebuild this machine: a constructor name and extra
    * options, for layers that wrap a machine (a kernel prints
    * `new Kernel({ ... })`). Default `{ name: "Machine", options: "" }`.
@@ -230,6 +236,9 @@ export class Machine {
     if (options.trace !== undefined && typeof options.trace !== "function") {
       throw new TypeError("Machine: trace must be a function that takes a line");
     }
+    if (options.fastPath !== undefined && typeof options.fastPath !== "boolean") {
+      throw new TypeError(`Machine: fastPath must be a boolean, got ${String(options.fastPath)}`);
+    }
     this.arch = arch;
     this.seed = seed;
     this.memory = new PhysicalMemory(memoryBytes);
@@ -248,6 +257,7 @@ export class Machine {
       trace: options.trace,
       replay: () => this.#replayHint(),
       cpuLocalBase: (i) => cpuLocalStart + i * CPU_LOCAL_BLOCK,
+      fastPath: options.fastPath ?? true,
     });
     this.#engine = engine;
     register(this, engine);

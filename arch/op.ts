@@ -12,9 +12,29 @@
  *   it is created, so the order of effects is the order of steps.
  * - An instruction's description is computed only when asked for (traces,
  *   deadlock reports), never on the hot path.
+ * - When the engine is certain that the next step is this very instruction
+ *   (see `setInPlace`), the instruction is performed as that step without
+ *   being yielded. The step, its cost and its trace-hash entry are the same
+ *   either way; only the trip through every generator level is saved.
  *
  * @module
  */
+
+/** Returned by an in-place performer that cannot take the instruction now. */
+export const DEFER: unique symbol = Symbol("defer");
+
+/** The engine's in-place performer while a hart is being stepped, else null. */
+let inPlace: ((ins: Instruction) => unknown) | null = null;
+
+/**
+ * Installs (or, with null, removes) the function that may perform an
+ * instruction as the next step instead of letting it be yielded. It returns
+ * the instruction's result, or {@linkcode DEFER} to take the normal path.
+ * Internal to `arch/`: the engine sets it around each step.
+ */
+export function setInPlace(performer: ((ins: Instruction) => unknown) | null): void {
+  inPlace = performer;
+}
 
 /**
  * A simulated operation: an iterator that yields instructions and returns a
@@ -163,6 +183,10 @@ export class Instruction implements Op<unknown> {
   next(...value: [] | [unknown]): IteratorResult<Instruction, unknown> {
     if (!this.#stepped) {
       this.#stepped = true;
+      if (inPlace !== null) {
+        const v = inPlace(this);
+        if (v !== DEFER) return { value: v, done: true };
+      }
       return { value: this, done: false };
     }
     return { value: value[0], done: true };

@@ -1,0 +1,99 @@
+// The engine's in-place steps (an instruction performed as the next step
+// without being yielded, when the schedule leaves no doubt) must never change
+// a run: the same steps, time, statistics, trace hash and tape as with the
+// fast path off, under every policy, with interrupts, faults and limits.
+import assert from "node:assert/strict";
+import { type Hart, Machine, type MachineOptions, MemoryFault, type PolicyOption } from "../../mod.ts";
+
+const COUNTER = 0x1000;
+const FLAGS = 0x2000;
+
+/** CAS increments with IPIs, timers and a caught fault mixed in. */
+function* busy(hart: Hart) {
+  hart.enableInterrupts();
+  for (let i = 0; i < 300; i++) {
+    let v = yield* hart.load32(COUNTER);
+    for (;;) {
+      const old = yield* hart.cas32(COUNTER, v, v + 1);
+      if (old === v) break;
+      v = old;
+    }
+    if (i % 37 === 0) hart.sendIpi((hart.id + 1) % hart.machine.harts.length);
+    if (i % 53 === 0) hart.setTimer(hart.now() + 40);
+    if (i % 71 === 0) {
+      try {
+        yield* hart.load32(3); // misaligned: a MemoryFault at this instruction
+      } catch (e) {
+        assert.ok(e instanceof MemoryFault);
+        yield* hart.fetchAdd32(FLAGS, 1);
+      }
+    }
+    hart.charge(i % 5);
+  }
+}
+
+function runOnce(options: MachineOptions, fastPath: boolean, maxSteps?: number) {
+  const m = new Machine({ ...options, recordTape: true, fastPath });
+  m.onInterrupt("software", function* (hart) {
+    yield* hart.fetchAdd32(FLAGS + 4 + 4 * hart.id, 1);
+  });
+  m.onInterrupt("timer", function* (hart) {
+    hart.setTimer(Infinity);
+    yield* hart.fetchAdd32(FLAGS + 64 + 4 * hart.id, 1);
+  });
+  m.boot(busy);
+  const reports = [];
+  // Stop and resume in the middle too: limits must cut exactly where they would.
+  if (maxSteps !== undefined) reports.push(m.run({ maxSteps }));
+  reports.push(m.run());
+  return { reports, counter: m.memory.read32(COUNTER), flags: m.memory.read32(FLAGS), tape: m.tape };
+}
+
+const policies: PolicyOption[] = [
+  "free-running",
+  { kind: "free-running", quantum: 3 },
+  { kind: "free-running", quantum: 7 },
+  "round-robin",
+  "random",
+  { kind: "pct", depth: 2, steps: 3000 },
+];
+
+Deno.test("runs are the same with in-place steps on and off", async (t) => {
+  for (const policy of policies) {
+    await t.step(JSON.stringify(policy), () => {
+      for (const harts of [1, 2, 4]) {
+        for (const arch of ["riscv64", "x86_64"] as const) {
+          for (const maxSteps of [undefined, 777]) {
+            const options: MachineOptions = { arch, harts, seed: 5, policy };
+            const on = runOnce(options, true, maxSteps);
+            const off = runOnce(options, false, maxSteps);
+            assert.deepEqual(on, off, `${arch}, ${harts} harts, maxSteps ${maxSteps}`);
+            assert.equal(on.counter, 300 * harts);
+            assert.equal(on.reports.at(-1)!.status, "halted");
+          }
+        }
+      }
+    });
+  }
+});
+
+Deno.test("a maxTime limit cuts a fast run at the same step", () => {
+  const opts: MachineOptions = { harts: 2, seed: 1, policy: "free-running" };
+  const cut = (fastPath: boolean) => {
+    const m = new Machine({ ...opts, fastPath });
+    m.boot(function* (hart) {
+      for (;;) yield* hart.fetchAdd32(COUNTER, 1);
+    });
+    return m.run({ maxTime: 5_000 });
+  };
+  const on = cut(true), off = cut(false);
+  assert.equal(on.status, "stopped");
+  assert.deepEqual(on, off);
+});
+
+Deno.test("fastPath must be a boolean", () => {
+  assert.throws(
+    () => new Machine({ fastPath: "yes" as unknown as boolean }),
+    /fastPath must be a boolean, got yes/,
+  );
+});
