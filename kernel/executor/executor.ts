@@ -16,7 +16,10 @@
  *   the other schedulers from a random start among them (drawn with
  *   `machine.choose`, so exploration and replay cover it), each taking half
  *   of a victim's queue, then the injector again. Stolen tasks are bound to
- *   the thief.
+ *   the thief, which polls the first of them at once, before it could be
+ *   stolen back: with only a queued task, two idle workers could otherwise
+ *   steal it from each other forever without either polling it (a livelock
+ *   found under a periodic free-running schedule, quantum 6 on 2 harts).
  * - The executor knows every task it spawned until the task is released,
  *   and every waker's balance, for the shutdown audit.
  *
@@ -293,17 +296,20 @@ export class Executor implements TaskHost {
     const waker = new HartWaker(hart);
     const tick = `worker ${hart.id} tick`, steal = `worker ${hart.id} steal`, sleep = `worker ${hart.id} sleep`;
     hart.enableInterrupts();
+    // A stolen task held back from the queue, for the next tick to poll first.
+    let stolen: Task<unknown> | null = null;
     // Frames are pushed by hand rather than with hart.frame: every generator
     // level on this loop is paid for by every instruction of every task.
     for (;;) {
       hart.frames.push(tick);
-      const ticked = yield* scheduler.tick(TICK_BUDGET);
+      const ticked = yield* scheduler.tick(TICK_BUDGET, stolen);
+      stolen = null;
       hart.frames.pop();
       if (ticked.hasRemaining) continue;
       hart.frames.push(steal);
-      const stolen = yield* this.#trySteal(hart, scheduler);
+      stolen = yield* this.#trySteal(hart, scheduler);
       hart.frames.pop();
-      if (stolen > 0) continue;
+      if (stolen !== null) continue;
       this.#onIdle(hart);
       hart.frames.push(sleep);
       const woke = yield* blockOn(this.sleepers.wait(), waker);
@@ -312,7 +318,8 @@ export class Executor implements TaskHost {
     }
   }
 
-  *#trySteal(hart: Hart, thief: Scheduler): Op<number> {
+  /** Steals for `thief`: queues what it took but the first task, and returns that one (null if nothing). */
+  *#trySteal(hart: Hart, thief: Scheduler): Op<Task<unknown> | null> {
     const fromInjector = yield* this.injector.takeUpTo(MAX_STOLEN_PER_TICK);
     if (fromInjector.length > 0) return yield* this.#adopt(thief, fromInjector);
     const n = this.schedulers.length;
@@ -330,14 +337,14 @@ export class Executor implements TaskHost {
       }
     }
     const late = yield* this.injector.takeUpTo(MAX_STOLEN_PER_TICK);
-    return late.length > 0 ? yield* this.#adopt(thief, late) : 0;
+    return late.length > 0 ? yield* this.#adopt(thief, late) : null;
   }
 
-  *#adopt(thief: Scheduler, tasks: Task<unknown>[]): Op<number> {
+  *#adopt(thief: Scheduler, tasks: Task<unknown>[]): Op<Task<unknown>> {
     for (const task of tasks) task.boundTo = thief.hart;
     thief.noteStolen(tasks.length);
-    yield* thief.queue.pushAll(tasks);
-    return tasks.length;
+    yield* thief.queue.pushAll(tasks.slice(1));
+    return tasks[0];
   }
 
   /**

@@ -145,7 +145,8 @@ export class Scheduler {
   }
 
   /**
-   * Polls up to `budget` tasks from the queue.
+   * Polls up to `budget` tasks from the queue; `first`, if given, is a task
+   * the caller holds (with its reference) and is polled before the queue.
    *
    * @example
    * ```ts
@@ -153,10 +154,12 @@ export class Scheduler {
    * // Workers call tick in their loop; see Executor.
    * ```
    */
-  *tick(budget: number = TICK_BUDGET): Op<TickStats> {
+  *tick(budget: number = TICK_BUDGET, first: Task<unknown> | null = null): Op<TickStats> {
     let polled = 0, completed = 0, wokenInternal = 0;
+    let held = first;
     while (polled < budget) {
-      const task = yield* this.queue.pop();
+      const task = held ?? (yield* this.queue.pop());
+      held = null;
       if (task === null) break;
       task.boundTo = this.hart;
       this.current = task;

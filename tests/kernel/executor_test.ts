@@ -97,3 +97,25 @@ Deno.test("liveness: a task spawned while every hart is parked runs before the n
     });
   }
 });
+
+Deno.test("no steal-back livelock: every periodic free-running schedule finishes a lone task", () => {
+  // Two idle workers could steal one queued task from each other forever,
+  // neither polling it, when the quanta lined up (2 harts, quantum 6 did).
+  // A thief now polls the first task it steals before anyone can take it.
+  let runs = 0;
+  for (let harts = 2; harts <= 4; harts++) {
+    for (let quantum = 1; quantum <= 64; quantum++) {
+      const kernel = new Kernel({ harts, seed: 0, policy: { kind: "free-running", quantum } });
+      let done = 0;
+      kernel.spawn(function* () {
+        done++;
+      }, { name: "lone" });
+      const report = kernel.run({ maxSteps: 100_000 });
+      assert.equal(report.status, "idle", `${harts} harts, quantum ${quantum}: ${report.status}\n${report.replay}`);
+      assert.equal(done, 1);
+      assert.deepEqual(kernel.shutdown(), []);
+      runs++;
+    }
+  }
+  console.log(`${runs} periodic schedules finished`);
+});
