@@ -15,13 +15,19 @@
  * - An interrupt is delivered at a scheduling point of a RUNNABLE hart whose
  *   interrupt flag is set; the handler runs nested on that hart with the flag
  *   clear, and the flag is set again when the handler returns.
- * - In-place steps: while a hart runs, an instruction it is about to yield is
- *   performed on the spot when the loop would certainly step that same hart
- *   next and do nothing else first: no `until` test or trace is asked for,
- *   no limit or event is reached, no interrupt is due, and either it is the
- *   only runnable hart or the policy's `continues` keeps it. Such a step
- *   counts, costs, hashes and lands on the tape exactly as a looped step
- *   would, so a run is bit for bit the same with the fast path on or off.
+ * - In-place steps: when a hart issues an instruction, the engine makes the
+ *   next scheduling decision right there, since nothing can change before
+ *   the loop would make it: no `until` test or trace is asked for, no limit
+ *   or event is reached, and no interrupt is due. If the decision (no
+ *   choice with one runnable hart, else the policy's `pick`, called with the
+ *   same arguments as the loop would) is that same hart, the instruction is
+ *   performed on the spot as that step, without travelling up the
+ *   generators to the loop; otherwise the loop takes the recorded pick. The
+ *   policy sees the same calls and every step counts, costs, hashes and
+ *   lands on the tape as a looped step would, so a run is bit for bit the
+ *   same with the fast path on or off. (The one exception is code that
+ *   starts an instruction and then drops it instead of yielding it, which
+ *   breaks the operation protocol.)
  *
  * @module
  */
@@ -167,6 +173,8 @@ export class Engine<H> implements PlatformHost {
   #fresh: HartCore<H>[] = [];
   /** Whether the current `run` allows in-place steps, and its limits. */
   #inPlaceOn = false;
+  /** A pick made at an in-place attempt that chose another hart, for the loop; -1 if none. */
+  #picked = -1;
   #limit = 0;
   #maxTime = Infinity;
   readonly #performer = (ins: Instruction): unknown => this.#performInPlace(ins);
@@ -255,26 +263,18 @@ export class Engine<H> implements PlatformHost {
     }
     const limit = this.steps + maxSteps;
     const runnable = this.runnable;
-    const policy = this.#cfg.policy;
-    const tape = this.#cfg.tape;
     this.#inPlaceOn = this.#cfg.fastPath && until === undefined && !this.#tracing;
     this.#limit = limit;
     this.#maxTime = maxTime;
+    this.#picked = -1;
     try {
-      return this.#loop(limit, until, maxTime, runnable, policy, tape);
+      return this.#loop(limit, until, maxTime, runnable);
     } finally {
       this.#inPlaceOn = false;
     }
   }
 
-  #loop(
-    limit: number,
-    until: (() => boolean) | undefined,
-    maxTime: number,
-    runnable: number[],
-    policy: Policy,
-    tape: Tape | undefined,
-  ): RunReport {
+  #loop(limit: number, until: (() => boolean) | undefined, maxTime: number, runnable: number[]): RunReport {
     for (;;) {
       if (until !== undefined && until()) return this.report("stopped");
       const n = runnable.length;
@@ -292,20 +292,27 @@ export class Engine<H> implements PlatformHost {
       }
       if (this.steps >= limit) return this.report("step-limit");
       let id: number;
-      if (n === 1) id = runnable[0];
-      else {
-        id = policy.pick(runnable, this.#last, this.steps);
-        if (this.cores[id]?.state !== RUNNABLE) {
-          throw new RangeError(
-            `Machine.run: the policy picked hart ${id}, which cannot run (runnable: ${runnable.join(", ")})`,
-          );
-        }
-        if (tape !== undefined) tape.push(id);
-      }
+      if (this.#picked >= 0) {
+        id = this.#picked;
+        this.#picked = -1;
+      } else id = n === 1 ? runnable[0] : this.#pick();
       this.#last = id;
       this.#step(this.cores[id]);
       if (this.now >= this.#nextEventAt) this.#fireDue();
     }
+  }
+
+  /** Asks the policy which of two or more runnable harts steps next, and records the answer. */
+  #pick(): number {
+    const runnable = this.runnable;
+    const id = this.#cfg.policy.pick(runnable, this.#last, this.steps);
+    if (this.cores[id]?.state !== RUNNABLE) {
+      throw new RangeError(
+        `Machine.run: the policy picked hart ${id}, which cannot run (runnable: ${runnable.join(", ")})`,
+      );
+    }
+    this.#cfg.tape?.push(id);
+    return id;
   }
 
   /** Runs every newly booted hart to its first yield, in id order. */
@@ -375,22 +382,24 @@ export class Engine<H> implements PlatformHost {
   }
 
   /**
-   * Performs `ins` as the next step of the running hart if the loop would
-   * certainly pick that hart next with nothing in between (see the module
-   * invariants), and returns its result; otherwise returns DEFER and the
-   * instruction is yielded as usual. Everything a looped step records is
-   * recorded here in the same order.
+   * Makes the next scheduling decision when the running hart issues `ins`
+   * (see the module invariants). If it is that hart again, performs `ins` as
+   * that step, recording everything a looped step records in the same
+   * order, and returns its result. Otherwise returns DEFER, and `ins` is
+   * yielded to the loop as usual (with the pick kept for it, if one was made).
    */
   #performInPlace(ins: Instruction): unknown {
     const c = this.current;
     const code = ins.code;
-    if (c === null || code >= OpCode.Wfi || (c.irqEnabled && c.irqPending)) return DEFER;
+    if (c === null || this.#picked >= 0 || code >= OpCode.Wfi || (c.irqEnabled && c.irqPending)) return DEFER;
     const cost = COST[code];
     if (this.steps >= this.#limit || this.now >= this.#maxTime || this.now + cost >= this.#nextEventAt) return DEFER;
     if (this.runnable.length > 1) {
-      const policy = this.#cfg.policy;
-      if (policy.continues === undefined || !policy.continues(c.id)) return DEFER;
-      this.#cfg.tape?.push(c.id);
+      const id = this.#pick();
+      if (id !== c.id) {
+        this.#picked = id;
+        return DEFER;
+      }
     }
     const stats = c.stats;
     stats.steps++;

@@ -115,9 +115,11 @@ export class PhysicalMemory {
    * ```
    */
   read32(paddr: number): number {
-    this.#check("read32", paddr, 4);
-    const page = this.#find(paddr);
-    return page === undefined ? 0 : page[(paddr & (PAGE_SIZE - 1)) >>> 2];
+    // The 32-bit accessors are the engine's hot path: the checks are
+    // written out, and the last page used is tried before the table.
+    if (paddr % 4 !== 0 || paddr < 0 || paddr + 4 > this.size) this.#fault("read32", paddr, 4);
+    const page = Math.floor(paddr / PAGE_SIZE) === this.#lastNo ? this.#last : this.#find(paddr);
+    return page === undefined ? 0 : page[(paddr % PAGE_SIZE) >>> 2];
   }
 
   /**
@@ -132,8 +134,9 @@ export class PhysicalMemory {
    * ```
    */
   write32(paddr: number, value: number): void {
-    this.#check("write32", paddr, 4);
-    this.#page(paddr)[(paddr & (PAGE_SIZE - 1)) >>> 2] = value;
+    if (paddr % 4 !== 0 || paddr < 0 || paddr + 4 > this.size) this.#fault("write32", paddr, 4);
+    const page = Math.floor(paddr / PAGE_SIZE) === this.#lastNo ? this.#last! : this.#page(paddr);
+    page[(paddr % PAGE_SIZE) >>> 2] = value;
   }
 
   /**
@@ -214,6 +217,11 @@ export class PhysicalMemory {
   }
 
   #check(api: string, paddr: number, width: number): void {
+    if (paddr % width !== 0 || paddr < 0 || paddr + width > this.size) this.#fault(api, paddr, width);
+  }
+
+  /** Throws the fault for a bad access (`paddr % width !== 0` catches non-integers and NaN too). */
+  #fault(api: string, paddr: number, width: number): never {
     if (!Number.isSafeInteger(paddr) || paddr < 0 || paddr + width > this.size) {
       throw new MemoryFault(
         api,
@@ -221,14 +229,12 @@ export class PhysicalMemory {
         `is outside memory [0, 0x${this.size.toString(16)})`,
       );
     }
-    if (paddr % width !== 0) {
-      throw new MemoryFault(api, paddr, `is not ${width}-byte aligned`);
-    }
+    throw new MemoryFault(api, paddr, `is not ${width}-byte aligned`);
   }
 
   #find(paddr: number): Uint32Array | undefined {
     const no = Math.floor(paddr / PAGE_SIZE);
-    if (no === this.#lastNo) return this.#last;
+    if (no === this.#lastNo) return this.#last!;
     const page = this.#pages.get(no);
     if (page !== undefined) {
       this.#lastNo = no;

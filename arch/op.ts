@@ -180,7 +180,7 @@ export class Instruction implements Op<unknown> {
    * console.assert(op.next(7).value === 7);
    * ```
    */
-  next(...value: [] | [unknown]): IteratorResult<Instruction, unknown> {
+  next(value?: unknown): IteratorResult<Instruction, unknown> {
     if (!this.#stepped) {
       this.#stepped = true;
       if (inPlace !== null) {
@@ -189,7 +189,7 @@ export class Instruction implements Op<unknown> {
       }
       return { value: this, done: false };
     }
-    return { value: value[0], done: true };
+    return { value, done: true };
   }
 
   /**

@@ -7,8 +7,6 @@
  * - The engine calls `choose` for every `machine.choose(n)` with `n >= 2`.
  * - A policy's answers depend only on its construction arguments and the
  *   calls made so far, so a run is a pure function of options and seed.
- * - `continues(last)` returning true is the same as `pick` returning `last`,
- *   state changes included; returning false changes nothing.
  *
  * @module
  */
@@ -38,12 +36,4 @@ export interface Policy {
   choose(n: number): number;
   /** How to build this policy again, as an options literal. */
   describe(): string;
-  /**
-   * Optional fast path. Called instead of `pick` when the hart `last` is
-   * running and can go on: if `pick` would certainly answer `last` now, make
-   * that pick (update any state exactly as `pick` would) and return true;
-   * otherwise change nothing and return false. A policy without it is
-   * always asked through `pick`.
-   */
-  continues?(last: number): boolean;
 }

@@ -78,24 +78,6 @@ export class RoundRobinPolicy implements Policy {
   }
 
   /**
-   * Keeps hart `last` (which is running) without a full pick when its
-   * quantum has steps left; the same state change as a `pick` answering it.
-   *
-   * @example
-   * ```ts
-   * import { RoundRobinPolicy, SeededSource } from "@ksim/ksim";
-   * const p = new RoundRobinPolicy(new SeededSource(0), 2);
-   * console.assert(p.continues(0)); // second step of the quantum
-   * console.assert(!p.continues(0)); // the quantum is used up: pick decides
-   * ```
-   */
-  continues(_last: number): boolean {
-    if (this.#used + 1 >= this.#quantum) return false;
-    this.#used++;
-    return true;
-  }
-
-  /**
    * An integer in `[0, n)`.
    *
    * @example

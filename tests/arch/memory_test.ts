@@ -20,6 +20,15 @@ Deno.test("PhysicalMemory faults on misaligned and out-of-range accesses", () =>
   assert.throws(() => m.read64(4), MemoryFault);
   assert.throws(() => m.write32(8192, 1), MemoryFault);
   assert.throws(() => m.read32(-4), MemoryFault);
+  for (const bad of [NaN, Infinity, -Infinity, 4.5, 8188.000001, 2 ** 53 + 4]) {
+    for (const access of [() => m.read32(bad), () => m.write32(bad, 1), () => m.read8(bad), () => m.read64(bad)]) {
+      assert.throws(access, MemoryFault, `address ${bad}`);
+    }
+  }
+  assert.throws(() => m.read32(6), /is not 4-byte aligned/);
+  assert.throws(() => m.read32(8192), /is outside memory/);
+  assert.throws(() => m.write32(NaN, 0), /0x-1 is outside memory/);
+  assert.equal(m.pagesTouched, 0, "a faulting write allocates nothing");
   assert.throws(() => new PhysicalMemory(1000), RangeError);
 });
 
