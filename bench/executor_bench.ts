@@ -20,7 +20,9 @@
  *   `while (remaining > 0) yield* cell.wait()`: a wake that finds no waiter
  *   is stored as WOKEN, so no wake-up can be lost.
  * - **yield_many**: 200 tasks each call `yieldNow()` 1,000 times (200,200
- *   polls per iteration: 1,001 per task).
+ *   polls per iteration: 1,001 per task). Also run with the engine's fast
+ *   path off, and as an "engine floor": the 9 atomics of each poll on a bare
+ *   machine with no kernel code, the most any kernel poll could cost less.
  * - **ping_pong**: 1,000 pairs pass a turn counter back and forth 100 times.
  *   Task A bumps the counter, wakes B's cell, then waits on its own cell
  *   until the counter says it is A's turn again; B mirrors it. Waits are
@@ -42,7 +44,7 @@
  * @module
  */
 
-import { type Async, Kernel, type KernelReport, WaitCell, yieldNow } from "../mod.ts";
+import { type Async, Kernel, type KernelReport, Machine, WaitCell, yieldNow } from "../mod.ts";
 
 const SPAWN_MANY = 10_000;
 const YIELD_TASKS = 200;
@@ -334,15 +336,49 @@ Deno.bench({
   },
 });
 
-for (const harts of HARTS) {
-  const name = `kernel ${harts} hart${harts > 1 ? "s" : ""} (200 × 1000 yields, 200,200 polls)`;
+// The floor under any kernel poll: one hart performing, for each of the
+// 200,200 polls, the 9 atomics a yield_many poll makes (pop: load and CAS;
+// start_poll, wake_by_ref and end_poll: a load and a CAS each; the re-queue:
+// a fetch-add), with no kernel code around them.
+Deno.bench({
+  name: "engine floor: 9 atomics per poll, no kernel (200,200 polls)",
+  group: "yield_many",
+  n: 8,
+  warmup: 2,
+  fn(b) {
+    const polls = YIELD_TASKS * (YIELDS + 1);
+    const QUEUE = 0x100, STATE = 0x200;
+    const m = new Machine({ harts: 1, policy: "free-running" });
+    m.boot(function* (hart) {
+      for (let i = 0; i < polls; i++) {
+        let v = yield* hart.load32(QUEUE);
+        yield* hart.cas32(QUEUE, v, v + 1);
+        for (let t = 0; t < 3; t++) {
+          v = yield* hart.load32(STATE);
+          yield* hart.cas32(STATE, v, v + 1);
+        }
+        yield* hart.fetchAdd32(QUEUE, -1);
+      }
+    });
+    b.start();
+    const report = m.run({ maxSteps: MAX_STEPS });
+    b.end();
+    check("engine floor", report.status === "halted" && report.steps === polls * 9, `${report.steps} steps`);
+    check("engine floor", m.memory.read32(STATE) === polls * 3, `state word ${m.memory.read32(STATE)}`);
+  },
+});
+
+for (const [harts, fastPath] of [[1, true], [4, true], [1, false]] as const) {
+  const name = `kernel ${harts} hart${harts > 1 ? "s" : ""}${
+    fastPath ? "" : ", fast path off"
+  } (200 × 1000 yields, 200,200 polls)`;
   Deno.bench({
     name,
     group: "yield_many",
     n: 8,
     warmup: 2,
     fn(b) {
-      const kernel = new Kernel({ harts, seed: 1, policy: "free-running" });
+      const kernel = new Kernel({ harts, seed: 1, policy: "free-running", fastPath });
       let finished = 0;
       for (let t = 0; t < YIELD_TASKS; t++) {
         kernel.spawn(function* () {
