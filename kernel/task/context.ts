@@ -16,7 +16,8 @@
 import { currentHart, type Hart } from "../../arch/hart.ts";
 import type { Waker } from "./waker.ts";
 
-const polling = new WeakMap<Hart, Waker>();
+/** Each hart's poll slot, made on its first poll and then only read and written (no table churn per poll). */
+const polling = new WeakMap<Hart, { waker: Waker | null }>();
 
 /**
  * Marks `hart` as polling a future whose waker is `waker`. Executors call
@@ -37,8 +38,10 @@ const polling = new WeakMap<Hart, Waker>();
  * ```
  */
 export function enterPoll(hart: Hart, waker: Waker): void {
-  if (polling.has(hart)) throw new TypeError(`enterPoll: hart ${hart.id} is already polling a future`);
-  polling.set(hart, waker);
+  const slot = polling.get(hart);
+  if (slot === undefined) polling.set(hart, { waker });
+  else if (slot.waker !== null) throw new TypeError(`enterPoll: hart ${hart.id} is already polling a future`);
+  else slot.waker = waker;
 }
 
 /**
@@ -51,7 +54,8 @@ export function enterPoll(hart: Hart, waker: Waker): void {
  * ```
  */
 export function exitPoll(hart: Hart): void {
-  polling.delete(hart);
+  const slot = polling.get(hart);
+  if (slot !== undefined) slot.waker = null;
 }
 
 /**
@@ -66,8 +70,8 @@ export function exitPoll(hart: Hart): void {
  */
 export function contextWaker(): Waker {
   const hart = currentHart();
-  const waker = polling.get(hart);
-  if (waker === undefined) {
+  const waker = polling.get(hart)?.waker;
+  if (waker === undefined || waker === null) {
     throw new TypeError(`contextWaker: hart ${hart.id} is not polling a task (async operations need a task)`);
   }
   return waker;
@@ -84,7 +88,7 @@ export function contextWaker(): Waker {
  */
 export function inPoll(): boolean {
   try {
-    return polling.has(currentHart());
+    return (polling.get(currentHart())?.waker ?? null) !== null;
   } catch {
     return false;
   }
