@@ -268,37 +268,33 @@ export class Engine<H> implements PlatformHost {
     this.#maxTime = maxTime;
     this.#picked = -1;
     try {
-      return this.#loop(limit, until, maxTime, runnable);
+      for (;;) {
+        if (until !== undefined && until()) return this.report("stopped");
+        const n = runnable.length;
+        if (this.now >= maxTime) return this.report("stopped");
+        if (n === 0) {
+          if (this.#nextEventAt > maxTime && this.#nextEventAt !== Infinity) {
+            this.now = Math.max(this.now, maxTime);
+            return this.report("stopped");
+          }
+          if (this.#nextEventAt === Infinity) return this.report(this.#quiescent());
+          this.now = Math.max(this.now, this.#nextEventAt);
+          this.#mix(0x7100 ^ (this.now | 0));
+          this.#fireDue();
+          continue;
+        }
+        if (this.steps >= limit) return this.report("step-limit");
+        let id: number;
+        if (this.#picked >= 0) {
+          id = this.#picked;
+          this.#picked = -1;
+        } else id = n === 1 ? runnable[0] : this.#pick();
+        this.#last = id;
+        this.#step(this.cores[id]);
+        if (this.now >= this.#nextEventAt) this.#fireDue();
+      }
     } finally {
       this.#inPlaceOn = false;
-    }
-  }
-
-  #loop(limit: number, until: (() => boolean) | undefined, maxTime: number, runnable: number[]): RunReport {
-    for (;;) {
-      if (until !== undefined && until()) return this.report("stopped");
-      const n = runnable.length;
-      if (this.now >= maxTime) return this.report("stopped");
-      if (n === 0) {
-        if (this.#nextEventAt > maxTime && this.#nextEventAt !== Infinity) {
-          this.now = Math.max(this.now, maxTime);
-          return this.report("stopped");
-        }
-        if (this.#nextEventAt === Infinity) return this.report(this.#quiescent());
-        this.now = Math.max(this.now, this.#nextEventAt);
-        this.#mix(0x7100 ^ (this.now | 0));
-        this.#fireDue();
-        continue;
-      }
-      if (this.steps >= limit) return this.report("step-limit");
-      let id: number;
-      if (this.#picked >= 0) {
-        id = this.#picked;
-        this.#picked = -1;
-      } else id = n === 1 ? runnable[0] : this.#pick();
-      this.#last = id;
-      this.#step(this.cores[id]);
-      if (this.now >= this.#nextEventAt) this.#fireDue();
     }
   }
 
@@ -349,27 +345,19 @@ export class Engine<H> implements PlatformHost {
       }
       const depth = c.gens.length - 1;
       const ins = c.pend[depth];
-      const code = ins.code;
-      const cost = COST[code];
-      stats.cycles += cost;
-      this.now += cost;
       let value: unknown;
       try {
-        value = this.#perform(c, ins);
+        value = this.#carryOut(c, ins);
       } catch (e) {
         if (!(e instanceof MemoryFault)) throw e;
-        this.#mix(((c.id << 8) | code) ^ 0x6000000);
         this.#trace(c, ins, `fault: ${e.message}`);
         this.#resume(c, c.gens[depth].throw(e));
         return;
       }
       if (value === STOPPED) {
-        this.#mix(((c.id << 8) | code) ^ (c.state === PARKED ? 0x3000000 : 0x4000000));
         this.#trace(c, ins, c.state === PARKED ? "parked" : "blocked");
         return;
       }
-      const word = this.#word;
-      this.#mix3((c.id << 8) | code, ins.addr | 0, word | 0);
       if (this.#tracing) this.#trace(c, ins, value === undefined ? "" : `→ ${value}`);
       this.#resume(c, c.gens[depth].next(value));
     } catch (e) {
@@ -401,10 +389,21 @@ export class Engine<H> implements PlatformHost {
         return DEFER;
       }
     }
-    const stats = c.stats;
-    stats.steps++;
+    c.stats.steps++;
     this.steps++;
-    stats.cycles += cost;
+    return this.#carryOut(c, ins);
+  }
+
+  /**
+   * The part of a step both paths share: charges `ins` to hart `c`,
+   * performs it and folds it into the trace hash. Returns its result, or
+   * STOPPED if the hart parked or blocked; a MemoryFault is folded, then
+   * rethrown for the caller to deliver at the instruction.
+   */
+  #carryOut(c: HartCore<H>, ins: Instruction): unknown {
+    const code = ins.code;
+    const cost = COST[code];
+    c.stats.cycles += cost;
     this.now += cost;
     let value: unknown;
     try {
@@ -413,7 +412,8 @@ export class Engine<H> implements PlatformHost {
       if (e instanceof MemoryFault) this.#mix(((c.id << 8) | code) ^ 0x6000000);
       throw e;
     }
-    this.#mix3((c.id << 8) | code, ins.addr | 0, this.#word | 0);
+    if (value === STOPPED) this.#mix(((c.id << 8) | code) ^ (c.state === PARKED ? 0x3000000 : 0x4000000));
+    else this.#mix3((c.id << 8) | code, ins.addr | 0, this.#word | 0);
     return value;
   }
 

@@ -70,8 +70,8 @@ export function exitPoll(hart: Hart): void {
  */
 export function contextWaker(): Waker {
   const hart = currentHart();
-  const waker = polling.get(hart)?.waker;
-  if (waker === undefined || waker === null) {
+  const waker = polling.get(hart)?.waker ?? null;
+  if (waker === null) {
     throw new TypeError(`contextWaker: hart ${hart.id} is not polling a task (async operations need a task)`);
   }
   return waker;
