@@ -3,15 +3,18 @@
  *
  * Every hart takes a ticket spinlock built from atomics, bumps a counter
  * inside it, and bumps a second counter without it. Hart 0 runs a 1 ms timer
- * tick, a test device raises an interrupt routed to hart 1, and when the
- * work is done hart 0 wakes every parked hart with an IPI. The program
- * prints what happened, the trace hash, and the line that replays the run.
+ * tick, a test device raises an interrupt routed to hart 1 (hart 0 if it is
+ * alone), and when the work is done hart 0 wakes every parked hart with an
+ * IPI. The program prints what happened, the trace hash, and the lines that
+ * replay the run: a `deno task run --replay` command and a constructor call.
  *
  * @module
  */
 
 import { type Hart, Machine, type Op } from "../mod.ts";
+import type { Io } from "./io.ts";
 import type { DemoOptions } from "./options.ts";
+import { replayCommand, replayMisfit } from "./replay.ts";
 
 const NEXT_TICKET = 0x1000, NOW_SERVING = 0x1004, LOCKED_COUNT = 0x1008, RACY_COUNT = 0x100c;
 const DONE = 0x1010, SHUTDOWN = 0x1014;
@@ -33,13 +36,14 @@ function* unlock(hart: Hart): Op<void> {
 }
 
 /** Runs the scenario and prints its story; returns the process exit code. */
-export function runBareMetal(opts: DemoOptions): number {
+export function runBareMetal(opts: DemoOptions, io: Io): number {
   const lines: string[] = [];
   const machine = new Machine({
     arch: opts.arch,
     harts: opts.harts,
     seed: opts.seed,
-    policy: opts.policy,
+    policy: opts.replay === undefined ? opts.policy : { kind: "replay", tape: opts.replay },
+    recordTape: true,
     trace: opts.trace > 0 ? (line) => lines.length < opts.trace && lines.push(line) : undefined,
   });
   const uart: string[] = [];
@@ -54,7 +58,7 @@ export function runBareMetal(opts: DemoOptions): number {
       hart.complete(irq);
     }
   });
-  machine.routeIrq(UART_IRQ, { hart: 1 });
+  machine.routeIrq(UART_IRQ, { hart: Math.min(1, opts.harts - 1) });
   machine.testDevice.raiseAt(2_500_000, UART_IRQ);
 
   machine.boot(function* (hart) {
@@ -85,18 +89,22 @@ export function runBareMetal(opts: DemoOptions): number {
   const expected = opts.harts * opts.rounds;
   const locked = machine.memory.read32(LOCKED_COUNT), racy = machine.memory.read32(RACY_COUNT);
 
-  console.log(`ksim bare-metal demo: ${opts.arch}, ${opts.harts} harts, policy ${opts.policy}, seed ${opts.seed}\n`);
-  if (lines.length) console.log(`first ${lines.length} steps:\n  ${lines.join("\n  ")}\n`);
-  console.log(
+  io.out(
+    `ksim bare-metal demo: ${opts.arch}, ${opts.harts} harts, policy ${
+      opts.replay === undefined ? opts.policy : "replay"
+    }, seed ${opts.seed}\n`,
+  );
+  if (lines.length) io.out(`first ${lines.length} steps:\n  ${lines.join("\n  ")}\n`);
+  io.out(
     `status        ${report.status} after ${report.steps} steps, ${(report.now / 1e6).toFixed(3)} ms virtual`,
   );
-  console.log(`with lock     ${locked} of ${expected} increments`);
-  console.log(`without lock  ${racy} of ${expected} increments (${expected - racy} lost to the race)`);
-  for (const line of uart) console.log(`uart          ${line}`);
-  console.log(`\nhart  steps     cycles    idle ns  parks  timer  ipi  ext  ipis sent`);
+  io.out(`with lock     ${locked} of ${expected} increments`);
+  io.out(`without lock  ${racy} of ${expected} increments (${expected - racy} lost to the race)`);
+  for (const line of uart) io.out(`uart          ${line}`);
+  io.out(`\nhart  steps     cycles    idle ns  parks  timer  ipi  ext  ipis sent`);
   for (const h of report.harts) {
     const i = h.interrupts;
-    console.log(
+    io.out(
       `${String(h.id).padStart(4)}  ${String(h.steps).padStart(5)}  ${String(h.cycles).padStart(9)}  ${
         String(h.idleNs).padStart(9)
       }  ${String(h.parks).padStart(5)}  ${String(i.timer).padStart(5)}  ${String(i.software).padStart(3)}  ${
@@ -104,10 +112,16 @@ export function runBareMetal(opts: DemoOptions): number {
       }  ${String(h.ipisSent).padStart(9)}`,
     );
   }
-  console.log(`\ntrace hash    ${report.traceHash}`);
-  console.log(`replay        ${report.replay}`);
+  io.out(`\ntrace hash    ${report.traceHash}`);
+  io.out(`replay        ${replayCommand(opts, machine.tape!)}`);
+  io.out(`              ${machine.replay}`);
+  const misfit = replayMisfit(machine, opts.replay);
+  if (misfit !== undefined) {
+    io.err(`ksim: ${misfit}`);
+    return 1;
+  }
   if (report.status !== "halted" || locked !== expected) {
-    console.error(`ksim: the demo did not finish cleanly (${report.status})`);
+    io.err(`ksim: the demo did not finish cleanly (${report.status})`);
     return 1;
   }
   return 0;

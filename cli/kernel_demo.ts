@@ -15,18 +15,21 @@
  */
 
 import { Kernel, WaitCell, yieldNow } from "../mod.ts";
+import type { Io } from "./io.ts";
 import type { DemoOptions } from "./options.ts";
+import { replayCommand, replayMisfit } from "./replay.ts";
 
 const UART_IRQ = 10;
 
 /** Runs the scenario and prints its story; returns the process exit code. */
-export function runKernelDemo(opts: DemoOptions): number {
+export function runKernelDemo(opts: DemoOptions, io: Io): number {
   const lines: string[] = [];
   const kernel = new Kernel({
     arch: opts.arch,
     harts: opts.harts,
     seed: opts.seed,
-    policy: opts.policy,
+    policy: opts.replay === undefined ? opts.policy : { kind: "replay", tape: opts.replay },
+    recordTape: true,
     trace: opts.trace > 0 ? (line) => lines.length < opts.trace && lines.push(line) : undefined,
   });
   const m = kernel.machine;
@@ -102,18 +105,22 @@ export function runKernelDemo(opts: DemoOptions): number {
   const report = kernel.run({ maxSteps: 50_000_000 });
   const leaks = kernel.shutdown();
 
-  console.log(`ksim kernel demo: ${opts.arch}, ${opts.harts} harts, policy ${opts.policy}, seed ${opts.seed}\n`);
-  if (lines.length) console.log(`first ${lines.length} steps:\n  ${lines.join("\n  ")}\n`);
-  console.log(timeline.join("\n"));
-  console.log(
+  io.out(
+    `ksim kernel demo: ${opts.arch}, ${opts.harts} harts, policy ${
+      opts.replay === undefined ? opts.policy : "replay"
+    }, seed ${opts.seed}\n`,
+  );
+  if (lines.length) io.out(`first ${lines.length} steps:\n  ${lines.join("\n  ")}\n`);
+  io.out(timeline.join("\n"));
+  io.out(
     `\nstatus        ${report.status} after ${report.steps} steps, ${(report.now / 1e6).toFixed(3)} ms virtual`,
   );
-  console.log(`init          ${JSON.stringify(init.result())}`);
-  console.log(`watchdog      ${JSON.stringify(watchdog.result())}`);
-  console.log(`\nhart  ticks  polled  completed  spawned  woken(ext/int)  stolen   idle ns`);
+  io.out(`init          ${JSON.stringify(init.result())}`);
+  io.out(`watchdog      ${JSON.stringify(watchdog.result())}`);
+  io.out(`\nhart  ticks  polled  completed  spawned  woken(ext/int)  stolen   idle ns`);
   for (const s of report.schedulers) {
     const idle = report.harts[s.hart].idleNs;
-    console.log(
+    io.out(
       `${String(s.hart).padStart(4)}  ${String(s.ticks).padStart(5)}  ${String(s.polled).padStart(6)}  ${
         String(s.completed).padStart(9)
       }  ${String(s.spawned).padStart(7)}  ${`${s.wokenExternal}/${s.wokenInternal}`.padStart(14)}  ${
@@ -121,11 +128,17 @@ export function runKernelDemo(opts: DemoOptions): number {
       }  ${String(idle).padStart(8)}`,
     );
   }
-  console.log(`\nleaks         ${leaks.length === 0 ? "none" : JSON.stringify(leaks)}`);
-  console.log(`trace hash    ${report.traceHash}`);
-  console.log(`replay        ${report.replay}`);
+  io.out(`\nleaks         ${leaks.length === 0 ? "none" : JSON.stringify(leaks)}`);
+  io.out(`trace hash    ${report.traceHash}`);
+  io.out(`replay        ${replayCommand(opts, m.tape!)}`);
+  io.out(`              ${m.replay}`);
+  const misfit = replayMisfit(m, opts.replay);
+  if (misfit !== undefined) {
+    io.err(`ksim: ${misfit}`);
+    return 1;
+  }
   if (report.status !== "idle" || leaks.length > 0 || init.result().state !== "completed") {
-    console.error("ksim: the demo did not finish cleanly");
+    io.err("ksim: the demo did not finish cleanly");
     return 1;
   }
   return 0;
