@@ -71,7 +71,8 @@ export const CPU_LOCAL_BLOCK: number = PAGE_SIZE;
  *   parks; the fast mode for benchmarks and demos.
  * - `pct`: PCT with bug depth `depth` (default 3) over about `steps` steps
  *   (default 10,000).
- * - `replay`: follow a tape.
+ * - `replay`: follow a tape; past its end, the explorer's default
+ *   continuation (see `ReplayPolicy`), noted in `report.tapeExhausted`.
  * - `fuzz`: decisions read from fuzzer input bytes.
  * - or any {@linkcode Policy} object.
  *
@@ -242,7 +243,7 @@ export class Machine {
     this.arch = arch;
     this.seed = seed;
     this.memory = new PhysicalMemory(memoryBytes);
-    this.policy = buildPolicy(options.policy ?? "random", seed, harts);
+    this.policy = buildPolicy(options.policy ?? "random", seed, harts, () => this.#engine.steps);
     this.#tape = options.recordTape ? new Tape() : undefined;
     const mem = options.memoryBytes === undefined ? "" : `, memoryBytes: ${memoryBytes}`;
     const extra = options.replayAs?.options ? `, ${options.replayAs.options}` : "";
@@ -428,7 +429,9 @@ export class Machine {
     if (typeof maxTime !== "number" || Number.isNaN(maxTime) || maxTime < 0) {
       throw new RangeError(`Machine.run: maxTime must be a non-negative number of ns, got ${maxTime}`);
     }
-    return this.#engine.run(maxSteps, options.until, maxTime);
+    const report = this.#engine.run(maxSteps, options.until, maxTime);
+    const exhausted = this.policy instanceof ReplayPolicy ? this.policy.exhausted : undefined;
+    return exhausted === undefined ? report : { ...report, tapeExhausted: exhausted };
   }
 
   /**
@@ -538,7 +541,7 @@ export class Machine {
   }
 }
 
-function buildPolicy(option: PolicyOption, seed: number, harts: number): Policy {
+function buildPolicy(option: PolicyOption, seed: number, harts: number, steps: () => number): Policy {
   const spec = typeof option === "string" ? { kind: option } : option;
   if (spec === null || typeof spec !== "object") {
     throw new TypeError(`Machine: policy must be a policy name, an options object or a Policy, got ${String(option)}`);
@@ -565,7 +568,7 @@ function buildPolicy(option: PolicyOption, seed: number, harts: number): Policy 
     }
     case "replay":
       if (!("tape" in spec)) throw new TypeError(`Machine: the replay policy needs a tape`);
-      return new ReplayPolicy(spec.tape);
+      return new ReplayPolicy(spec.tape, { steps });
     case "fuzz":
       if (!("data" in spec) || !(spec.data instanceof Uint8Array)) {
         throw new TypeError("Machine: the fuzz policy needs data: Uint8Array");

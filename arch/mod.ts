@@ -25,7 +25,7 @@ export type { Policy } from "./policy/policy.ts";
 export { RoundRobinPolicy } from "./policy/round_robin.ts";
 export { RandomPolicy } from "./policy/random.ts";
 export { PctPolicy } from "./policy/pct.ts";
-export { ReplayPolicy, TapeDivergence } from "./policy/replay.ts";
+export { ReplayPolicy, TapeDivergence, type TapeExhausted } from "./policy/replay.ts";
 export { currentHart, Hart } from "./hart.ts";
 export {
   CPU_LOCAL_BLOCK,

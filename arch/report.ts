@@ -11,6 +11,8 @@
  * @module
  */
 
+import type { TapeExhausted } from "./policy/replay.ts";
+
 /**
  * How a run ended.
  * - `halted`: every booted hart's entry returned.
@@ -85,6 +87,8 @@ export interface RunReport {
   readonly stacks?: readonly (readonly string[])[];
   /** The recorded tape, when the machine records one. */
   readonly tape?: string;
+  /** Set when a replay ran past the end of its tape: where, and which policy went on. */
+  readonly tapeExhausted?: TapeExhausted;
   /** How to rebuild this run. */
   readonly replay: string;
 }
