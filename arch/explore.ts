@@ -9,35 +9,50 @@
  * choice (keep the running hart, but hand over to the next one after
  * {@linkcode FAIRNESS_PICKS} picks in a row, so spinning programs end;
  * otherwise the lowest runnable id; answer 0 to `machine.choose`) until it
- * ends. Data decisions are explored too, and a
+ * ends. A replay whose tape runs out goes on with the same continuation.
+ * Data decisions are explored too, and a
  * non-default answer counts toward the bound like a preemption: the bound
  * limits how far a schedule strays from the default run, which keeps kernels
  * that draw random steal victims tractable.
+ *
+ * With a `prefix` tape, the first decisions of every schedule are the
+ * tape's (hart ids and answers, as recorded), and only the schedules that
+ * begin that way are explored: one branch of the tree, or the rest of a
+ * failing run. Preemptions inside the prefix do not count toward the bound.
  *
  * Invariants:
  * - Every schedule within the bound is run exactly once; none outside it is.
  * - The order of exploration is a pure function of the program, so counts
  *   and failures are reproducible.
- * - A failure carries the tape of the failing schedule, which replays it.
+ * - A failure carries the tape of the failing schedule, which replays it,
+ *   and the tail of that schedule's trace, taken from a second, traced run
+ *   of the tape.
  *
  * @module
  */
 
 import { Machine, type MachineOptions } from "./machine.ts";
+import { continuationPick, FAIRNESS_PICKS } from "./policy/continuation.ts";
 import type { Policy } from "./policy/policy.ts";
+import { TapeDivergence } from "./policy/replay.ts";
 import type { RunReport, RunStatus } from "./report.ts";
+import { Tape } from "./tape.ts";
+import { checkTraceLines, TraceTail } from "./trace_tail.ts";
+
+export { FAIRNESS_PICKS };
 
 /** Options of {@linkcode explore}.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { explore, type ExploreOptions } from "@ksim/ksim";
  * const options: ExploreOptions = {
  *   machine: { harts: 2 },
  *   preemptionBound: 1,
  *   setup: (m) => m.boot(function* (hart) { yield* hart.pause(); }),
  * };
- * console.assert(explore(options).complete);
+ * assert(explore(options).complete);
  * ``` */
 export interface ExploreOptions {
   /** Machine options for every schedule (policy and tape are the explorer's). */
@@ -52,6 +67,14 @@ export interface ExploreOptions {
   readonly accept?: readonly RunStatus[];
   /** Builds each schedule's machine (default `new Machine(options)`); a kernel passes its own. */
   readonly create?: (options: MachineOptions) => Machine;
+  /**
+   * A tape (`t1.…`) whose decisions start every schedule: only the
+   * schedules that begin with them are explored. Take it from a failure, or
+   * from a run recorded with `recordTape`, to search around that run.
+   */
+  readonly prefix?: string;
+  /** Trace lines kept in a failure, from the end of the failing schedule (default 40; 0 for none). */
+  readonly traceLines?: number;
   /** Boots the program on a fresh machine. */
   setup(machine: Machine): void;
   /** Checks the outcome of one schedule; throw to report a failure. */
@@ -62,9 +85,10 @@ export interface ExploreOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { explore, type ExploreReport } from "@ksim/ksim";
  * const report: ExploreReport = explore({ setup: (m) => m.boot(function* (hart) { yield* hart.pause(); }) });
- * console.assert(report.schedules === 1);
+ * assert.equal(report.schedules, 1);
  * ``` */
 export interface ExploreReport {
   /** How many distinct schedules ran. */
@@ -81,9 +105,10 @@ export interface ExploreReport {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ScheduleFailure } from "@ksim/ksim";
  * const f = new ScheduleFailure("lost update", { schedule: 3, tape: "t1.AA", replay: "r" });
- * console.assert(f.schedule === 3 && f.message.includes("t1.AA"));
+ * assert(f.schedule === 3 && f.message.includes("t1.AA"));
  * ```
  */
 export class ScheduleFailure extends Error {
@@ -91,24 +116,59 @@ export class ScheduleFailure extends Error {
   readonly schedule: number;
   /** The failing schedule's tape. */
   readonly tape: string;
-  /** How to replay it. */
+  /** How to replay it: a constructor literal, or a one-line `replay(setup, …)` call. */
   readonly replay: string;
+  /** The seed the failing run was drawn from, when a seed drew it (`check`). */
+  readonly seed: number | undefined;
+  /** The last lines of the failing run's trace, oldest first (empty if none were kept). */
+  readonly trace: readonly string[];
 
   /**
-   * Creates a ScheduleFailure.
+   * Creates a ScheduleFailure. The message shows all of it: what failed,
+   * the seed, the tape, the replay call and the trace.
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { ScheduleFailure } from "@ksim/ksim";
-   * new ScheduleFailure("x", { schedule: 1, tape: "t1.", replay: "" });
+   * const f = new ScheduleFailure("lost update", {
+   *   schedule: 7,
+   *   tape: "t1.AgA",
+   *   replay: 'replay(setup, "t1.AgA", { harts: 2 })',
+   *   seed: 42,
+   *   trace: ["t=0 h0 load32 0x40 → 0", "t=1 h1 load32 0x40 → 0"],
+   * });
+   * assert.match(f.message, /seed: 42/);
+   * assert.match(f.message, /h1 load32/);
    * ```
    */
-  constructor(what: string, at: { schedule: number; tape: string; replay: string; cause?: unknown }) {
-    super(`schedule ${at.schedule} failed: ${what}\n  tape: ${at.tape}\n  replay: ${at.replay}`, { cause: at.cause });
+  constructor(
+    what: string,
+    at: {
+      schedule: number;
+      tape: string;
+      replay: string;
+      cause?: unknown;
+      seed?: number;
+      trace?: readonly string[];
+      /** A remark printed after the trace (why it may not show the failure). */
+      note?: string;
+    },
+  ) {
+    const seed = at.seed === undefined ? "" : `\n  seed: ${at.seed}`;
+    const trace = at.trace ?? [];
+    const lines = trace.length ? `\n  trace (last ${trace.length} lines):\n    ${trace.join("\n    ")}` : "";
+    const note = at.note ? `\n  ${at.note}` : "";
+    super(
+      `schedule ${at.schedule} failed: ${what}${seed}\n  tape: ${at.tape}\n  replay: ${at.replay}${lines}${note}`,
+      { cause: at.cause },
+    );
     this.name = "ScheduleFailure";
     this.schedule = at.schedule;
     this.tape = at.tape;
     this.replay = at.replay;
+    this.seed = at.seed;
+    this.trace = trace;
   }
 }
 
@@ -119,22 +179,29 @@ interface Decision {
 }
 
 /**
- * Consecutive picks of one hart, while others could run, after which the
- * default choice moves on to the next hart. Without it, a hart that spins
- * (a task yielding in a loop until another hart cancels it) would starve the
- * others forever under the default "keep running" continuation.
+ * Follows forced decisions (a tape prefix, as recorded values), then a
+ * prefix of alternative indices, then the default choice. Forced decisions
+ * are recorded with one alternative, so the search never branches there.
  */
-export const FAIRNESS_PICKS = 200;
-
-/** Follows a prefix of alternative indices, then the default choice. */
 class PrefixPolicy implements Policy {
   readonly decisions: Decision[] = [];
   readonly chosen: number[] = [];
   #prefix: readonly number[];
+  #forced: readonly number[];
   #streak = 0;
 
-  constructor(prefix: readonly number[]) {
+  constructor(prefix: readonly number[], forced: readonly number[]) {
     this.#prefix = prefix;
+    this.#forced = forced;
+  }
+
+  /** The forced value of the next decision, or -1 past the forced prefix. */
+  #force(): number {
+    const d = this.decisions.length;
+    if (d >= this.#forced.length) return -1;
+    this.decisions.push({ n: 1, preemptive: false });
+    this.chosen.push(0);
+    return this.#forced[d];
   }
 
   #next(n: number, preemptive: boolean): number {
@@ -146,24 +213,28 @@ class PrefixPolicy implements Policy {
   }
 
   pick(runnable: readonly number[], last: number): number {
-    const keep = runnable.indexOf(last);
-    // Switching away from a hart that could go on is a preemption.
-    const alt = this.#next(runnable.length, keep >= 0);
-    let hart: number;
-    if (keep < 0) hart = runnable[alt];
-    else if (this.#streak >= FAIRNESS_PICKS) {
-      // Fair turn: the default is the next hart after `last`, in id order.
-      hart = runnable[(keep + 1 + alt) % runnable.length];
+    let hart = this.#force();
+    if (hart >= 0) {
+      if (!runnable.includes(hart)) {
+        throw new TapeDivergence(
+          this.decisions.length - 1,
+          `the prefix picks hart ${hart}, which cannot run now (runnable: ${runnable.join(", ")})`,
+        );
+      }
     } else {
-      // Alternatives: the running hart first, then the others in id order.
-      hart = alt === 0 ? last : runnable[alt <= keep ? alt - 1 : alt];
+      // Switching away from a hart that could go on is a preemption.
+      const alt = this.#next(runnable.length, runnable.includes(last));
+      hart = continuationPick(runnable, last, this.#streak, alt);
     }
     this.#streak = hart === last ? this.#streak + 1 : 0;
     return hart;
   }
 
   choose(n: number): number {
-    return this.#next(n, true);
+    const v = this.#force();
+    if (v < 0) return this.#next(n, true);
+    if (v >= n) throw new TapeDivergence(this.decisions.length - 1, `the prefix answers ${v}, not below ${n}`);
+    return v;
   }
 
   describe(): string {
@@ -195,6 +266,7 @@ function nextPrefix(p: PrefixPolicy, bound: number): number[] | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { explore } from "@ksim/ksim";
  * const result = explore({
  *   machine: { harts: 2 },
@@ -209,7 +281,7 @@ function nextPrefix(p: PrefixPolicy, bound: number): number[] | null {
  *     if (m.memory.read32(0x100) !== 4) throw new Error("lost update");
  *   },
  * });
- * console.assert(result.schedules === 6 && result.complete);
+ * assert(result.schedules === 6 && result.complete);
  * ```
  */
 export function explore(options: ExploreOptions): ExploreReport {
@@ -222,36 +294,73 @@ export function explore(options: ExploreOptions): ExploreReport {
     throw new RangeError(`explore: maxSchedules must be a positive integer, got ${maxSchedules}`);
   }
   if (typeof options.setup !== "function") throw new TypeError("explore: setup must be a function");
-  const accept = options.accept ?? ["halted", "idle"];
-  const maxSteps = options.maxSteps ?? 100_000;
+  if (options.prefix !== undefined && typeof options.prefix !== "string") {
+    throw new TypeError("explore: prefix must be a tape in text form (t1.…)");
+  }
+  const forced = options.prefix === undefined ? [] : Tape.parse(options.prefix).values;
+  const traceLines = checkTraceLines("explore", options.traceLines ?? 40);
   let prefix: number[] | null = [];
   let schedules = 0;
   let maxDecisions = 0;
   while (prefix !== null) {
     if (schedules >= maxSchedules) return { schedules, complete: false, maxDecisions };
     schedules++;
-    const policy = new PrefixPolicy(prefix);
-    const machineOptions: MachineOptions = { ...options.machine, policy, recordTape: true };
-    const machine = options.create ? options.create(machineOptions) : new Machine(machineOptions);
-    try {
-      options.setup(machine);
-      const report = machine.run({ maxSteps });
-      if (!accept.includes(report.status)) {
-        const stacks = report.stacks?.map((s, i) => `\n    hart ${i}: ${s.join(" › ")}`).join("") ?? "";
-        throw new Error(`run ended ${report.status}${stacks}`);
-      }
-      options.check?.(machine, report);
-    } catch (e) {
-      const what = e instanceof Error ? e.message : String(e);
-      throw new ScheduleFailure(what, {
+    const policy = new PrefixPolicy(prefix, forced);
+    const { machine, error } = runSchedule(options, { ...options.machine, policy, recordTape: true });
+    if (error !== undefined) {
+      const divergence = error instanceof TapeDivergence ? error : (error as Error)?.cause;
+      if (divergence instanceof TapeDivergence) throw divergence;
+      const tape = machine.tape ?? "";
+      const traced = traceTape(options, tape, traceLines);
+      throw new ScheduleFailure(describeError(error), {
         schedule: schedules,
-        tape: machine.tape ?? "",
+        tape,
         replay: machine.replay,
-        cause: e,
+        cause: error,
+        trace: traced.lines,
+        note: traced.note,
       });
     }
     maxDecisions = Math.max(maxDecisions, policy.decisions.length);
     prefix = nextPrefix(policy, bound);
   }
   return { schedules, complete: true, maxDecisions };
+}
+
+/** One schedule: build, boot, run, and judge; the error is what failed it. */
+function runSchedule(options: ExploreOptions, machineOptions: MachineOptions): { machine: Machine; error?: unknown } {
+  const machine = options.create ? options.create(machineOptions) : new Machine(machineOptions);
+  try {
+    options.setup(machine);
+    const report = machine.run({ maxSteps: options.maxSteps ?? 100_000 });
+    const accept = options.accept ?? ["halted", "idle"];
+    if (!accept.includes(report.status)) {
+      const stacks = report.stacks?.map((s, i) => `\n    hart ${i}: ${s.join(" › ")}`).join("") ?? "";
+      throw new Error(`run ended ${report.status}${stacks}`);
+    }
+    options.check?.(machine, report);
+    return { machine };
+  } catch (error) {
+    return { machine, error };
+  }
+}
+
+/** Replays a failing schedule's tape with the trace on; a note if it did not fail again. */
+function traceTape(options: ExploreOptions, tape: string, traceLines: number): { lines: string[]; note?: string } {
+  if (traceLines === 0) return { lines: [] };
+  const tail = new TraceTail(traceLines);
+  const { error } = runSchedule(options, {
+    ...options.machine,
+    policy: { kind: "replay", tape },
+    recordTape: true,
+    trace: tail.push,
+  });
+  const note = error === undefined
+    ? "the traced replay of this tape did not fail: the program depends on something besides its schedule"
+    : undefined;
+  return { lines: tail.lines(), note };
+}
+
+function describeError(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }

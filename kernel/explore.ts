@@ -13,6 +13,14 @@ import { explore, type ExploreReport } from "../arch/explore.ts";
 import type { RunReport } from "../arch/report.ts";
 import { Kernel, type KernelOptions } from "./kernel.ts";
 
+/** Shuts the kernel down and throws if anything leaked (internal to the checkers). */
+export function auditShutdown(kernel: Kernel): void {
+  const leaks = kernel.shutdown();
+  if (leaks.length > 0) {
+    throw new Error(`leaks after shutdown:\n${leaks.map((l) => `    ${l.kind} ${l.task}: ${l.detail}`).join("\n")}`);
+  }
+}
+
 /** Options of {@linkcode exploreKernel}. */
 export interface ExploreKernelOptions {
   /** Kernel options for every schedule (policy and tape are the explorer's). */
@@ -23,6 +31,10 @@ export interface ExploreKernelOptions {
   readonly maxSchedules?: number;
   /** Step limit of each schedule (default 200,000). */
   readonly maxSteps?: number;
+  /** A tape (`t1.…`) whose decisions start every schedule; only schedules that begin with them are explored. */
+  readonly prefix?: string;
+  /** Trace lines kept in a failure, from the end of the failing schedule (default 40; 0 for none). */
+  readonly traceLines?: number;
   /** Spawns the program's tasks. */
   setup(kernel: Kernel): void;
   /** Checks a schedule's outcome, before the leak audit. */
@@ -34,6 +46,7 @@ export interface ExploreKernelOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { exploreKernel, yieldNow } from "@ksim/ksim";
  * const result = exploreKernel({
  *   kernel: { harts: 1 },
@@ -41,7 +54,7 @@ export interface ExploreKernelOptions {
  *     kernel.spawn(function* () { yield* yieldNow(); });
  *   },
  * });
- * console.assert(result.complete);
+ * assert(result.complete);
  * ```
  */
 export function exploreKernel(options: ExploreKernelOptions): ExploreReport {
@@ -51,6 +64,8 @@ export function exploreKernel(options: ExploreKernelOptions): ExploreReport {
     preemptionBound: options.preemptionBound,
     maxSchedules: options.maxSchedules,
     maxSteps: options.maxSteps ?? 200_000,
+    prefix: options.prefix,
+    traceLines: options.traceLines,
     accept: ["idle", "halted"],
     create(machineOptions) {
       const kernel = new Kernel({ ...machineOptions, timerTickNs: options.kernel?.timerTickNs });
@@ -63,12 +78,7 @@ export function exploreKernel(options: ExploreKernelOptions): ExploreReport {
     check(machine, report) {
       const kernel = kernels.get(machine)!;
       options.check?.(kernel, report);
-      const leaks = kernel.shutdown();
-      if (leaks.length > 0) {
-        throw new Error(
-          `leaks after shutdown:\n${leaks.map((l) => `    ${l.kind} ${l.task}: ${l.detail}`).join("\n")}`,
-        );
-      }
+      auditShutdown(kernel);
     },
   });
 }
