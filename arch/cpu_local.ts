@@ -19,6 +19,7 @@ import type { Machine } from "./machine.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CpuLocal, Machine } from "@ksim/ksim";
  * const m = new Machine({ harts: 3 });
  * const counters = new CpuLocal<{ n: number }>(m);
@@ -27,7 +28,7 @@ import type { Machine } from "./machine.ts";
  *   yield* hart.pause();
  * });
  * m.run();
- * console.assert([...counters.iter()].reduce((s, c) => s + c.n, 0) === 3);
+ * assert.equal([...counters.iter()].reduce((s, c) => s + c.n, 0), 3);
  * ```
  */
 export class CpuLocal<T> {
@@ -40,8 +41,9 @@ export class CpuLocal<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { CpuLocal, Machine } from "@ksim/ksim";
-   * console.assert(new CpuLocal<number>(new Machine()).len() === 0);
+   * assert.equal(new CpuLocal<number>(new Machine()).len(), 0);
    * ```
    */
   constructor(machine: Machine) {
@@ -69,13 +71,14 @@ export class CpuLocal<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { CpuLocal, Machine } from "@ksim/ksim";
    * const m = new Machine();
    * const local = new CpuLocal<string>(m);
    * let seen: string | undefined = "x";
    * m.boot(function* (hart) { seen = local.get(); yield* hart.pause(); });
    * m.run();
-   * console.assert(seen === undefined);
+   * assert.equal(seen, undefined);
    * ```
    */
   get(): T | undefined {
@@ -87,12 +90,13 @@ export class CpuLocal<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { CpuLocal, Machine } from "@ksim/ksim";
    * const m = new Machine();
    * const local = new CpuLocal<number>(m);
    * m.boot(function* (hart) { local.getOr(() => 5); yield* hart.pause(); });
    * m.run();
-   * console.assert([...local.iter()][0] === 5);
+   * assert.equal([...local.iter()][0], 5);
    * ```
    */
   getOr(init: () => T): T {
@@ -109,8 +113,9 @@ export class CpuLocal<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { CpuLocal, Machine } from "@ksim/ksim";
-   * console.assert([...new CpuLocal<number>(new Machine()).iter()].length === 0);
+   * assert.equal([...new CpuLocal<number>(new Machine()).iter()].length, 0);
    * ```
    */
   *iter(): IterableIterator<T> {
@@ -122,8 +127,9 @@ export class CpuLocal<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { CpuLocal, Machine } from "@ksim/ksim";
-   * console.assert(new CpuLocal<number>(new Machine({ harts: 4 })).len() === 0);
+   * assert.equal(new CpuLocal<number>(new Machine({ harts: 4 })).len(), 0);
    * ```
    */
   len(): number {

@@ -18,9 +18,10 @@ import { Xoshiro128 } from "./rng.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { DecisionSource } from "@ksim/ksim";
  * const alwaysFirst: DecisionSource = { choose: () => 0, describe: () => "first" };
- * console.assert(alwaysFirst.choose(3) === 0);
+ * assert.equal(alwaysFirst.choose(3), 0);
  * ```
  */
 export interface DecisionSource {
@@ -35,9 +36,10 @@ export interface DecisionSource {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SeededSource } from "@ksim/ksim";
  * const a = new SeededSource(9), b = new SeededSource(9);
- * console.assert(a.choose(100) === b.choose(100));
+ * assert.equal(a.choose(100), b.choose(100));
  * ```
  */
 export class SeededSource implements DecisionSource {
@@ -50,8 +52,9 @@ export class SeededSource implements DecisionSource {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { SeededSource } from "@ksim/ksim";
-   * console.assert(new SeededSource(1).seed === 1);
+   * assert.equal(new SeededSource(1).seed, 1);
    * ```
    */
   constructor(seed: number) {
@@ -64,8 +67,9 @@ export class SeededSource implements DecisionSource {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { SeededSource } from "@ksim/ksim";
-   * console.assert(new SeededSource(5).choose(1) === 0);
+   * assert.equal(new SeededSource(5).choose(1), 0);
    * ```
    */
   choose(n: number): number {
@@ -77,8 +81,9 @@ export class SeededSource implements DecisionSource {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { SeededSource } from "@ksim/ksim";
-   * console.assert(new SeededSource(5).describe() === "seed=5");
+   * assert.equal(new SeededSource(5).describe(), "seed=5");
    * ```
    */
   describe(): string {
@@ -94,11 +99,12 @@ export class SeededSource implements DecisionSource {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BytesSource } from "@ksim/ksim";
  * const src = new BytesSource(new Uint8Array([5, 1]));
- * console.assert(src.choose(4) === 1); // 5 % 4
- * console.assert(src.choose(2) === 1);
- * console.assert(src.choose(3) === 0); // exhausted
+ * assert.equal(src.choose(4), 1); // 5 % 4
+ * assert.equal(src.choose(2), 1);
+ * assert.equal(src.choose(3), 0); // exhausted
  * ```
  */
 export class BytesSource implements DecisionSource {
@@ -110,8 +116,9 @@ export class BytesSource implements DecisionSource {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { BytesSource } from "@ksim/ksim";
-   * console.assert(new BytesSource(new Uint8Array()).consumed === 0);
+   * assert.equal(new BytesSource(new Uint8Array()).consumed, 0);
    * ```
    */
   constructor(data: Uint8Array) {
@@ -123,10 +130,11 @@ export class BytesSource implements DecisionSource {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { BytesSource } from "@ksim/ksim";
    * const src = new BytesSource(new Uint8Array([1, 2, 3]));
    * src.choose(2);
-   * console.assert(src.consumed === 1);
+   * assert.equal(src.consumed, 1);
    * ```
    */
   get consumed(): number {
@@ -138,8 +146,9 @@ export class BytesSource implements DecisionSource {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { BytesSource } from "@ksim/ksim";
-   * console.assert(new BytesSource(new Uint8Array([0xff, 0xff])).choose(1000) < 1000);
+   * assert(new BytesSource(new Uint8Array([0xff, 0xff])).choose(1000) < 1000);
    * ```
    */
   choose(n: number): number {
@@ -159,8 +168,9 @@ export class BytesSource implements DecisionSource {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { BytesSource } from "@ksim/ksim";
-   * console.assert(new BytesSource(new Uint8Array(3)).describe() === "bytes(3)");
+   * assert.equal(new BytesSource(new Uint8Array(3)).describe(), "bytes(3)");
    * ```
    */
   describe(): string {

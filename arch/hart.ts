@@ -44,12 +44,13 @@ function checkWord(api: string, v: number): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { currentHart, Machine } from "@ksim/ksim";
  * const m = new Machine({ harts: 2 });
  * const ids: number[] = [];
  * m.boot(function* (hart) { ids.push(currentHart().id); yield* hart.pause(); });
  * m.run();
- * console.assert(ids.join() === "0,1");
+ * assert.equal(ids.join(), "0,1");
  * ```
  */
 export function currentHart(): Hart {
@@ -63,13 +64,14 @@ export function currentHart(): Hart {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine } from "@ksim/ksim";
  * const m = new Machine({ harts: 2 });
  * m.boot(function* (hart) {
  *   yield* hart.fetchAdd32(0x1000, hart.id + 1);
  * });
  * m.run();
- * console.assert(m.memory.read32(0x1000) === 3);
+ * assert.equal(m.memory.read32(0x1000), 3);
  * ```
  */
 export class Hart {
@@ -87,9 +89,10 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const hart = new Machine({ harts: 1 }).harts[0];
-   * console.assert(hart.id === 0);
+   * assert.equal(hart.id, 0);
    * ```
    */
   constructor(machine: Machine, id: number) {
@@ -113,8 +116,9 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
-   * console.assert(new Machine({ harts: 1 }).harts[0].now() === 0);
+   * assert.equal(new Machine({ harts: 1 }).harts[0].now(), 0);
    * ```
    */
   now(): number {
@@ -127,10 +131,11 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 1 });
    * m.boot(function* (hart) { hart.charge(100); yield* hart.pause(); });
-   * console.assert(m.run().now >= 100);
+   * assert(m.run().now >= 100);
    * ```
    */
   charge(cycles: number): void {
@@ -147,9 +152,10 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const [h0, h1] = new Machine({ harts: 2 }).harts;
-   * console.assert(h1.cpuLocalBase - h0.cpuLocalBase === 4096);
+   * assert.equal(h1.cpuLocalBase - h0.cpuLocalBase, 4096);
    * ```
    */
   get cpuLocalBase(): number {
@@ -161,10 +167,11 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const h = new Machine({ harts: 1 }).harts[0];
    * h.cpuLocalBase = 0x2000;
-   * console.assert(h.cpuLocalBase === 0x2000);
+   * assert.equal(h.cpuLocalBase, 0x2000);
    * ```
    */
   set cpuLocalBase(value: number) {
@@ -179,8 +186,9 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
-   * console.assert(new Machine({ harts: 1 }).harts[0].interruptsEnabled() === false);
+   * assert.equal(new Machine({ harts: 1 }).harts[0].interruptsEnabled(), false);
    * ```
    */
   interruptsEnabled(): boolean {
@@ -193,10 +201,11 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const h = new Machine({ harts: 1 }).harts[0];
    * h.enableInterrupts();
-   * console.assert(h.interruptsEnabled());
+   * assert(h.interruptsEnabled());
    * ```
    */
   enableInterrupts(): void {
@@ -226,10 +235,11 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const h = new Machine({ harts: 1 }).harts[0];
    * h.restoreInterrupts(true);
-   * console.assert(h.interruptsEnabled());
+   * assert(h.interruptsEnabled());
    * ```
    */
   restoreInterrupts(enabled: boolean): void {
@@ -243,13 +253,14 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 1 });
    * m.boot(function* (hart) {
    *   hart.setTimer(hart.now() + 500);
    *   yield* hart.wfi();
    * });
-   * console.assert(m.run().now >= 500);
+   * assert(m.run().now >= 500);
    * ```
    */
   setTimer(deadlineNs: number): void {
@@ -267,10 +278,11 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 2 });
    * m.harts[0].sendIpi(1);
-   * console.assert(m.platform.pendingCause(1) === "software");
+   * assert.equal(m.platform.pendingCause(1), "software");
    * ```
    */
   sendIpi(target: number): void {
@@ -287,8 +299,9 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
-   * console.assert(new Machine({ harts: 1 }).harts[0].claim() === null);
+   * assert.equal(new Machine({ harts: 1 }).harts[0].claim(), null);
    * ```
    */
   claim(): number | null {
@@ -340,8 +353,9 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
-   * console.assert(new Machine({ harts: 1 }).harts[0].frames.length === 0);
+   * assert.equal(new Machine({ harts: 1 }).harts[0].frames.length, 0);
    * ```
    */
   get frames(): string[] {
@@ -370,13 +384,14 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 1 });
    * m.boot(function* (hart) {
    *   yield* hart.frame("spin_lock 0x40", hart.waitWhile32(0x40, 0));
    * });
    * const r = m.run();
-   * console.assert(r.status === "deadlock" && r.stacks![0][0] === "spin_lock 0x40");
+   * assert(r.status === "deadlock" && r.stacks![0][0] === "spin_lock 0x40");
    * ```
    */
   *frame<T>(description: string, op: Op<T>): Op<T> {
@@ -397,10 +412,11 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 1 });
    * m.boot(function* (hart) { yield* hart.pause("backoff"); });
-   * console.assert(m.run().steps === 1);
+   * assert.equal(m.run().steps, 1);
    * ```
    */
   pause(note = ""): Op<void> {
@@ -412,13 +428,14 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 1 });
    * m.memory.write32(0x10, 9);
    * let seen = 0;
    * m.boot(function* (hart) { seen = yield* hart.load32(0x10); });
    * m.run();
-   * console.assert(seen === 9);
+   * assert.equal(seen, 9);
    * ```
    */
   load32(paddr: number): Op<number> {
@@ -430,11 +447,12 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 1 });
    * m.boot(function* (hart) { yield* hart.store32(0x10, 4); });
    * m.run();
-   * console.assert(m.memory.read32(0x10) === 4);
+   * assert.equal(m.memory.read32(0x10), 4);
    * ```
    */
   store32(paddr: number, value: number): Op<void> {
@@ -447,12 +465,13 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 1 });
    * let old = -1;
    * m.boot(function* (hart) { old = yield* hart.swap32(0x10, 1); });
    * m.run();
-   * console.assert(old === 0 && m.memory.read32(0x10) === 1);
+   * assert(old === 0 && m.memory.read32(0x10) === 1);
    * ```
    */
   swap32(paddr: number, value: number): Op<number> {
@@ -466,12 +485,13 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 1 });
    * let old = -1;
    * m.boot(function* (hart) { old = yield* hart.cas32(0x10, 0, 7); });
    * m.run();
-   * console.assert(old === 0 && m.memory.read32(0x10) === 7);
+   * assert(old === 0 && m.memory.read32(0x10) === 7);
    * ```
    */
   cas32(paddr: number, expected: number, desired: number): Op<number> {
@@ -485,11 +505,12 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 1 });
    * m.boot(function* (hart) { yield* hart.fetchAdd32(0x10, 5); });
    * m.run();
-   * console.assert(m.memory.read32(0x10) === 5);
+   * assert.equal(m.memory.read32(0x10), 5);
    * ```
    */
   fetchAdd32(paddr: number, value: number): Op<number> {
@@ -502,11 +523,12 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 1 });
    * m.boot(function* (hart) { yield* hart.fetchSub32(0x10, 1); });
    * m.run();
-   * console.assert(m.memory.read32(0x10) === 0xffffffff);
+   * assert.equal(m.memory.read32(0x10), 0xffffffff);
    * ```
    */
   fetchSub32(paddr: number, value: number): Op<number> {
@@ -519,11 +541,12 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 1 });
    * m.boot(function* (hart) { yield* hart.fetchOr32(0x10, 0b101); });
    * m.run();
-   * console.assert(m.memory.read32(0x10) === 5);
+   * assert.equal(m.memory.read32(0x10), 5);
    * ```
    */
   fetchOr32(paddr: number, value: number): Op<number> {
@@ -536,12 +559,13 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 1 });
    * m.memory.write32(0x10, 0b111);
    * m.boot(function* (hart) { yield* hart.fetchAnd32(0x10, 0b010); });
    * m.run();
-   * console.assert(m.memory.read32(0x10) === 2);
+   * assert.equal(m.memory.read32(0x10), 2);
    * ```
    */
   fetchAnd32(paddr: number, value: number): Op<number> {
@@ -554,11 +578,12 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 1 });
    * m.boot(function* (hart) { yield* hart.fetchXor32(0x10, 3); });
    * m.run();
-   * console.assert(m.memory.read32(0x10) === 3);
+   * assert.equal(m.memory.read32(0x10), 3);
    * ```
    */
   fetchXor32(paddr: number, value: number): Op<number> {
@@ -571,13 +596,14 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 1 });
    * m.memory.write64(0x20, 1n << 40n);
    * let v = 0n;
    * m.boot(function* (hart) { v = yield* hart.load64(0x20); });
    * m.run();
-   * console.assert(v === 1n << 40n);
+   * assert(v === 1n << 40n);
    * ```
    */
   load64(paddr: number): Op<bigint> {
@@ -589,11 +615,12 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 1 });
    * m.boot(function* (hart) { yield* hart.store64(0x20, 5n); });
    * m.run();
-   * console.assert(m.memory.read64(0x20) === 5n);
+   * assert.equal(m.memory.read64(0x20), 5n);
    * ```
    */
   store64(paddr: number, value: bigint): Op<void> {
@@ -605,11 +632,12 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 1 });
    * m.boot(function* (hart) { yield* hart.swap64(0x20, 2n); });
    * m.run();
-   * console.assert(m.memory.read64(0x20) === 2n);
+   * assert.equal(m.memory.read64(0x20), 2n);
    * ```
    */
   swap64(paddr: number, value: bigint): Op<bigint> {
@@ -621,11 +649,12 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 1 });
    * m.boot(function* (hart) { yield* hart.cas64(0x20, 0n, 9n); });
    * m.run();
-   * console.assert(m.memory.read64(0x20) === 9n);
+   * assert.equal(m.memory.read64(0x20), 9n);
    * ```
    */
   cas64(paddr: number, expected: bigint, desired: bigint): Op<bigint> {
@@ -637,11 +666,12 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 1 });
    * m.boot(function* (hart) { yield* hart.fetchAdd64(0x20, 3n); });
    * m.run();
-   * console.assert(m.memory.read64(0x20) === 3n);
+   * assert.equal(m.memory.read64(0x20), 3n);
    * ```
    */
   fetchAdd64(paddr: number, value: bigint): Op<bigint> {
@@ -654,11 +684,12 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 2 });
    * m.bootHart(0, function* (hart) { hart.sendIpi(1); });
    * m.bootHart(1, function* (hart) { yield* hart.wfi(); });
-   * console.assert(m.run().status === "halted");
+   * assert.equal(m.run().status, "halted");
    * ```
    */
   wfi(): Op<void> {
@@ -673,13 +704,14 @@ export class Hart {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 2 });
    * let seen = 0;
    * m.bootHart(0, function* (hart) { seen = yield* hart.waitWhile32(0x40, 0); });
    * m.bootHart(1, function* (hart) { yield* hart.store32(0x40, 3); });
    * m.run();
-   * console.assert(seen === 3);
+   * assert.equal(seen, 3);
    * ```
    */
   waitWhile32(paddr: number, value: number): Op<number> {

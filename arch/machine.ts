@@ -36,30 +36,27 @@ import type { Lapic } from "./x86/lapic.ts";
 import { X86Platform } from "./x86/platform.ts";
 
 /** Most harts a machine may have.
- *
- * @example
- * ```ts
- * import { Machine, MAX_HARTS } from "@ksim/ksim";
- * console.assert(new Machine({ harts: MAX_HARTS }).harts.length === 256);
- * ``` */
+ */
 export const MAX_HARTS = 256;
 /** Default `maxSteps` of one `run` call.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEFAULT_MAX_STEPS, Machine } from "@ksim/ksim";
  * const m = new Machine();
  * m.boot(function* (hart) { for (;;) yield* hart.pause(); });
- * console.assert(m.run({ maxSteps: 10 }).steps < DEFAULT_MAX_STEPS);
+ * assert(m.run({ maxSteps: 10 }).steps < DEFAULT_MAX_STEPS);
  * ``` */
 export const DEFAULT_MAX_STEPS = 10_000_000;
 /** Size of each hart's per-CPU block.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CPU_LOCAL_BLOCK, Machine } from "@ksim/ksim";
  * const m = new Machine({ harts: 2 });
- * console.assert(m.harts[1].cpuLocalBase - m.harts[0].cpuLocalBase === CPU_LOCAL_BLOCK);
+ * assert.equal(m.harts[1].cpuLocalBase - m.harts[0].cpuLocalBase, CPU_LOCAL_BLOCK);
  * ``` */
 export const CPU_LOCAL_BLOCK: number = PAGE_SIZE;
 
@@ -100,9 +97,10 @@ export type PolicyOption =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine, type MachineOptions } from "@ksim/ksim";
  * const options: MachineOptions = { arch: "x86_64", harts: 8, seed: 3, policy: "pct", recordTape: true };
- * console.assert(new Machine(options).harts.length === 8);
+ * assert.equal(new Machine(options).harts.length, 8);
  * ``` */
 export interface MachineOptions {
   /** The ISA (default `"riscv64"`). */
@@ -137,11 +135,12 @@ export interface MachineOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine, type RunOptions } from "@ksim/ksim";
  * const m = new Machine();
  * m.boot(function* (hart) { for (;;) yield* hart.pause(); });
  * const options: RunOptions = { maxSteps: 1_000, until: () => m.now > 500 };
- * console.assert(m.run(options).status === "stopped");
+ * assert.equal(m.run(options).status, "stopped");
  * ``` */
 export interface RunOptions {
   /** Most steps this call may make (default 10,000,000). */
@@ -171,14 +170,15 @@ const ARCHES: readonly Arch[] = ["riscv64", "x86_64"];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine } from "@ksim/ksim";
  * const m = new Machine({ arch: "x86_64", harts: 4, seed: 1, policy: "random" });
  * m.boot(function* (hart) {
  *   for (let i = 0; i < 10; i++) yield* hart.fetchAdd32(0x1000, 1);
  * });
  * const report = m.run();
- * console.assert(report.status === "halted");
- * console.assert(m.memory.read32(0x1000) === 40);
+ * assert.equal(report.status, "halted");
+ * assert.equal(m.memory.read32(0x1000), 40);
  * ```
  */
 export class Machine {
@@ -208,9 +208,10 @@ export class Machine {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ arch: "riscv64", harts: 2, seed: 7, policy: { kind: "pct", depth: 2 } });
-   * console.assert(m.harts.length === 2);
+   * assert.equal(m.harts.length, 2);
    * ```
    */
   constructor(options: MachineOptions = {}) {
@@ -281,8 +282,9 @@ export class Machine {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
-   * console.assert(new Machine().now === 0);
+   * assert.equal(new Machine().now, 0);
    * ```
    */
   get now(): number {
@@ -294,8 +296,9 @@ export class Machine {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
-   * console.assert(new Machine().steps === 0);
+   * assert.equal(new Machine().steps, 0);
    * ```
    */
   get steps(): number {
@@ -307,12 +310,13 @@ export class Machine {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 2 });
    * let seen = -1;
    * m.bootHart(1, function* (hart) { seen = m.currentHart!.id; yield* hart.pause(); });
    * m.run();
-   * console.assert(seen === 1 && m.currentHart === null);
+   * assert(seen === 1 && m.currentHart === null);
    * ```
    */
   get currentHart(): Hart | null {
@@ -324,8 +328,9 @@ export class Machine {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
-   * console.assert(new Machine().traceHash.length === 16);
+   * assert.equal(new Machine().traceHash.length, 16);
    * ```
    */
   get traceHash(): string {
@@ -337,8 +342,9 @@ export class Machine {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
-   * console.assert(new Machine({ recordTape: true }).tape === "t1.");
+   * assert.equal(new Machine({ recordTape: true }).tape, "t1.");
    * ```
    */
   get tape(): string | undefined {
@@ -350,8 +356,9 @@ export class Machine {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
-   * console.assert(new Machine({ seed: 4 }).replay.includes("seed: 4"));
+   * assert(new Machine({ seed: 4 }).replay.includes("seed: 4"));
    * ```
    */
   get replay(): string {
@@ -364,11 +371,12 @@ export class Machine {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 3 });
    * m.boot(function* (hart) { yield* hart.fetchAdd32(0, 1); });
    * m.run();
-   * console.assert(m.memory.read32(0) === 3);
+   * assert.equal(m.memory.read32(0), 3);
    * ```
    */
   boot(entry: (hart: Hart) => Op<unknown>): void {
@@ -380,11 +388,12 @@ export class Machine {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 2 });
    * m.bootHart(1, function* (hart) { yield* hart.store32(0, hart.id); });
    * m.run();
-   * console.assert(m.memory.read32(0) === 1);
+   * assert.equal(m.memory.read32(0), 1);
    * ```
    */
   bootHart(id: number, entry: (hart: Hart) => Op<unknown>): void {
@@ -407,11 +416,12 @@ export class Machine {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 1 });
    * m.boot(function* (hart) { for (;;) yield* hart.pause(); });
    * const r = m.run({ maxSteps: 100 });
-   * console.assert(r.status === "step-limit" && r.steps === 100);
+   * assert(r.status === "step-limit" && r.steps === 100);
    * ```
    */
   run(options: RunOptions = {}): RunReport {
@@ -442,10 +452,11 @@ export class Machine {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 2 });
    * const old = m.execute((hart) => hart.fetchAdd32(0x40, 5));
-   * console.assert(old === 0 && m.memory.read32(0x40) === 5);
+   * assert(old === 0 && m.memory.read32(0x40) === 5);
    * ```
    */
   execute<T>(op: (hart: Hart) => Op<T>, options: { readonly hart?: number } = {}): T {
@@ -466,10 +477,11 @@ export class Machine {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ seed: 3 });
    * const victim = m.choose(4);
-   * console.assert(victim >= 0 && victim < 4);
+   * assert(victim >= 0 && victim < 4);
    * ```
    */
   choose(n: number): number {
@@ -515,9 +527,10 @@ export class Machine {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 2 });
-   * console.assert(m.cpuOfBlock(m.harts[1].cpuLocalBase) === 1);
+   * assert.equal(m.cpuOfBlock(m.harts[1].cpuLocalBase), 1);
    * ```
    */
   cpuOfBlock(base: number): number {

@@ -16,9 +16,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PAGE_SIZE, PhysicalMemory } from "@ksim/ksim";
  * const mem = new PhysicalMemory(16 * PAGE_SIZE);
- * console.assert(mem.size === 65536);
+ * assert.equal(mem.size, 65536);
  * ``` */
 export const PAGE_SIZE = 4096;
 
@@ -28,11 +29,12 @@ export const PAGE_SIZE = 4096;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MemoryFault, PhysicalMemory } from "@ksim/ksim";
  * try {
  *   new PhysicalMemory(4096).read32(2);
  * } catch (e) {
- *   console.assert(e instanceof MemoryFault);
+ *   assert(e instanceof MemoryFault);
  * }
  * ```
  */
@@ -44,8 +46,9 @@ export class MemoryFault extends RangeError {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MemoryFault } from "@ksim/ksim";
-   * console.assert(new MemoryFault("read32", 8, "x").paddr === 8);
+   * assert.equal(new MemoryFault("read32", 8, "x").paddr, 8);
    * ```
    */
   constructor(api: string, paddr: number, why: string) {
@@ -60,11 +63,12 @@ export class MemoryFault extends RangeError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PhysicalMemory } from "@ksim/ksim";
  * const mem = new PhysicalMemory(1 << 20);
  * mem.write32(0x100, 0xdeadbeef);
- * console.assert(mem.read32(0x100) === 0xdeadbeef);
- * console.assert(mem.read32(0x104) === 0);
+ * assert.equal(mem.read32(0x100), 0xdeadbeef);
+ * assert.equal(mem.read32(0x104), 0);
  * ```
  */
 export class PhysicalMemory {
@@ -79,8 +83,9 @@ export class PhysicalMemory {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { PhysicalMemory } from "@ksim/ksim";
-   * console.assert(new PhysicalMemory(8192).size === 8192);
+   * assert.equal(new PhysicalMemory(8192).size, 8192);
    * ```
    */
   constructor(size: number) {
@@ -95,10 +100,11 @@ export class PhysicalMemory {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { PhysicalMemory } from "@ksim/ksim";
    * const m = new PhysicalMemory(1 << 16);
    * m.write32(0, 1);
-   * console.assert(m.pagesTouched === 1);
+   * assert.equal(m.pagesTouched, 1);
    * ```
    */
   get pagesTouched(): number {
@@ -110,8 +116,9 @@ export class PhysicalMemory {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { PhysicalMemory } from "@ksim/ksim";
-   * console.assert(new PhysicalMemory(4096).read32(0) === 0);
+   * assert.equal(new PhysicalMemory(4096).read32(0), 0);
    * ```
    */
   read32(paddr: number): number {
@@ -127,10 +134,11 @@ export class PhysicalMemory {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { PhysicalMemory } from "@ksim/ksim";
    * const m = new PhysicalMemory(4096);
    * m.write32(4, -1);
-   * console.assert(m.read32(4) === 0xffffffff);
+   * assert.equal(m.read32(4), 0xffffffff);
    * ```
    */
   write32(paddr: number, value: number): void {
@@ -144,10 +152,11 @@ export class PhysicalMemory {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { PhysicalMemory } from "@ksim/ksim";
    * const m = new PhysicalMemory(4096);
    * m.write64(8, 2n ** 40n);
-   * console.assert(m.read64(8) === 2n ** 40n);
+   * assert.equal(m.read64(8), 2n ** 40n);
    * ```
    */
   read64(paddr: number): bigint {
@@ -163,10 +172,11 @@ export class PhysicalMemory {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { PhysicalMemory } from "@ksim/ksim";
    * const m = new PhysicalMemory(4096);
    * m.write64(0, -1n);
-   * console.assert(m.read64(0) === 2n ** 64n - 1n);
+   * assert.equal(m.read64(0), 2n ** 64n - 1n);
    * ```
    */
   write64(paddr: number, value: bigint): void {
@@ -183,10 +193,11 @@ export class PhysicalMemory {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { PhysicalMemory } from "@ksim/ksim";
    * const m = new PhysicalMemory(4096);
    * m.write32(0, 0x11223344);
-   * console.assert(m.read8(0) === 0x44 && m.read8(3) === 0x11);
+   * assert(m.read8(0) === 0x44 && m.read8(3) === 0x11);
    * ```
    */
   read8(paddr: number): number {
@@ -202,10 +213,11 @@ export class PhysicalMemory {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { PhysicalMemory } from "@ksim/ksim";
    * const m = new PhysicalMemory(4096);
    * m.write8(1, 0xab);
-   * console.assert(m.read32(0) === 0xab00);
+   * assert.equal(m.read32(0), 0xab00);
    * ```
    */
   write8(paddr: number, value: number): void {

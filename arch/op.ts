@@ -63,19 +63,6 @@ export interface Op<T = void> {
 
 /**
  * Instruction codes understood by the engine.
- *
- * @example
- * ```ts
- * import { OpCode } from "@ksim/ksim";
- * console.assert(OpCode.Cas32 === 4);
- * ```
- *
- * @example
- * ```ts
- * import { OpCode } from "@ksim/ksim";
- * const code: OpCode = OpCode.Wfi;
- * console.assert(code === 15);
- * ```
  */
 export const OpCode = {
   /** A bare scheduling point (spin-loop hint). */
@@ -132,9 +119,10 @@ const NAMES: readonly string[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Instruction, OpCode } from "@ksim/ksim";
  * const i = new Instruction(OpCode.Cas32, 0x1000, 0, 1);
- * console.assert(i.describe() === "cas32 0x1000 0→1");
+ * assert.equal(i.describe(), "cas32 0x1000 0→1");
  * ```
  */
 export class Instruction implements Op<unknown> {
@@ -143,8 +131,9 @@ export class Instruction implements Op<unknown> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Instruction, OpCode } from "@ksim/ksim";
-   * console.assert(new Instruction(OpCode.Pause).addr === 0);
+   * assert.equal(new Instruction(OpCode.Pause).addr, 0);
    * ```
    */
   constructor(
@@ -174,10 +163,11 @@ export class Instruction implements Op<unknown> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Instruction, OpCode } from "@ksim/ksim";
    * const op = new Instruction(OpCode.Load32, 0x40);
-   * console.assert(op.next().value === op);
-   * console.assert(op.next(7).value === 7);
+   * assert.equal(op.next().value, op);
+   * assert.equal(op.next(7).value, 7);
    * ```
    */
   next(value?: unknown): IteratorResult<Instruction, unknown> {
@@ -197,8 +187,9 @@ export class Instruction implements Op<unknown> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Instruction, OpCode } from "@ksim/ksim";
-   * try { new Instruction(OpCode.Pause).throw(new Error("x")); } catch (e) { console.assert((e as Error).message === "x"); }
+   * try { new Instruction(OpCode.Pause).throw(new Error("x")); } catch (e) { assert.equal((e as Error).message, "x"); }
    * ```
    */
   throw(error: unknown): IteratorResult<Instruction, unknown> {
@@ -211,8 +202,9 @@ export class Instruction implements Op<unknown> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Instruction, OpCode } from "@ksim/ksim";
-   * console.assert(new Instruction(OpCode.Pause).return(1).done);
+   * assert(new Instruction(OpCode.Pause).return(1).done);
    * ```
    */
   return(value: unknown): IteratorResult<Instruction, unknown> {
@@ -225,9 +217,10 @@ export class Instruction implements Op<unknown> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Instruction, OpCode } from "@ksim/ksim";
    * const i = new Instruction(OpCode.Pause);
-   * console.assert(i[Symbol.iterator]() === i);
+   * assert.equal(i[Symbol.iterator](), i);
    * ```
    */
   [Symbol.iterator](): Instruction {
@@ -239,8 +232,9 @@ export class Instruction implements Op<unknown> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Instruction, OpCode } from "@ksim/ksim";
-   * console.assert(new Instruction(OpCode.Wfi).describe() === "wfi");
+   * assert.equal(new Instruction(OpCode.Wfi).describe(), "wfi");
    * ```
    */
   describe(): string {

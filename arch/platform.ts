@@ -39,13 +39,6 @@ export type Arch = "riscv64" | "x86_64";
 
 /**
  * What the engine offers to device models.
- *
- * @example
- * ```ts
- * import type { PlatformHost } from "@ksim/ksim";
- * const host: PlatformHost = { now: 0, armTimer() {}, updatePending() {} };
- * console.assert(host.now === 0);
- * ```
  */
 export interface PlatformHost {
   /** The current virtual time, in nanoseconds. */
@@ -61,9 +54,10 @@ export interface PlatformHost {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine } from "@ksim/ksim";
  * const m = new Machine({ arch: "x86_64", harts: 2 });
- * console.assert(m.platform.arch === "x86_64");
+ * assert.equal(m.platform.arch, "x86_64");
  * ```
  */
 export interface Platform {

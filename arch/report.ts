@@ -24,11 +24,12 @@ import type { TapeExhausted } from "./policy/replay.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine, type RunStatus } from "@ksim/ksim";
  * const m = new Machine();
  * m.boot(function* (hart) { yield* hart.wfi(); });
  * const status: RunStatus = m.run().status;
- * console.assert(status === "idle");
+ * assert.equal(status, "idle");
  * ```
  */
 export type RunStatus = "halted" | "idle" | "deadlock" | "step-limit" | "stopped";
@@ -38,11 +39,12 @@ export type RunStatus = "halted" | "idle" | "deadlock" | "step-limit" | "stopped
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine } from "@ksim/ksim";
  * const m = new Machine({ harts: 1 });
  * m.boot(function* (hart) { yield* hart.pause(); });
  * const stats = m.run().harts[0];
- * console.assert(stats.steps === 1);
+ * assert.equal(stats.steps, 1);
  * ```
  */
 export interface HartStats {
@@ -67,9 +69,10 @@ export interface HartStats {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine } from "@ksim/ksim";
  * const report = new Machine({ harts: 2 }).run();
- * console.assert(report.status === "halted" && report.steps === 0);
+ * assert(report.status === "halted" && report.steps === 0);
  * ```
  */
 export interface RunReport {
@@ -99,11 +102,12 @@ export interface RunReport {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine, MachinePanic } from "@ksim/ksim";
  * const m = new Machine({ harts: 1 });
  * m.boot(function* () { throw new Error("boom"); });
  * try { m.run(); } catch (e) {
- *   console.assert(e instanceof MachinePanic && e.hart === 0);
+ *   assert(e instanceof MachinePanic && e.hart === 0);
  * }
  * ```
  */
@@ -122,9 +126,10 @@ export class MachinePanic extends Error {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { MachinePanic } from "@ksim/ksim";
    * const p = new MachinePanic("bad", { hart: 1, stack: ["wfi"], replay: "r", now: 5 });
-   * console.assert(p.message.includes("hart 1"));
+   * assert(p.message.includes("hart 1"));
    * ```
    */
   constructor(

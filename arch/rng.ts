@@ -22,10 +22,11 @@ const MAX_SEED = Number.MAX_SAFE_INTEGER;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Xoshiro128 } from "@ksim/ksim";
  * const rng = new Xoshiro128(42);
  * const roll = rng.below(6); // 0..5, the same for seed 42 on every machine
- * console.assert(roll >= 0 && roll < 6);
+ * assert(roll >= 0 && roll < 6);
  * ```
  */
 export class Xoshiro128 {
@@ -40,9 +41,10 @@ export class Xoshiro128 {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Xoshiro128 } from "@ksim/ksim";
    * const a = new Xoshiro128(7), b = new Xoshiro128(7);
-   * console.assert(a.next() === b.next());
+   * assert.equal(a.next(), b.next());
    * ```
    */
   constructor(seed: number) {
@@ -72,9 +74,10 @@ export class Xoshiro128 {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Xoshiro128 } from "@ksim/ksim";
    * const rng = Xoshiro128.fromState([1, 2, 3, 4]);
-   * console.assert(rng.next() === 0x2d00);
+   * assert.equal(rng.next(), 0x2d00);
    * ```
    */
   static fromState(state: readonly [number, number, number, number]): Xoshiro128 {
@@ -94,9 +97,10 @@ export class Xoshiro128 {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Xoshiro128 } from "@ksim/ksim";
    * const x = new Xoshiro128(1).next();
-   * console.assert(Number.isInteger(x) && x >= 0 && x < 2 ** 32);
+   * assert(Number.isInteger(x) && x >= 0 && x < 2 ** 32);
    * ```
    */
   next(): number {
@@ -120,9 +124,10 @@ export class Xoshiro128 {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Xoshiro128 } from "@ksim/ksim";
    * const i = new Xoshiro128(3).below(4);
-   * console.assert(i >= 0 && i < 4);
+   * assert(i >= 0 && i < 4);
    * ```
    */
   below(n: number): number {

@@ -26,10 +26,11 @@ const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Tape } from "@ksim/ksim";
  * const tape = new Tape([0, 1, 1, 1, 0]);
  * const text = tape.toString();
- * console.assert(Tape.parse(text).values.join() === "0,1,1,1,0");
+ * assert.equal(Tape.parse(text).values.join(), "0,1,1,1,0");
  * ```
  */
 export class Tape {
@@ -40,8 +41,9 @@ export class Tape {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Tape } from "@ksim/ksim";
-   * console.assert(new Tape().length === 0);
+   * assert.equal(new Tape().length, 0);
    * ```
    */
   constructor(values: readonly number[] = []) {
@@ -54,8 +56,9 @@ export class Tape {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Tape } from "@ksim/ksim";
-   * console.assert(Tape.parse("t1.").length === 0);
+   * assert.equal(Tape.parse("t1.").length, 0);
    * ```
    */
   static parse(text: string): Tape {
@@ -94,8 +97,9 @@ export class Tape {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Tape } from "@ksim/ksim";
-   * console.assert(new Tape([3]).values[0] === 3);
+   * assert.equal(new Tape([3]).values[0], 3);
    * ```
    */
   get values(): readonly number[] {
@@ -107,8 +111,9 @@ export class Tape {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Tape } from "@ksim/ksim";
-   * console.assert(new Tape([1, 2]).length === 2);
+   * assert.equal(new Tape([1, 2]).length, 2);
    * ```
    */
   get length(): number {
@@ -120,10 +125,11 @@ export class Tape {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Tape } from "@ksim/ksim";
    * const t = new Tape();
    * t.push(4);
-   * console.assert(t.length === 1);
+   * assert.equal(t.length, 1);
    * ```
    */
   push(value: number): void {
@@ -135,8 +141,9 @@ export class Tape {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Tape } from "@ksim/ksim";
-   * console.assert(new Tape([0, 0, 0, 0]).toString().startsWith("t1."));
+   * assert(new Tape([0, 0, 0, 0]).toString().startsWith("t1."));
    * ```
    */
   toString(): string {

@@ -37,8 +37,9 @@ export class TestDevice {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
-   * console.assert(new Machine({ harts: 1 }).testDevice.raised === 0);
+   * assert.equal(new Machine({ harts: 1 }).testDevice.raised, 0);
    * ```
    */
   constructor(platform: Platform, schedule: (at: number, fire: () => void) => void, now: () => number) {
@@ -52,10 +53,11 @@ export class TestDevice {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 1 });
    * m.testDevice.raise(1);
-   * console.assert(m.testDevice.raised === 1);
+   * assert.equal(m.testDevice.raised, 1);
    * ```
    */
   get raised(): number {

@@ -22,10 +22,11 @@ import type { Policy } from "./policy.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PctPolicy, SeededSource } from "@ksim/ksim";
  * const p = new PctPolicy(new SeededSource(1), { harts: 2, depth: 2, steps: 100 });
  * const first = p.pick([0, 1], -1, 0);
- * console.assert(p.pick([0, 1], first, 1) === first || true);
+ * assert(p.pick([0, 1], first, 1) === first || true);
  * ```
  */
 export class PctPolicy implements Policy {
@@ -79,10 +80,11 @@ export class PctPolicy implements Policy {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { PctPolicy, SeededSource } from "@ksim/ksim";
    * const p = new PctPolicy(new SeededSource(0), { harts: 3, depth: 1, steps: 10 });
    * // depth 1: no change points, the same hart wins every time it can run
-   * console.assert(p.pick([0, 1, 2], -1, 0) === p.pick([0, 1, 2], -1, 1));
+   * assert.equal(p.pick([0, 1, 2], -1, 0), p.pick([0, 1, 2], -1, 1));
    * ```
    */
   pick(runnable: readonly number[], _last: number, step: number): number {
@@ -108,8 +110,9 @@ export class PctPolicy implements Policy {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { PctPolicy, SeededSource } from "@ksim/ksim";
-   * console.assert(new PctPolicy(new SeededSource(0), { harts: 1, depth: 1, steps: 1 }).choose(5) < 5);
+   * assert(new PctPolicy(new SeededSource(0), { harts: 1, depth: 1, steps: 1 }).choose(5) < 5);
    * ```
    */
   choose(n: number): number {
@@ -121,9 +124,10 @@ export class PctPolicy implements Policy {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { PctPolicy, SeededSource } from "@ksim/ksim";
    * const p = new PctPolicy(new SeededSource(0), { harts: 2, depth: 2, steps: 50 });
-   * console.assert(p.describe() === '{ kind: "pct", depth: 2, steps: 50 }');
+   * assert.equal(p.describe(), '{ kind: "pct", depth: 2, steps: 50 }');
    * ```
    */
   describe(): string {

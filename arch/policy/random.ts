@@ -17,9 +17,10 @@ import type { Policy } from "./policy.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RandomPolicy, SeededSource } from "@ksim/ksim";
  * const p = new RandomPolicy(new SeededSource(3));
- * console.assert([0, 1, 2].includes(p.pick([0, 1, 2])));
+ * assert([0, 1, 2].includes(p.pick([0, 1, 2])));
  * ```
  */
 export class RandomPolicy implements Policy {
@@ -48,8 +49,9 @@ export class RandomPolicy implements Policy {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RandomPolicy, SeededSource } from "@ksim/ksim";
-   * console.assert(new RandomPolicy(new SeededSource(0)).pick([4, 7]) >= 4);
+   * assert(new RandomPolicy(new SeededSource(0)).pick([4, 7]) >= 4);
    * ```
    */
   pick(runnable: readonly number[]): number {
@@ -61,8 +63,9 @@ export class RandomPolicy implements Policy {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RandomPolicy, SeededSource } from "@ksim/ksim";
-   * console.assert(new RandomPolicy(new SeededSource(0)).choose(2) < 2);
+   * assert(new RandomPolicy(new SeededSource(0)).choose(2) < 2);
    * ```
    */
   choose(n: number): number {
@@ -74,8 +77,9 @@ export class RandomPolicy implements Policy {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RandomPolicy, SeededSource } from "@ksim/ksim";
-   * console.assert(new RandomPolicy(new SeededSource(0)).describe() === '"random"');
+   * assert.equal(new RandomPolicy(new SeededSource(0)).describe(), '"random"');
    * ```
    */
   describe(): string {

@@ -27,10 +27,11 @@ function after(runnable: readonly number[], last: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RoundRobinPolicy, SeededSource } from "@ksim/ksim";
  * const p = new RoundRobinPolicy(new SeededSource(0));
- * console.assert(p.pick([0, 1, 2], 0) === 1);
- * console.assert(p.pick([0, 1, 2], 2) === 0);
+ * assert.equal(p.pick([0, 1, 2], 0), 1);
+ * assert.equal(p.pick([0, 1, 2], 2), 0);
  * ```
  */
 export class RoundRobinPolicy implements Policy {
@@ -66,9 +67,10 @@ export class RoundRobinPolicy implements Policy {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RoundRobinPolicy, SeededSource } from "@ksim/ksim";
    * const p = new RoundRobinPolicy(new SeededSource(0), 2);
-   * console.assert(p.pick([0, 1], 0) === 0); // second step of hart 0's quantum
+   * assert.equal(p.pick([0, 1], 0), 0); // second step of hart 0's quantum
    * ```
    */
   pick(runnable: readonly number[], last: number): number {
@@ -82,8 +84,9 @@ export class RoundRobinPolicy implements Policy {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RoundRobinPolicy, SeededSource } from "@ksim/ksim";
-   * console.assert(new RoundRobinPolicy(new SeededSource(0)).choose(3) < 3);
+   * assert(new RoundRobinPolicy(new SeededSource(0)).choose(3) < 3);
    * ```
    */
   choose(n: number): number {
@@ -95,8 +98,9 @@ export class RoundRobinPolicy implements Policy {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RoundRobinPolicy, SeededSource } from "@ksim/ksim";
-   * console.assert(new RoundRobinPolicy(new SeededSource(0)).describe() === '"round-robin"');
+   * assert.equal(new RoundRobinPolicy(new SeededSource(0)).describe(), '"round-robin"');
    * ```
    */
   describe(): string {

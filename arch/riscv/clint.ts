@@ -21,11 +21,12 @@ import type { PlatformHost } from "../platform.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine } from "@ksim/ksim";
  * const m = new Machine({ arch: "riscv64", harts: 2 });
  * if (m.devices.arch === "riscv64") {
  *   m.devices.clint.setMsip(1, true);
- *   console.assert(m.devices.clint.msip(1));
+ *   assert(m.devices.clint.msip(1));
  * }
  * ```
  */
@@ -40,9 +41,10 @@ export class Clint {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Clint } from "@ksim/ksim";
    * const clint = new Clint({ now: 0, armTimer() {}, updatePending() {} }, 1);
-   * console.assert(clint.mtime() === 0);
+   * assert.equal(clint.mtime(), 0);
    * ```
    */
   constructor(host: PlatformHost, harts: number) {
@@ -57,8 +59,9 @@ export class Clint {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Clint } from "@ksim/ksim";
-   * console.assert(new Clint({ now: 42, armTimer() {}, updatePending() {} }, 1).mtime() === 42);
+   * assert.equal(new Clint({ now: 42, armTimer() {}, updatePending() {} }, 1).mtime(), 42);
    * ```
    */
   mtime(): number {
@@ -70,8 +73,9 @@ export class Clint {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Clint } from "@ksim/ksim";
-   * console.assert(new Clint({ now: 0, armTimer() {}, updatePending() {} }, 1).mtimecmp(0) === Infinity);
+   * assert.equal(new Clint({ now: 0, armTimer() {}, updatePending() {} }, 1).mtimecmp(0), Infinity);
    * ```
    */
   mtimecmp(hart: number): number {
@@ -83,10 +87,11 @@ export class Clint {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Clint } from "@ksim/ksim";
    * const clint = new Clint({ now: 10, armTimer() {}, updatePending() {} }, 1);
    * clint.setMtimecmp(0, 5);
-   * console.assert(clint.timerPending(0));
+   * assert(clint.timerPending(0));
    * ```
    */
   setMtimecmp(hart: number, value: number): void {
@@ -102,8 +107,9 @@ export class Clint {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Clint } from "@ksim/ksim";
-   * console.assert(!new Clint({ now: 0, armTimer() {}, updatePending() {} }, 1).timerPending(0));
+   * assert(!new Clint({ now: 0, armTimer() {}, updatePending() {} }, 1).timerPending(0));
    * ```
    */
   timerPending(hart: number): boolean {
@@ -115,10 +121,11 @@ export class Clint {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Clint } from "@ksim/ksim";
    * const clint = new Clint({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * clint.expire(0);
-   * console.assert(clint.timerPending(0));
+   * assert(clint.timerPending(0));
    * ```
    */
   expire(hart: number): void {
@@ -131,8 +138,9 @@ export class Clint {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Clint } from "@ksim/ksim";
-   * console.assert(!new Clint({ now: 0, armTimer() {}, updatePending() {} }, 1).msip(0));
+   * assert(!new Clint({ now: 0, armTimer() {}, updatePending() {} }, 1).msip(0));
    * ```
    */
   msip(hart: number): boolean {
@@ -144,11 +152,12 @@ export class Clint {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Clint } from "@ksim/ksim";
    * const clint = new Clint({ now: 0, armTimer() {}, updatePending() {} }, 2);
    * clint.setMsip(1, true);
    * clint.setMsip(1, false);
-   * console.assert(!clint.msip(1));
+   * assert(!clint.msip(1));
    * ```
    */
   setMsip(hart: number, value: boolean): void {

@@ -19,9 +19,10 @@ import { Plic, PLIC_SOURCES } from "./plic.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine } from "@ksim/ksim";
  * const m = new Machine({ arch: "riscv64", harts: 1 });
- * console.assert(m.platform.irqLines === 64);
+ * assert.equal(m.platform.irqLines, 64);
  * ```
  */
 export class RiscvPlatform implements Platform {
@@ -40,9 +41,10 @@ export class RiscvPlatform implements Platform {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RiscvPlatform } from "@ksim/ksim";
    * const p = new RiscvPlatform({ now: 0, armTimer() {}, updatePending() {} }, 2);
-   * console.assert(p.pendingCause(0) === null);
+   * assert.equal(p.pendingCause(0), null);
    * ```
    */
   constructor(host: PlatformHost, harts: number) {
@@ -56,10 +58,11 @@ export class RiscvPlatform implements Platform {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RiscvPlatform } from "@ksim/ksim";
    * const p = new RiscvPlatform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * p.sendIpi(0, 0);
-   * console.assert(p.pendingCause(0) === "software");
+   * assert.equal(p.pendingCause(0), "software");
    * ```
    */
   pendingCause(hart: number): InterruptCause | null {
@@ -74,10 +77,11 @@ export class RiscvPlatform implements Platform {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RiscvPlatform } from "@ksim/ksim";
    * const p = new RiscvPlatform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * p.sendIpi(0, 0);
-   * console.assert(p.take(0) === "software" && p.pendingCause(0) === null);
+   * assert(p.take(0) === "software" && p.pendingCause(0) === null);
    * ```
    */
   take(hart: number): InterruptCause {
@@ -93,10 +97,11 @@ export class RiscvPlatform implements Platform {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RiscvPlatform } from "@ksim/ksim";
    * const p = new RiscvPlatform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * p.setTimer(0, 100);
-   * console.assert(p.clint.mtimecmp(0) === 100);
+   * assert.equal(p.clint.mtimecmp(0), 100);
    * ```
    */
   setTimer(hart: number, deadline: number): void {
@@ -108,10 +113,11 @@ export class RiscvPlatform implements Platform {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RiscvPlatform } from "@ksim/ksim";
    * const p = new RiscvPlatform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * p.timerExpired(0);
-   * console.assert(p.pendingCause(0) === "timer");
+   * assert.equal(p.pendingCause(0), "timer");
    * ```
    */
   timerExpired(hart: number): void {
@@ -123,10 +129,11 @@ export class RiscvPlatform implements Platform {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RiscvPlatform } from "@ksim/ksim";
    * const p = new RiscvPlatform({ now: 0, armTimer() {}, updatePending() {} }, 2);
    * p.sendIpi(0, 1);
-   * console.assert(p.clint.msip(1));
+   * assert(p.clint.msip(1));
    * ```
    */
   sendIpi(_from: number, to: number): void {
@@ -138,9 +145,10 @@ export class RiscvPlatform implements Platform {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RiscvPlatform } from "@ksim/ksim";
    * const p = new RiscvPlatform({ now: 0, armTimer() {}, updatePending() {} }, 1);
-   * console.assert(p.claim(0) === null);
+   * assert.equal(p.claim(0), null);
    * ```
    */
   claim(hart: number): number | null {
@@ -169,10 +177,11 @@ export class RiscvPlatform implements Platform {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RiscvPlatform } from "@ksim/ksim";
    * const p = new RiscvPlatform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * p.raiseIrq(4);
-   * console.assert(p.plic.isPending(4));
+   * assert(p.plic.isPending(4));
    * ```
    */
   raiseIrq(irq: number): void {
@@ -184,10 +193,11 @@ export class RiscvPlatform implements Platform {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RiscvPlatform } from "@ksim/ksim";
    * const p = new RiscvPlatform({ now: 0, armTimer() {}, updatePending() {} }, 2);
    * p.routeIrq(7, 1, 3);
-   * console.assert(p.plic.enabled(1, 7) && !p.plic.enabled(0, 7));
+   * assert(p.plic.enabled(1, 7) && !p.plic.enabled(0, 7));
    * ```
    */
   routeIrq(irq: number, hart: number, priority: number): void {

@@ -17,13 +17,16 @@
 
 import type { PlatformHost } from "../platform.ts";
 
-/** Number of interrupt sources, including the reserved source 0.
+/**
+ * Number of interrupt sources, including the reserved source 0.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine, PLIC_SOURCES } from "@ksim/ksim";
- * console.assert(new Machine().platform.irqLines === PLIC_SOURCES);
- * ``` */
+ * assert.equal(new Machine().platform.irqLines, PLIC_SOURCES);
+ * ```
+ */
 export const PLIC_SOURCES = 64;
 
 /**
@@ -31,6 +34,7 @@ export const PLIC_SOURCES = 64;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine } from "@ksim/ksim";
  * const m = new Machine({ arch: "riscv64", harts: 1 });
  * if (m.devices.arch === "riscv64") {
@@ -38,7 +42,7 @@ export const PLIC_SOURCES = 64;
  *   plic.setPriority(3, 2);
  *   plic.setEnabled(0, 3, true);
  *   plic.raise(3);
- *   console.assert(plic.claim(0) === 3);
+ *   assert.equal(plic.claim(0), 3);
  *   plic.complete(0, 3);
  * }
  * ```
@@ -58,9 +62,10 @@ export class Plic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Plic } from "@ksim/ksim";
    * const plic = new Plic({ now: 0, armTimer() {}, updatePending() {} }, 2);
-   * console.assert(plic.threshold(1) === 0);
+   * assert.equal(plic.threshold(1), 0);
    * ```
    */
   constructor(host: PlatformHost, harts: number) {
@@ -91,10 +96,11 @@ export class Plic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Plic } from "@ksim/ksim";
    * const plic = new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * plic.setPriority(1, 7);
-   * console.assert(plic.priority(1) === 7);
+   * assert.equal(plic.priority(1), 7);
    * ```
    */
   setPriority(source: number, priority: number): void {
@@ -111,8 +117,9 @@ export class Plic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Plic } from "@ksim/ksim";
-   * console.assert(new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1).priority(2) === 0);
+   * assert.equal(new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1).priority(2), 0);
    * ```
    */
   priority(source: number): number {
@@ -125,10 +132,11 @@ export class Plic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Plic } from "@ksim/ksim";
    * const plic = new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * plic.setEnabled(0, 4, true);
-   * console.assert(plic.enabled(0, 4));
+   * assert(plic.enabled(0, 4));
    * ```
    */
   setEnabled(hart: number, source: number, enabled: boolean): void {
@@ -143,8 +151,9 @@ export class Plic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Plic } from "@ksim/ksim";
-   * console.assert(!new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1).enabled(0, 4));
+   * assert(!new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1).enabled(0, 4));
    * ```
    */
   enabled(hart: number, source: number): boolean {
@@ -158,10 +167,11 @@ export class Plic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Plic } from "@ksim/ksim";
    * const plic = new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * plic.setThreshold(0, 3);
-   * console.assert(plic.threshold(0) === 3);
+   * assert.equal(plic.threshold(0), 3);
    * ```
    */
   setThreshold(hart: number, threshold: number): void {
@@ -178,8 +188,9 @@ export class Plic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Plic } from "@ksim/ksim";
-   * console.assert(new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1).threshold(0) === 0);
+   * assert.equal(new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1).threshold(0), 0);
    * ```
    */
   threshold(hart: number): number {
@@ -192,10 +203,11 @@ export class Plic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Plic } from "@ksim/ksim";
    * const plic = new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * plic.raise(9);
-   * console.assert(plic.isPending(9));
+   * assert(plic.isPending(9));
    * ```
    */
   raise(source: number): void {
@@ -210,8 +222,9 @@ export class Plic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Plic } from "@ksim/ksim";
-   * console.assert(!new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1).isPending(9));
+   * assert(!new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1).isPending(9));
    * ```
    */
   isPending(source: number): boolean {
@@ -224,8 +237,9 @@ export class Plic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Plic } from "@ksim/ksim";
-   * console.assert(new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1).best(0) === 0);
+   * assert.equal(new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1).best(0), 0);
    * ```
    */
   best(hart: number): number {
@@ -246,8 +260,9 @@ export class Plic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Plic } from "@ksim/ksim";
-   * console.assert(new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1).claim(0) === 0);
+   * assert.equal(new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1).claim(0), 0);
    * ```
    */
   claim(hart: number): number {

@@ -15,8 +15,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IOAPIC_PINS, Machine } from "@ksim/ksim";
- * console.assert(new Machine({ arch: "x86_64" }).platform.irqLines === IOAPIC_PINS);
+ * assert.equal(new Machine({ arch: "x86_64" }).platform.irqLines, IOAPIC_PINS);
  * ``` */
 export const IOAPIC_PINS = 24;
 
@@ -25,9 +26,10 @@ export const IOAPIC_PINS = 24;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Redirection } from "@ksim/ksim";
  * const entry: Redirection = { vector: 0x41, dest: 2, masked: false };
- * console.assert(entry.vector >> 4 === 4); // priority class 4
+ * assert(entry.vector >> 4 === 4); // priority class 4
  * ```
  */
 export interface Redirection {
@@ -44,12 +46,13 @@ export interface Redirection {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine } from "@ksim/ksim";
  * const m = new Machine({ arch: "x86_64", harts: 2 });
  * if (m.devices.arch === "x86_64") {
  *   m.devices.ioapic.setRedirection(3, { vector: 0x40, dest: 1, masked: false });
  *   m.devices.ioapic.raise(3);
- *   console.assert(m.devices.lapics[1].requested(0x40));
+ *   assert(m.devices.lapics[1].requested(0x40));
  * }
  * ```
  */
@@ -67,9 +70,10 @@ export class IoApic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IoApic } from "@ksim/ksim";
    * const io = new IoApic(1, () => {});
-   * console.assert(io.redirection(0).masked);
+   * assert(io.redirection(0).masked);
    * ```
    */
   constructor(cpus: number, deliver: (dest: number, vector: number, pin: number) => void) {
@@ -89,8 +93,9 @@ export class IoApic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IoApic } from "@ksim/ksim";
-   * console.assert(new IoApic(1, () => {}).redirection(5).dest === 0);
+   * assert.equal(new IoApic(1, () => {}).redirection(5).dest, 0);
    * ```
    */
   redirection(pin: number): Redirection {
@@ -103,10 +108,11 @@ export class IoApic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IoApic } from "@ksim/ksim";
    * const io = new IoApic(2, () => {});
    * io.setRedirection(1, { vector: 0x33, dest: 1, masked: false });
-   * console.assert(io.redirection(1).vector === 0x33);
+   * assert.equal(io.redirection(1).vector, 0x33);
    * ```
    */
   setRedirection(pin: number, entry: Partial<Redirection>): void {
@@ -127,10 +133,11 @@ export class IoApic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IoApic } from "@ksim/ksim";
    * const io = new IoApic(1, () => {});
    * io.raise(2); // masked: stays asserted
-   * console.assert(io.asserted(2));
+   * assert(io.asserted(2));
    * ```
    */
   raise(pin: number): void {
@@ -144,8 +151,9 @@ export class IoApic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IoApic } from "@ksim/ksim";
-   * console.assert(!new IoApic(1, () => {}).asserted(0));
+   * assert(!new IoApic(1, () => {}).asserted(0));
    * ```
    */
   asserted(pin: number): boolean {

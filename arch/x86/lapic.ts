@@ -20,30 +20,26 @@ import type { PlatformHost } from "../platform.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine, TIMER_VECTOR } from "@ksim/ksim";
  * const m = new Machine({ arch: "x86_64" });
- * if (m.devices.arch === "x86_64") console.assert(m.devices.lapics[0].timerVector() === TIMER_VECTOR);
+ * if (m.devices.arch === "x86_64") assert.equal(m.devices.lapics[0].timerVector(), TIMER_VECTOR);
  * ``` */
 export const TIMER_VECTOR = 0xec;
 /** The vector ksim's ISA-neutral `sendIpi` uses (Linux's RESCHEDULE_VECTOR).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IPI_VECTOR, Machine } from "@ksim/ksim";
  * const m = new Machine({ arch: "x86_64", harts: 2 });
  * m.harts[0].sendIpi(1);
- * if (m.devices.arch === "x86_64") console.assert(m.devices.lapics[1].requested(IPI_VECTOR));
+ * if (m.devices.arch === "x86_64") assert(m.devices.lapics[1].requested(IPI_VECTOR));
  * ``` */
 export const IPI_VECTOR = 0xfd;
 
 /** LAPIC timer modes ksim models.
- *
- * @example
- * ```ts
- * import type { LapicTimerMode } from "@ksim/ksim";
- * const mode: LapicTimerMode = "tsc-deadline";
- * console.assert(mode.length > 0);
- * ``` */
+ */
 export type LapicTimerMode = "one-shot" | "tsc-deadline";
 
 function checkVector(api: string, vector: number): void {
@@ -57,11 +53,12 @@ function checkVector(api: string, vector: number): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine } from "@ksim/ksim";
  * const m = new Machine({ arch: "x86_64", harts: 2 });
  * if (m.devices.arch === "x86_64") {
  *   m.devices.lapics[0].sendIpi(1, 0x40);
- *   console.assert(m.devices.lapics[1].requested(0x40));
+ *   assert(m.devices.lapics[1].requested(0x40));
  * }
  * ```
  */
@@ -89,9 +86,10 @@ export class Lapic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Lapic } from "@ksim/ksim";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
-   * console.assert(l.tpr() === 0);
+   * assert.equal(l.tpr(), 0);
    * ```
    */
   constructor(host: PlatformHost, id: number, deliver: (dest: number, vector: number) => void) {
@@ -105,10 +103,11 @@ export class Lapic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Lapic } from "@ksim/ksim";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * l.accept(0x50);
-   * console.assert(l.requested(0x50));
+   * assert(l.requested(0x50));
    * ```
    */
   accept(vector: number, source = -1): void {
@@ -123,8 +122,9 @@ export class Lapic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Lapic } from "@ksim/ksim";
-   * console.assert(!new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {}).requested(0x50));
+   * assert(!new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {}).requested(0x50));
    * ```
    */
   requested(vector: number): boolean {
@@ -136,8 +136,9 @@ export class Lapic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Lapic } from "@ksim/ksim";
-   * console.assert(!new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {}).inService(0x50));
+   * assert(!new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {}).inService(0x50));
    * ```
    */
   inService(vector: number): boolean {
@@ -149,8 +150,9 @@ export class Lapic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Lapic } from "@ksim/ksim";
-   * console.assert(new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {}).tpr() === 0);
+   * assert.equal(new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {}).tpr(), 0);
    * ```
    */
   tpr(): number {
@@ -162,10 +164,11 @@ export class Lapic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Lapic } from "@ksim/ksim";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * l.setTpr(0x50);
-   * console.assert(l.tpr() === 0x50);
+   * assert.equal(l.tpr(), 0x50);
    * ```
    */
   setTpr(value: number): void {
@@ -186,11 +189,12 @@ export class Lapic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Lapic } from "@ksim/ksim";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * l.accept(0x41);
    * l.setTpr(0x50);
-   * console.assert(l.deliverable() === -1);
+   * assert.equal(l.deliverable(), -1);
    * ```
    */
   deliverable(): number {
@@ -207,10 +211,11 @@ export class Lapic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Lapic } from "@ksim/ksim";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * l.accept(0x60);
-   * console.assert(l.acknowledge() === 0x60 && l.inService(0x60));
+   * assert(l.acknowledge() === 0x60 && l.inService(0x60));
    * ```
    */
   acknowledge(): number {
@@ -229,11 +234,12 @@ export class Lapic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Lapic } from "@ksim/ksim";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * l.accept(0x60, 4);
    * l.acknowledge();
-   * console.assert(l.claimSource() === 4 && l.claimSource() === null);
+   * assert(l.claimSource() === 4 && l.claimSource() === null);
    * ```
    */
   claimSource(): number | null {
@@ -251,12 +257,13 @@ export class Lapic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Lapic } from "@ksim/ksim";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * l.accept(0x60);
    * l.acknowledge();
    * l.eoi();
-   * console.assert(!l.inService(0x60));
+   * assert(!l.inService(0x60));
    * ```
    */
   eoi(): void {
@@ -287,8 +294,9 @@ export class Lapic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Lapic, TIMER_VECTOR } from "@ksim/ksim";
-   * console.assert(new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {}).timerVector() === TIMER_VECTOR);
+   * assert.equal(new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {}).timerVector(), TIMER_VECTOR);
    * ```
    */
   timerVector(): number {
@@ -321,10 +329,11 @@ export class Lapic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Lapic } from "@ksim/ksim";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * l.setTscDeadline(1000);
-   * console.assert(l.timerDeadline() === 1000);
+   * assert.equal(l.timerDeadline(), 1000);
    * ```
    */
   setTscDeadline(tsc: number): void {
@@ -341,10 +350,11 @@ export class Lapic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Lapic } from "@ksim/ksim";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * l.setDeadline(0);
-   * console.assert(l.requested(l.timerVector()));
+   * assert(l.requested(l.timerVector()));
    * ```
    */
   setDeadline(ns: number): void {
@@ -360,11 +370,12 @@ export class Lapic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Lapic } from "@ksim/ksim";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * l.setLvtTimer({ vector: 0xec, masked: false, mode: "one-shot" });
    * l.startOneShot(100, 16);
-   * console.assert(l.timerDeadline() === 1600);
+   * assert.equal(l.timerDeadline(), 1600);
    * ```
    */
   startOneShot(count: number, divide = 1): void {
@@ -385,8 +396,9 @@ export class Lapic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Lapic } from "@ksim/ksim";
-   * console.assert(new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {}).timerDeadline() === Infinity);
+   * assert.equal(new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {}).timerDeadline(), Infinity);
    * ```
    */
   timerDeadline(): number {
@@ -404,10 +416,11 @@ export class Lapic {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Lapic, TIMER_VECTOR } from "@ksim/ksim";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * l.expire();
-   * console.assert(l.requested(TIMER_VECTOR));
+   * assert(l.requested(TIMER_VECTOR));
    * ```
    */
   expire(): void {

@@ -22,10 +22,11 @@ import { IPI_VECTOR, Lapic } from "./lapic.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EXTERNAL_VECTOR_BASE, Machine } from "@ksim/ksim";
  * const m = new Machine({ arch: "x86_64" });
  * m.routeIrq(3, { hart: 0 });
- * if (m.devices.arch === "x86_64") console.assert(m.devices.ioapic.redirection(3).vector === EXTERNAL_VECTOR_BASE + 3);
+ * if (m.devices.arch === "x86_64") assert.equal(m.devices.ioapic.redirection(3).vector, EXTERNAL_VECTOR_BASE + 3);
  * ``` */
 export const EXTERNAL_VECTOR_BASE = 0x30;
 
@@ -34,9 +35,10 @@ export const EXTERNAL_VECTOR_BASE = 0x30;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine } from "@ksim/ksim";
  * const m = new Machine({ arch: "x86_64", harts: 1 });
- * console.assert(m.platform.irqLines === 24);
+ * assert.equal(m.platform.irqLines, 24);
  * ```
  */
 export class X86Platform implements Platform {
@@ -54,9 +56,10 @@ export class X86Platform implements Platform {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { X86Platform } from "@ksim/ksim";
    * const p = new X86Platform({ now: 0, armTimer() {}, updatePending() {} }, 2);
-   * console.assert(p.lapics.length === 2);
+   * assert.equal(p.lapics.length, 2);
    * ```
    */
   constructor(host: PlatformHost, cpus: number) {
@@ -82,9 +85,10 @@ export class X86Platform implements Platform {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { X86Platform } from "@ksim/ksim";
    * const p = new X86Platform({ now: 0, armTimer() {}, updatePending() {} }, 1);
-   * console.assert(p.pendingCause(0) === null);
+   * assert.equal(p.pendingCause(0), null);
    * ```
    */
   pendingCause(hart: number): InterruptCause | null {
@@ -98,10 +102,11 @@ export class X86Platform implements Platform {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { X86Platform } from "@ksim/ksim";
    * const p = new X86Platform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * p.sendIpi(0, 0);
-   * console.assert(p.take(0) === "software");
+   * assert.equal(p.take(0), "software");
    * ```
    */
   take(hart: number): InterruptCause {
@@ -118,10 +123,11 @@ export class X86Platform implements Platform {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { X86Platform } from "@ksim/ksim";
    * const p = new X86Platform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * p.setTimer(0, 50);
-   * console.assert(p.lapics[0].timerDeadline() === 50);
+   * assert.equal(p.lapics[0].timerDeadline(), 50);
    * ```
    */
   setTimer(hart: number, deadline: number): void {
@@ -133,10 +139,11 @@ export class X86Platform implements Platform {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { X86Platform } from "@ksim/ksim";
    * const p = new X86Platform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * p.timerExpired(0);
-   * console.assert(p.pendingCause(0) === "timer");
+   * assert.equal(p.pendingCause(0), "timer");
    * ```
    */
   timerExpired(hart: number): void {
@@ -148,10 +155,11 @@ export class X86Platform implements Platform {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IPI_VECTOR, X86Platform } from "@ksim/ksim";
    * const p = new X86Platform({ now: 0, armTimer() {}, updatePending() {} }, 2);
    * p.sendIpi(0, 1);
-   * console.assert(p.lapics[1].requested(IPI_VECTOR));
+   * assert(p.lapics[1].requested(IPI_VECTOR));
    * ```
    */
   sendIpi(from: number, to: number): void {
@@ -163,9 +171,10 @@ export class X86Platform implements Platform {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { X86Platform } from "@ksim/ksim";
    * const p = new X86Platform({ now: 0, armTimer() {}, updatePending() {} }, 1);
-   * console.assert(p.claim(0) === null);
+   * assert.equal(p.claim(0), null);
    * ```
    */
   claim(hart: number): number | null {
@@ -191,10 +200,11 @@ export class X86Platform implements Platform {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { X86Platform } from "@ksim/ksim";
    * const p = new X86Platform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * p.raiseIrq(1);
-   * console.assert(p.ioapic.asserted(1));
+   * assert(p.ioapic.asserted(1));
    * ```
    */
   raiseIrq(irq: number): void {
@@ -206,10 +216,11 @@ export class X86Platform implements Platform {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { X86Platform } from "@ksim/ksim";
    * const p = new X86Platform({ now: 0, armTimer() {}, updatePending() {} }, 2);
    * p.routeIrq(4, 1, 1);
-   * console.assert(p.ioapic.redirection(4).vector === 0x34);
+   * assert.equal(p.ioapic.redirection(4).vector, 0x34);
    * ```
    */
   routeIrq(irq: number, hart: number, _priority: number): void {
