@@ -43,9 +43,10 @@ export interface KernelOptions extends MachineOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Kernel } from "@ksim/ksim";
  * const report = new Kernel({ harts: 2 }).run();
- * console.assert(report.status === "idle" && report.schedulers.length === 2);
+ * assert(report.status === "idle" && report.schedulers.length === 2);
  * ```
  */
 export interface KernelReport extends RunReport {
@@ -60,12 +61,13 @@ export interface KernelReport extends RunReport {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Kernel } from "@ksim/ksim";
  * const kernel = new Kernel({ harts: 1 });
  * kernel.spawn(function* () { yield* kernel.waitForever(); }, { name: "stuck" });
  * kernel.run();
  * const leaks = kernel.shutdown();
- * console.assert(leaks.some((l) => l.task === "stuck"));
+ * assert(leaks.some((l) => l.task === "stuck"));
  * ```
  */
 export interface Leak {
@@ -84,6 +86,7 @@ const kernels = new WeakMap<Machine, Kernel>();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Kernel } from "@ksim/ksim";
  * const kernel = new Kernel({ arch: "riscv64", harts: 4, seed: 1 });
  * const handles = [1, 2, 3].map((n) =>
@@ -93,8 +96,12 @@ const kernels = new WeakMap<Machine, Kernel>();
  *   }, { name: `square-${n}` })
  * );
  * kernel.run();
- * console.log(handles.map((h) => h.result()));
- * console.assert(kernel.shutdown().length === 0);
+ * assert.deepEqual(handles.map((h) => h.result()), [
+ *   { state: "completed", value: 1 },
+ *   { state: "completed", value: 4 },
+ *   { state: "completed", value: 9 },
+ * ]);
+ * assert.deepEqual(kernel.shutdown(), []); // nothing leaked
  * ```
  */
 export class Kernel {
@@ -112,9 +119,10 @@ export class Kernel {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ arch: "x86_64", harts: 2, policy: "pct" });
-   * console.assert(kernel.machine.harts.length === 2);
+   * assert.equal(kernel.machine.harts.length, 2);
    * ```
    */
   constructor(options: KernelOptions = {}) {
@@ -136,12 +144,13 @@ export class Kernel {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 1 });
    * let same = false;
    * kernel.spawn(function* () { same = Kernel.current() === kernel; });
    * kernel.run();
-   * console.assert(same);
+   * assert(same);
    * ```
    */
   static current(): Kernel {
@@ -157,11 +166,12 @@ export class Kernel {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 1 });
    * const h = kernel.spawn(function* () { return 1; }, { name: "one" });
    * kernel.run();
-   * console.assert(h.result().state === "completed");
+   * assert.equal(h.result().state, "completed");
    * ```
    */
   spawn<T>(body: () => Async<T>, options: SpawnOptions = {}): JoinHandle<T> {
@@ -177,6 +187,7 @@ export class Kernel {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 2 });
    * const h = kernel.spawn(function* () {
@@ -185,7 +196,7 @@ export class Kernel {
    * });
    * kernel.run();
    * const r = h.result();
-   * console.assert(r.state === "completed" && r.value === 3);
+   * assert(r.state === "completed" && r.value === 3);
    * ```
    */
   spawnTask<T>(body: () => Async<T>, options: SpawnOptions = {}): Op<JoinHandle<T>> {
@@ -216,13 +227,14 @@ export class Kernel {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 1 });
    * const h = kernel.spawn(function* () { yield* kernel.sleep(1e9); });
    * kernel.run({ maxSteps: 200 });
-   * console.assert(kernel.cancel(h));
+   * assert(kernel.cancel(h));
    * kernel.run();
-   * console.assert(h.result().state === "cancelled");
+   * assert.equal(h.result().state, "cancelled");
    * ```
    */
   cancel(handle: JoinHandle<unknown>): boolean {
@@ -235,10 +247,11 @@ export class Kernel {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 1 });
    * kernel.spawn(function* () { yield* kernel.sleep(1_000_000); });
-   * console.assert(kernel.run().now >= 1_000_000);
+   * assert(kernel.run().now >= 1_000_000);
    * ```
    */
   sleep(ns: number): Async<void> {
@@ -250,10 +263,11 @@ export class Kernel {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 1 });
    * kernel.spawn(function* () { yield* kernel.sleepUntil(3_000); });
-   * console.assert(kernel.run().now >= 3_000);
+   * assert(kernel.run().now >= 3_000);
    * ```
    */
   sleepUntil(deadline: number): Async<void> {
@@ -265,12 +279,13 @@ export class Kernel {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 1 });
    * const h = kernel.spawn(function* () { return yield* kernel.timeout(kernel.sleep(10), 1_000); });
    * kernel.run();
    * const r = h.result();
-   * console.assert(r.state === "completed" && r.value === undefined);
+   * assert(r.state === "completed" && r.value === undefined);
    * ```
    */
   timeout<T>(op: Async<T>, ns: number): Async<T | Elapsed> {
@@ -282,11 +297,12 @@ export class Kernel {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 1 });
    * const h = kernel.spawn(function* () { yield* kernel.waitForever(); });
    * kernel.run();
-   * console.assert(h.result().state === "running");
+   * assert.equal(h.result().state, "running");
    * ```
    */
   *waitForever(): Async<never> {
@@ -299,11 +315,15 @@ export class Kernel {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 2 });
-   * kernel.spawn(function* () {});
+   * const handle = kernel.spawn(function* () { return 7; });
    * const report = kernel.run();
-   * console.assert(report.status === "idle" && report.liveTasks === 0);
+   * assert.equal(report.status, "idle"); // every hart parked, no timer armed
+   * // The task has finished, but its JoinHandle still holds it.
+   * assert.equal(report.liveTasks, 1);
+   * assert.deepEqual(handle.result(), { state: "completed", value: 7 });
    * ```
    */
   run(options: RunOptions = {}): KernelReport {
@@ -321,11 +341,12 @@ export class Kernel {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 2 });
    * kernel.spawn(function* () { yield* kernel.sleep(1_000); });
    * kernel.run();
-   * console.assert(kernel.shutdown().length === 0);
+   * assert.equal(kernel.shutdown().length, 0);
    * ```
    */
   shutdown(options: RunOptions = {}): Leak[] {
@@ -348,8 +369,9 @@ export class Kernel {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
-   * console.assert(new Kernel({ harts: 1 }).audit().length === 0);
+   * assert.equal(new Kernel({ harts: 1 }).audit().length, 0);
    * ```
    */
   audit(): Leak[] {
@@ -392,6 +414,7 @@ function where(task: Task<unknown>): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Kernel, spawn } from "@ksim/ksim";
  * const kernel = new Kernel({ harts: 1 });
  * const h = kernel.spawn(function* () {
@@ -400,7 +423,7 @@ function where(task: Task<unknown>): string {
  * });
  * kernel.run();
  * const r = h.result();
- * console.assert(r.state === "completed" && r.value === "child");
+ * assert(r.state === "completed" && r.value === "child");
  * ```
  */
 export function spawn<T>(body: () => Async<T>, options: SpawnOptions = {}): Op<JoinHandle<T>> {
@@ -412,10 +435,11 @@ export function spawn<T>(body: () => Async<T>, options: SpawnOptions = {}): Op<J
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Kernel, sleep } from "@ksim/ksim";
  * const kernel = new Kernel({ harts: 1 });
  * kernel.spawn(function* () { yield* sleep(2_000); });
- * console.assert(kernel.run().now >= 2_000);
+ * assert(kernel.run().now >= 2_000);
  * ```
  */
 export function sleep(ns: number): Async<void> {
@@ -427,12 +451,13 @@ export function sleep(ns: number): Async<void> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Elapsed, Kernel, sleep, timeout } from "@ksim/ksim";
  * const kernel = new Kernel({ harts: 1 });
  * const h = kernel.spawn(function* () { return yield* timeout(sleep(5_000), 1_000); });
  * kernel.run();
  * const r = h.result();
- * console.assert(r.state === "completed" && r.value instanceof Elapsed);
+ * assert(r.state === "completed" && r.value instanceof Elapsed);
  * ```
  */
 export function timeout<T>(op: Async<T>, ns: number): Async<T | Elapsed> {
@@ -444,12 +469,13 @@ export function timeout<T>(op: Async<T>, ns: number): Async<T | Elapsed> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { currentTask, Kernel } from "@ksim/ksim";
  * const kernel = new Kernel({ harts: 1 });
  * const h = kernel.spawn(function* () { return currentTask()!.id; });
  * kernel.run();
  * const r = h.result();
- * console.assert(r.state === "completed" && r.value === 1);
+ * assert(r.state === "completed" && r.value === 1);
  * ```
  */
 export function currentTask(): Task<unknown> | null {

@@ -20,10 +20,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { KernelPanic } from "@ksim/ksim";
  * const p = new KernelPanic("end_poll of a task that is not polling", { hart: 1, task: "task 7" });
- * console.assert(p.hart === 1 && p.task === "task 7");
- * console.assert(p.message === "hart 1, task 7: end_poll of a task that is not polling");
+ * assert(p.hart === 1 && p.task === "task 7");
+ * assert.equal(p.message, "hart 1, task 7: end_poll of a task that is not polling");
  * ```
  */
 export class KernelPanic extends Error {
@@ -37,8 +38,9 @@ export class KernelPanic extends Error {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { KernelPanic } from "@ksim/ksim";
-   * console.assert(new KernelPanic("bad", { hart: 0 }).message === "hart 0: bad");
+   * assert.equal(new KernelPanic("bad", { hart: 0 }).message, "hart 0: bad");
    * ```
    */
   constructor(what: string, where: { hart: number; task?: string; cause?: unknown }) {

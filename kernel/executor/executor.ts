@@ -46,12 +46,6 @@ export const STEAL_ROUNDS = 4;
 
 /**
  * The queue idle workers sleep on. `WaitQueue` is the implementation.
- *
- * @example
- * ```ts
- * import type { SleeperQueue } from "@ksim/ksim";
- * const describe = (q: SleeperQueue) => typeof q.wake;
- * ```
  */
 export interface SleeperQueue {
   /** Waits until woken ("woken") or closed ("closed"). */
@@ -75,12 +69,13 @@ export interface SpawnOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Kernel } from "@ksim/ksim";
  * const kernel = new Kernel({ harts: 4 });
  * for (let i = 0; i < 8; i++) kernel.spawn(function* () {});
  * kernel.run();
  * const polled = kernel.executor.schedulers.reduce((n, s) => n + s.totals().polled, 0);
- * console.assert(polled === 8);
+ * assert.equal(polled, 8);
  * ```
  */
 export class Executor implements TaskHost {
@@ -104,8 +99,9 @@ export class Executor implements TaskHost {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
-   * console.assert(new Kernel({ harts: 2 }).executor.schedulers.length === 2);
+   * assert.equal(new Kernel({ harts: 2 }).executor.schedulers.length, 2);
    * ```
    */
   constructor(machine: Machine, sleepers: SleeperQueue, onIdle: (hart: Hart) => void = () => {}) {
@@ -122,8 +118,9 @@ export class Executor implements TaskHost {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
-   * console.assert(!new Kernel({ harts: 1 }).executor.closed);
+   * assert(!new Kernel({ harts: 1 }).executor.closed);
    * ```
    */
   get closed(): boolean {
@@ -135,10 +132,11 @@ export class Executor implements TaskHost {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 1 });
    * kernel.spawn(function* () {});
-   * console.assert(kernel.executor.liveTasks().length === 1);
+   * assert.equal(kernel.executor.liveTasks().length, 1);
    * ```
    */
   liveTasks(): Task<unknown>[] {
@@ -150,10 +148,11 @@ export class Executor implements TaskHost {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 1 });
    * const h = kernel.spawn(function* () {});
-   * console.assert(kernel.executor.liveWakers(h.task) === 0);
+   * assert.equal(kernel.executor.liveWakers(h.task), 0);
    * ```
    */
   liveWakers(task: Task<unknown>): number {
@@ -165,11 +164,6 @@ export class Executor implements TaskHost {
   /**
    * Enqueues a task that carries one reference for the queue, and wakes an
    * idle worker if the work is not for the current hart.
-   *
-   * @example
-   * ```ts
-   * // Called by wakers and by spawn.
-   * ```
    */
   *schedule(task: Task<unknown>): Op<void> {
     const hart = currentHart();
@@ -187,11 +181,6 @@ export class Executor implements TaskHost {
 
   /**
    * Forgets a released task and frees its state word.
-   *
-   * @example
-   * ```ts
-   * // Called by Task.release.
-   * ```
    */
   released(task: Task<unknown>): void {
     this.#tasks.delete(task.id);
@@ -200,11 +189,6 @@ export class Executor implements TaskHost {
 
   /**
    * Counts a waker made (+1) or spent (-1).
-   *
-   * @example
-   * ```ts
-   * // Called by TaskWaker.
-   * ```
    */
   wakerDelta(task: Task<unknown>, delta: number): void {
     const n = (this.#wakers.get(task) ?? 0) + delta;
@@ -217,8 +201,9 @@ export class Executor implements TaskHost {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
-   * console.assert(new Kernel({ harts: 3 }).executor.describe().includes("3"));
+   * assert(new Kernel({ harts: 3 }).executor.describe().includes("3"));
    * ```
    */
   describe(): string {
@@ -230,8 +215,9 @@ export class Executor implements TaskHost {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
-   * console.assert(new Kernel({ harts: 1 }).executor.readWord(0) === 0);
+   * assert.equal(new Kernel({ harts: 1 }).executor.readWord(0), 0);
    * ```
    */
   readWord(addr: number): number {
@@ -284,12 +270,6 @@ export class Executor implements TaskHost {
 
   /**
    * The worker loop of `hart`: tick, steal, sleep, until the executor closes.
-   *
-   * @example
-   * ```ts
-   * import { Kernel } from "@ksim/ksim";
-   * // Kernel boots one worker per hart.
-   * ```
    */
   *worker(hart: Hart): Op<void> {
     const scheduler = this.schedulers[hart.id];
@@ -353,10 +333,11 @@ export class Executor implements TaskHost {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 1 });
    * kernel.shutdown();
-   * console.assert(kernel.executor.closed);
+   * assert(kernel.executor.closed);
    * ```
    */
   *close(): Op<void> {
@@ -369,12 +350,13 @@ export class Executor implements TaskHost {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { currentTask, Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 1 });
    * const h = kernel.spawn(function* () { return currentTask()?.name; }, { name: "me" });
    * kernel.run();
    * const r = h.result();
-   * console.assert(r.state === "completed" && r.value === "me");
+   * assert(r.state === "completed" && r.value === "me");
    * ```
    */
   currentTask(): Task<unknown> | null {

@@ -55,11 +55,12 @@ class Deque<T> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine, RunQueue, WordHeap } from "@ksim/ksim";
  * const m = new Machine();
  * const q = new RunQueue<string>(WordHeap.of(m).alloc("queue"), "demo");
  * m.execute(() => q.push("a"));
- * console.assert(m.execute(() => q.pop()) === "a");
+ * assert.equal(m.execute(() => q.pop()), "a");
  * ```
  */
 export class RunQueue<T> {
@@ -74,8 +75,9 @@ export class RunQueue<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RunQueue } from "@ksim/ksim";
-   * console.assert(new RunQueue(0x100, "q").size === 0);
+   * assert.equal(new RunQueue(0x100, "q").size, 0);
    * ```
    */
   constructor(lenAddr: number, name: string) {
@@ -88,8 +90,9 @@ export class RunQueue<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RunQueue } from "@ksim/ksim";
-   * console.assert(new RunQueue(0x100, "q").size === 0);
+   * assert.equal(new RunQueue(0x100, "q").size, 0);
    * ```
    */
   get size(): number {
@@ -101,11 +104,12 @@ export class RunQueue<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, RunQueue } from "@ksim/ksim";
    * const m = new Machine();
    * const q = new RunQueue<number>(0x100, "q");
    * m.execute(() => q.push(1));
-   * console.assert(q.size === 1 && m.memory.read32(0x100) === 1);
+   * assert(q.size === 1 && m.memory.read32(0x100) === 1);
    * ```
    */
   *push(item: T): Op<void> {
@@ -118,11 +122,12 @@ export class RunQueue<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, RunQueue } from "@ksim/ksim";
    * const m = new Machine();
    * const q = new RunQueue<number>(0x100, "q");
    * m.execute(() => q.pushAll([1, 2, 3]));
-   * console.assert(q.size === 3);
+   * assert.equal(q.size, 3);
    * ```
    */
   *pushAll(items: readonly T[]): Op<void> {
@@ -136,9 +141,10 @@ export class RunQueue<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, RunQueue } from "@ksim/ksim";
    * const m = new Machine();
-   * console.assert(m.execute(() => new RunQueue(0x100, "q").pop()) === null);
+   * assert.equal(m.execute(() => new RunQueue(0x100, "q").pop()), null);
    * ```
    */
   *pop(): Op<T | null> {
@@ -157,11 +163,12 @@ export class RunQueue<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, RunQueue } from "@ksim/ksim";
    * const m = new Machine();
    * const q = new RunQueue<number>(0x100, "q");
    * m.execute(() => q.pushAll([1, 2, 3]));
-   * console.assert(m.execute(() => q.stealHalf()).join() === "1,2");
+   * assert.equal(m.execute(() => q.stealHalf()).join(), "1,2");
    * ```
    */
   *stealHalf(max = Infinity): Op<T[]> {
@@ -173,11 +180,12 @@ export class RunQueue<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, RunQueue } from "@ksim/ksim";
    * const m = new Machine();
    * const q = new RunQueue<number>(0x100, "q");
    * m.execute(() => q.pushAll([1, 2, 3]));
-   * console.assert(m.execute(() => q.takeUpTo(5)).length === 3);
+   * assert.equal(m.execute(() => q.takeUpTo(5)).length, 3);
    * ```
    */
   *takeUpTo(max: number): Op<T[]> {
@@ -201,8 +209,9 @@ export class RunQueue<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RunQueue } from "@ksim/ksim";
-   * console.assert([...new RunQueue<number>(0x100, "q").items()].length === 0);
+   * assert.equal([...new RunQueue<number>(0x100, "q").items()].length, 0);
    * ```
    */
   items(): Iterable<T> {

@@ -53,11 +53,12 @@ export interface TickStats {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Kernel } from "@ksim/ksim";
  * const kernel = new Kernel({ harts: 2 });
  * kernel.spawn(function* () {});
  * const totals = kernel.run().schedulers[0];
- * console.assert(typeof totals.polled === "number");
+ * assert.equal(typeof totals.polled, "number");
  * ```
  */
 export interface SchedulerTotals {
@@ -84,9 +85,10 @@ export interface SchedulerTotals {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Kernel } from "@ksim/ksim";
  * const kernel = new Kernel({ harts: 2 });
- * console.assert(kernel.executor.schedulers[1].hart === 1);
+ * assert.equal(kernel.executor.schedulers[1].hart, 1);
  * ```
  */
 export class Scheduler {
@@ -107,8 +109,9 @@ export class Scheduler {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Scheduler } from "@ksim/ksim";
-   * console.assert(new Scheduler(0, 0x100).queue.size === 0);
+   * assert.equal(new Scheduler(0, 0x100).queue.size, 0);
    * ```
    */
   constructor(hart: number, lenAddr: number) {
@@ -121,10 +124,11 @@ export class Scheduler {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Scheduler } from "@ksim/ksim";
    * const s = new Scheduler(0, 0x100);
    * s.noteStolen(3);
-   * console.assert(s.totals().stolen === 3);
+   * assert.equal(s.totals().stolen, 3);
    * ```
    */
   noteStolen(n: number): void {
@@ -136,8 +140,9 @@ export class Scheduler {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Scheduler } from "@ksim/ksim";
-   * console.assert(new Scheduler(2, 0x100).totals().hart === 2);
+   * assert.equal(new Scheduler(2, 0x100).totals().hart, 2);
    * ```
    */
   totals(): SchedulerTotals {
@@ -147,12 +152,6 @@ export class Scheduler {
   /**
    * Polls up to `budget` tasks from the queue; `first`, if given, is a task
    * the caller holds (with its reference) and is polled before the queue.
-   *
-   * @example
-   * ```ts
-   * import { Kernel } from "@ksim/ksim";
-   * // Workers call tick in their loop; see Executor.
-   * ```
    */
   *tick(budget: number = TICK_BUDGET, first: Task<unknown> | null = null): Op<TickStats> {
     let polled = 0, completed = 0, wokenInternal = 0;

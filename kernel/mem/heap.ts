@@ -28,11 +28,12 @@ export const KERNEL_HEAP_BASE = 0x0100_0000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine, WordHeap } from "@ksim/ksim";
  * const heap = WordHeap.of(new Machine());
  * const a = heap.alloc("counter");
  * heap.free(a);
- * console.assert(heap.alloc("again") === a);
+ * assert.equal(heap.alloc("again"), a);
  * ```
  */
 export class WordHeap {
@@ -49,9 +50,10 @@ export class WordHeap {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, WordHeap } from "@ksim/ksim";
    * const m = new Machine();
-   * console.assert(WordHeap.of(m) === WordHeap.of(m));
+   * assert.equal(WordHeap.of(m), WordHeap.of(m));
    * ```
    */
   static of(machine: Machine): WordHeap {
@@ -68,8 +70,9 @@ export class WordHeap {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, WordHeap } from "@ksim/ksim";
-   * console.assert(new WordHeap(new Machine()).live === 0);
+   * assert.equal(new WordHeap(new Machine()).live, 0);
    * ```
    */
   constructor(machine: Machine) {
@@ -85,10 +88,11 @@ export class WordHeap {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, WordHeap } from "@ksim/ksim";
    * const heap = WordHeap.of(new Machine());
    * heap.alloc("x");
-   * console.assert(heap.live === 1);
+   * assert.equal(heap.live, 1);
    * ```
    */
   get live(): number {
@@ -101,8 +105,9 @@ export class WordHeap {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { KERNEL_HEAP_BASE, Machine, WordHeap } from "@ksim/ksim";
-   * console.assert(WordHeap.of(new Machine()).alloc("flag") === KERNEL_HEAP_BASE);
+   * assert.equal(WordHeap.of(new Machine()).alloc("flag"), KERNEL_HEAP_BASE);
    * ```
    */
   alloc(what: string): number {
@@ -126,10 +131,11 @@ export class WordHeap {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, WordHeap } from "@ksim/ksim";
    * const heap = WordHeap.of(new Machine());
    * heap.free(heap.alloc("x"));
-   * console.assert(heap.live === 0);
+   * assert.equal(heap.live, 0);
    * ```
    */
   free(addr: number): void {

@@ -53,6 +53,7 @@ export interface MutexGuard<T> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { blockOn, Machine, Mutex, yieldNow } from "@ksim/ksim";
  * const m = new Machine({ harts: 2 });
  * const counter = new Mutex({ n: 0 });
@@ -66,7 +67,7 @@ export interface MutexGuard<T> {
  *   }));
  * });
  * m.run();
- * console.assert(m.execute(() => counter.tryLock())!.value.n === 2);
+ * assert.equal(m.execute(() => counter.tryLock())!.value.n, 2);
  * ```
  */
 export class Mutex<T> {
@@ -91,6 +92,7 @@ export class Mutex<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { blockOn, Machine, Mutex } from "@ksim/ksim";
    * const m = new Machine();
    * const mutex = new Mutex(1);
@@ -102,7 +104,7 @@ export class Mutex<T> {
    *   }());
    * });
    * m.run();
-   * console.assert(m.execute(() => mutex.tryLock())!.value === 2);
+   * assert.equal(m.execute(() => mutex.tryLock())!.value, 2);
    * ```
    */
   *lock(): Async<MutexGuard<T>> {
@@ -116,11 +118,12 @@ export class Mutex<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, Mutex } from "@ksim/ksim";
    * const m = new Machine();
    * const mutex = new Mutex(0);
    * const g = m.execute(() => mutex.tryLock());
-   * console.assert(g !== null && m.execute(() => mutex.tryLock()) === null);
+   * assert(g !== null && m.execute(() => mutex.tryLock()) === null);
    * ```
    */
   *tryLock(): Op<MutexGuard<T> | null> {
@@ -133,6 +136,7 @@ export class Mutex<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { blockOn, Machine, Mutex } from "@ksim/ksim";
    * const m = new Machine();
    * const log = new Mutex<string[]>([]);
@@ -141,7 +145,7 @@ export class Mutex<T> {
    *   n = yield* blockOn(log.withLock(function* (lines) { lines.push("hello"); return lines.length; }));
    * });
    * m.run();
-   * console.assert(n === 1);
+   * assert.equal(n, 1);
    * ```
    */
   *withLock<R>(fn: (value: T) => Async<R>): Async<R> {
@@ -159,8 +163,9 @@ export class Mutex<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Mutex } from "@ksim/ksim";
-   * console.assert(new Mutex(0).waiters().length === 0);
+   * assert.equal(new Mutex(0).waiters().length, 0);
    * ```
    */
   waiters(): readonly Waker[] {

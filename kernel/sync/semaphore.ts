@@ -30,12 +30,6 @@ import { IrqSpinLock } from "./spin_lock.ts";
 
 /**
  * Thrown by {@linkcode Semaphore.acquire} when the semaphore is closed.
- *
- * @example
- * ```ts
- * import { SemaphoreClosed } from "@ksim/ksim";
- * console.assert(new SemaphoreClosed().name === "SemaphoreClosed");
- * ```
  */
 export class SemaphoreClosed extends Error {
   /**
@@ -43,8 +37,9 @@ export class SemaphoreClosed extends Error {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { SemaphoreClosed } from "@ksim/ksim";
-   * console.assert(new SemaphoreClosed().message.includes("closed"));
+   * assert(new SemaphoreClosed().message.includes("closed"));
    * ```
    */
   constructor() {
@@ -70,6 +65,7 @@ function checkPermits(api: string, n: number): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { blockOn, Machine, Semaphore, yieldNow } from "@ksim/ksim";
  * const m = new Machine({ harts: 3 });
  * const slots = new Semaphore(2);
@@ -87,7 +83,7 @@ function checkPermits(api: string, n: number): void {
  *   }());
  * });
  * m.run();
- * console.assert(most <= 2 && slots.available() === 2);
+ * assert(most <= 2 && slots.available() === 2);
  * ```
  */
 export class Semaphore {
@@ -101,8 +97,9 @@ export class Semaphore {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Semaphore } from "@ksim/ksim";
-   * console.assert(new Semaphore(3).available() === 3);
+   * assert.equal(new Semaphore(3).available(), 3);
    * ```
    */
   constructor(permits: number) {
@@ -115,10 +112,11 @@ export class Semaphore {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, Semaphore } from "@ksim/ksim";
    * const s = new Semaphore(3);
    * new Machine().execute(() => s.tryAcquire(2));
-   * console.assert(s.available() === 1);
+   * assert.equal(s.available(), 1);
    * ```
    */
   available(): number {
@@ -131,8 +129,9 @@ export class Semaphore {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Semaphore } from "@ksim/ksim";
-   * console.assert(new Semaphore(0).waiters().length === 0);
+   * assert.equal(new Semaphore(0).waiters().length, 0);
    * ```
    */
   waiters(): readonly Waker[] {
@@ -147,6 +146,7 @@ export class Semaphore {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { blockOn, Machine, Semaphore } from "@ksim/ksim";
    * const m = new Machine({ harts: 2 });
    * const s = new Semaphore(0);
@@ -155,7 +155,7 @@ export class Semaphore {
    * m.bootHart(0, function* (hart) { hart.enableInterrupts(); yield* blockOn(s.acquire(2)); done = true; });
    * m.bootHart(1, function* () { yield* s.release(1); yield* s.release(1); });
    * m.run();
-   * console.assert(done && s.available() === 0);
+   * assert(done && s.available() === 0);
    * ```
    */
   *acquire(n = 1): Async<void> {
@@ -187,11 +187,12 @@ export class Semaphore {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, Semaphore } from "@ksim/ksim";
    * const m = new Machine();
    * const s = new Semaphore(1);
-   * console.assert(m.execute(() => s.tryAcquire(1)) === true);
-   * console.assert(m.execute(() => s.tryAcquire(1)) === false);
+   * assert.equal(m.execute(() => s.tryAcquire(1)), true);
+   * assert.equal(m.execute(() => s.tryAcquire(1)), false);
    * ```
    */
   *tryAcquire(n: number): Op<boolean> {
@@ -211,10 +212,11 @@ export class Semaphore {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, Semaphore } from "@ksim/ksim";
    * const s = new Semaphore(0);
    * new Machine().execute(() => s.release(2));
-   * console.assert(s.available() === 2);
+   * assert.equal(s.available(), 2);
    * ```
    */
   *release(n = 1): Op<void> {
@@ -239,6 +241,7 @@ export class Semaphore {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { blockOn, Machine, Semaphore, SemaphoreClosed } from "@ksim/ksim";
    * const m = new Machine();
    * const s = new Semaphore(0);
@@ -246,7 +249,7 @@ export class Semaphore {
    * let error: unknown;
    * m.boot(function* () { try { yield* blockOn(s.acquire()); } catch (e) { error = e; } });
    * m.run();
-   * console.assert(error instanceof SemaphoreClosed);
+   * assert(error instanceof SemaphoreClosed);
    * ```
    */
   *close(): Op<void> {

@@ -38,6 +38,7 @@ const hex = (addr: number): string => "0x" + addr.toString(16);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine, SpinLock } from "@ksim/ksim";
  * const m = new Machine({ harts: 2 });
  * const lock = new SpinLock("counter");
@@ -48,7 +49,7 @@ const hex = (addr: number): string => "0x" + addr.toString(16);
  *   }());
  * });
  * m.run();
- * console.assert(m.memory.read32(0x100) === 2);
+ * assert.equal(m.memory.read32(0x100), 2);
  * ```
  */
 export class SpinLock {
@@ -62,8 +63,9 @@ export class SpinLock {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { SpinLock } from "@ksim/ksim";
-   * console.assert(new SpinLock("runqueue").name === "runqueue");
+   * assert.equal(new SpinLock("runqueue").name, "runqueue");
    * ```
    */
   constructor(name = "") {
@@ -77,10 +79,11 @@ export class SpinLock {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { KERNEL_HEAP_BASE, Machine, SpinLock } from "@ksim/ksim";
    * const m = new Machine();
    * const lock = new SpinLock();
-   * console.assert(lock.wordOn(m.harts[0]) >= KERNEL_HEAP_BASE);
+   * assert(lock.wordOn(m.harts[0]) >= KERNEL_HEAP_BASE);
    * ```
    */
   wordOn(hart: Hart): number {
@@ -99,8 +102,9 @@ export class SpinLock {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { SpinLock } from "@ksim/ksim";
-   * console.assert(new SpinLock().isLocked() === false);
+   * assert.equal(new SpinLock().isLocked(), false);
    * ```
    */
   isLocked(): boolean {
@@ -113,11 +117,12 @@ export class SpinLock {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, SpinLock } from "@ksim/ksim";
    * const m = new Machine();
    * const lock = new SpinLock();
    * m.boot(function* () { yield* lock.lock(); yield* lock.unlock(); });
-   * console.assert(m.run().status === "halted" && !lock.isLocked());
+   * assert(m.run().status === "halted" && !lock.isLocked());
    * ```
    */
   *lock(): Op<void> {
@@ -131,6 +136,7 @@ export class SpinLock {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, SpinLock } from "@ksim/ksim";
    * const m = new Machine();
    * const lock = new SpinLock();
@@ -139,7 +145,7 @@ export class SpinLock {
    *   const second = yield* lock.tryLock();
    *   return [first, second];
    * });
-   * console.assert(got[0] === true && got[1] === false);
+   * assert(got[0] === true && got[1] === false);
    * ```
    */
   *tryLock(): Op<boolean> {
@@ -152,11 +158,12 @@ export class SpinLock {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, MachinePanic, SpinLock } from "@ksim/ksim";
    * const m = new Machine();
    * const lock = new SpinLock();
    * m.boot(function* () { yield* lock.unlock(); });
-   * try { m.run(); } catch (e) { console.assert(e instanceof MachinePanic); }
+   * try { m.run(); } catch (e) { assert(e instanceof MachinePanic); }
    * ```
    */
   *unlock(): Op<void> {
@@ -172,11 +179,12 @@ export class SpinLock {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, SpinLock } from "@ksim/ksim";
    * const m = new Machine();
    * const lock = new SpinLock();
    * const v = m.execute((hart) => lock.withLock(hart.fetchAdd32(0x40, 1)));
-   * console.assert(v === 0 && !lock.isLocked());
+   * assert(v === 0 && !lock.isLocked());
    * ```
    */
   *withLock<T>(op: Op<T>): Op<T> {
@@ -205,6 +213,7 @@ function* acquire(hart: Hart, addr: number): Op<void> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IrqSpinLock, Machine } from "@ksim/ksim";
  * const m = new Machine();
  * const lock = new IrqSpinLock("timer wheel");
@@ -217,7 +226,7 @@ function* acquire(hart: Hart, addr: number): Op<void> {
  *   seen.push(hart.interruptsEnabled());
  * });
  * m.run();
- * console.assert(seen.join() === "false,true");
+ * assert.equal(seen.join(), "false,true");
  * ```
  */
 export class IrqSpinLock extends SpinLock {
@@ -229,11 +238,12 @@ export class IrqSpinLock extends SpinLock {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IrqSpinLock, Machine } from "@ksim/ksim";
    * const m = new Machine();
    * const lock = new IrqSpinLock();
    * m.boot(function* () { yield* lock.lock(); yield* lock.unlock(); });
-   * console.assert(m.run().status === "halted");
+   * assert.equal(m.run().status, "halted");
    * ```
    */
   override *lock(): Op<void> {
@@ -255,11 +265,12 @@ export class IrqSpinLock extends SpinLock {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IrqSpinLock, Machine } from "@ksim/ksim";
    * const m = new Machine();
    * const lock = new IrqSpinLock();
-   * console.assert(m.execute(() => lock.tryLock()) === true);
-   * console.assert(m.execute(() => lock.tryLock()) === false);
+   * assert.equal(m.execute(() => lock.tryLock()), true);
+   * assert.equal(m.execute(() => lock.tryLock()), false);
    * ```
    */
   override *tryLock(): Op<boolean> {
@@ -283,13 +294,14 @@ export class IrqSpinLock extends SpinLock {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { IrqSpinLock, Machine } from "@ksim/ksim";
    * const m = new Machine();
    * const lock = new IrqSpinLock();
    * m.boot(function* (hart) {
    *   yield* lock.lock();
    *   yield* lock.unlock();
-   *   console.assert(!hart.interruptsEnabled()); // harts boot with interrupts off
+   *   assert(!hart.interruptsEnabled()); // harts boot with interrupts off
    * });
    * m.run();
    * ```

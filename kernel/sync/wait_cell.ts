@@ -54,13 +54,6 @@ import type { Waker } from "../task/waker.ts";
 /**
  * How a wait on a {@linkcode WaitCell} or a `WaitQueue` ends: woken, or
  * because the cell or queue was closed.
- *
- * @example
- * ```ts
- * import type { WaitResult } from "@ksim/ksim";
- * const results: WaitResult[] = ["woken", "closed"];
- * console.assert(results.length === 2);
- * ```
  */
 export type WaitResult = "woken" | "closed";
 
@@ -71,9 +64,10 @@ export type WaitResult = "woken" | "closed";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { PollWait } from "@ksim/ksim";
  * const retry = (r: PollWait): boolean => r === "busy";
- * console.assert(retry("busy") && !retry("ready"));
+ * assert(retry("busy") && !retry("ready"));
  * ```
  */
 export type PollWait = "ready" | "pending" | "closed" | "busy";
@@ -112,6 +106,7 @@ const hex = (addr: number): string => "0x" + addr.toString(16);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { blockOn, Machine, WaitCell } from "@ksim/ksim";
  * const m = new Machine({ harts: 2 });
  * const cell = new WaitCell();
@@ -122,7 +117,7 @@ const hex = (addr: number): string => "0x" + addr.toString(16);
  *   got = yield* blockOn(cell.wait());
  * });
  * m.bootHart(1, function* () { yield* cell.wake(); });
- * console.assert(m.run().status === "halted" && got === "woken");
+ * assert(m.run().status === "halted" && got === "woken");
  * ```
  */
 export class WaitCell implements WaiterHolder {
@@ -146,8 +141,9 @@ export class WaitCell implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { WaitCell } from "@ksim/ksim";
-   * console.assert(new WaitCell().label.startsWith("WaitCell"));
+   * assert(new WaitCell().label.startsWith("WaitCell"));
    * ```
    */
   get label(): string {
@@ -159,8 +155,9 @@ export class WaitCell implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { WaitCell } from "@ksim/ksim";
-   * console.assert(new WaitCell().waiting().length === 0);
+   * assert.equal(new WaitCell().waiting().length, 0);
    * ```
    */
   waiting(): readonly Waker[] {
@@ -174,12 +171,13 @@ export class WaitCell implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { WaitCell } from "@ksim/ksim";
    * class Inspect extends WaitCell {
    *   probe(state: number): boolean { return this.touching(state); }
    * }
-   * console.assert(new Inspect().probe(WaitCell.bits.REGISTERING));
-   * console.assert(!new Inspect().probe(WaitCell.bits.WOKEN));
+   * assert(new Inspect().probe(WaitCell.bits.REGISTERING));
+   * assert(!new Inspect().probe(WaitCell.bits.WOKEN));
    * ```
    */
   protected touching(state: number): boolean {
@@ -191,8 +189,9 @@ export class WaitCell implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { WaitCell } from "@ksim/ksim";
-   * console.assert(new WaitCell().registeredWaker() === null);
+   * assert.equal(new WaitCell().registeredWaker(), null);
    * ```
    */
   registeredWaker(): Waker | null {
@@ -206,13 +205,14 @@ export class WaitCell implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { HartWaker, Machine, WaitCell } from "@ksim/ksim";
    * const m = new Machine();
    * const cell = new WaitCell();
    * const waker = new HartWaker(m.harts[0]);
-   * console.assert(m.execute(() => cell.pollWait(waker)) === "pending");
-   * console.assert(m.execute(() => cell.wake()) === true);
-   * console.assert(m.execute(() => cell.pollWait(waker)) === "ready");
+   * assert.equal(m.execute(() => cell.pollWait(waker)), "pending");
+   * assert.equal(m.execute(() => cell.wake()), true);
+   * assert.equal(m.execute(() => cell.pollWait(waker)), "ready");
    * ```
    */
   *pollWait(waker: Waker): Op<PollWait> {
@@ -260,6 +260,7 @@ export class WaitCell implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { blockOn, Machine, WaitCell } from "@ksim/ksim";
    * const m = new Machine();
    * const cell = new WaitCell();
@@ -267,7 +268,7 @@ export class WaitCell implements WaiterHolder {
    * let got = "";
    * m.boot(function* () { got = yield* blockOn(cell.wait()); });
    * m.run();
-   * console.assert(got === "woken");
+   * assert.equal(got, "woken");
    * ```
    */
   *wait(): Async<WaitResult> {
@@ -298,6 +299,7 @@ export class WaitCell implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { blockOn, Machine, WaitCell } from "@ksim/ksim";
    * const m = new Machine();
    * const cell = new WaitCell();
@@ -310,7 +312,7 @@ export class WaitCell implements WaiterHolder {
    *   }());
    * });
    * m.run();
-   * console.assert(got === "woken");
+   * assert.equal(got, "woken");
    * ```
    */
   *subscribe(): Async<WaitCellSubscription> {
@@ -339,9 +341,10 @@ export class WaitCell implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, WaitCell } from "@ksim/ksim";
    * const m = new Machine();
-   * console.assert(m.execute(() => new WaitCell().wake()) === false);
+   * assert.equal(m.execute(() => new WaitCell().wake()), false);
    * ```
    */
   *wake(): Op<boolean> {
@@ -357,6 +360,7 @@ export class WaitCell implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { blockOn, Machine, WaitCell } from "@ksim/ksim";
    * const m = new Machine();
    * const cell = new WaitCell();
@@ -364,7 +368,7 @@ export class WaitCell implements WaiterHolder {
    * let got = "";
    * m.boot(function* () { got = yield* blockOn(cell.wait()); });
    * m.run();
-   * console.assert(got === "closed");
+   * assert.equal(got, "closed");
    * ```
    */
   *close(): Op<boolean> {
@@ -379,11 +383,12 @@ export class WaitCell implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, WaitCell } from "@ksim/ksim";
    * const m = new Machine();
    * const cell = new WaitCell();
    * m.execute(() => cell.close());
-   * console.assert(m.execute(() => cell.isClosed()));
+   * assert(m.execute(() => cell.isClosed()));
    * ```
    */
   *isClosed(): Op<boolean> {
@@ -398,6 +403,7 @@ export class WaitCell implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { blockOn, Machine, WaitCell } from "@ksim/ksim";
    * const m = new Machine({ harts: 2 });
    * const cell = new WaitCell();
@@ -410,7 +416,7 @@ export class WaitCell implements WaiterHolder {
    * });
    * m.bootHart(1, function* () { ready = true; yield* cell.wake(); });
    * m.run();
-   * console.assert(got === "woken");
+   * assert.equal(got, "woken");
    * ```
    */
   *waitFor(f: () => boolean): Async<WaitResult> {
@@ -431,6 +437,7 @@ export class WaitCell implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { blockOn, Machine, WaitCell } from "@ksim/ksim";
    * const m = new Machine({ harts: 2 });
    * const cell = new WaitCell();
@@ -443,7 +450,7 @@ export class WaitCell implements WaiterHolder {
    * });
    * m.bootHart(1, function* () { inbox.push(42); yield* cell.wake(); });
    * m.run();
-   * console.assert(got === 42);
+   * assert.equal(got, 42);
    * ```
    */
   *waitForValue<T>(f: () => T | undefined): Async<T | "closed"> {

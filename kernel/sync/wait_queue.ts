@@ -102,6 +102,7 @@ const hex = (addr: number): string => "0x" + addr.toString(16);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { blockOn, Machine, WaitQueue } from "@ksim/ksim";
  * const m = new Machine({ harts: 3 });
  * const q = new WaitQueue();
@@ -113,7 +114,7 @@ const hex = (addr: number): string => "0x" + addr.toString(16);
  *   else yield* q.close();
  * });
  * m.run();
- * console.assert(got.join() === "closed,closed");
+ * assert.equal(got.join(), "closed,closed");
  * ```
  */
 export class WaitQueue implements WaiterHolder {
@@ -128,8 +129,9 @@ export class WaitQueue implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { WaitQueue } from "@ksim/ksim";
-   * console.assert(new WaitQueue().label.startsWith("WaitQueue"));
+   * assert(new WaitQueue().label.startsWith("WaitQueue"));
    * ```
    */
   get label(): string {
@@ -141,8 +143,9 @@ export class WaitQueue implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { WaitQueue } from "@ksim/ksim";
-   * console.assert(new WaitQueue().waiting().length === 0);
+   * assert.equal(new WaitQueue().waiting().length, 0);
    * ```
    */
   waiting(): readonly Waker[] {
@@ -155,13 +158,14 @@ export class WaitQueue implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { blockOn, Machine, WaitQueue } from "@ksim/ksim";
    * const m = new Machine();
    * const q = new WaitQueue({ woken: true });
    * let got = "";
    * m.boot(function* () { got = yield* blockOn(q.wait()); });
    * m.run();
-   * console.assert(got === "woken");
+   * assert.equal(got, "woken");
    * ```
    */
   constructor(options: { readonly woken?: boolean } = {}) {
@@ -174,8 +178,9 @@ export class WaitQueue implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { WaitQueue } from "@ksim/ksim";
-   * console.assert(new WaitQueue().waiters().length === 0);
+   * assert.equal(new WaitQueue().waiters().length, 0);
    * ```
    */
   waiters(): readonly Waker[] {
@@ -187,8 +192,9 @@ export class WaitQueue implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { WaitQueue } from "@ksim/ksim";
-   * console.assert(new WaitQueue().queued() === 0);
+   * assert.equal(new WaitQueue().queued(), 0);
    * ```
    */
   queued(): number {
@@ -202,12 +208,13 @@ export class WaitQueue implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { blockOn, Machine, WaitQueue } from "@ksim/ksim";
    * const m = new Machine();
    * const q = new WaitQueue();
    * m.execute(() => q.wake()); // nobody waits: stored
    * m.boot(() => blockOn(q.wait()));
-   * console.assert(m.run().status === "halted");
+   * assert.equal(m.run().status, "halted");
    * ```
    */
   wait(): Async<WaitResult> {
@@ -220,6 +227,7 @@ export class WaitQueue implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { blockOn, Machine, WaitQueue } from "@ksim/ksim";
    * const m = new Machine();
    * const q = new WaitQueue();
@@ -232,7 +240,7 @@ export class WaitQueue implements WaiterHolder {
    *   }());
    * });
    * m.run();
-   * console.assert(got === "woken" && q.queued() === 0);
+   * assert(got === "woken" && q.queued() === 0);
    * ```
    */
   *subscribe(): Async<WaitQueueSubscription> {
@@ -249,11 +257,12 @@ export class WaitQueue implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, WaitQueue } from "@ksim/ksim";
    * const m = new Machine();
    * const q = new WaitQueue({ woken: true });
-   * console.assert(m.execute(() => q.tryWait()) === true);
-   * console.assert(m.execute(() => q.tryWait()) === false);
+   * assert.equal(m.execute(() => q.tryWait()), true);
+   * assert.equal(m.execute(() => q.tryWait()), false);
    * ```
    */
   *tryWait(): Op<boolean> {
@@ -274,11 +283,12 @@ export class WaitQueue implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, WaitQueue } from "@ksim/ksim";
    * const m = new Machine();
    * const q = new WaitQueue();
-   * console.assert(m.execute(() => q.wake()) === false); // stored
-   * console.assert(m.execute(() => q.tryWait()) === true);
+   * assert.equal(m.execute(() => q.wake()), false); // stored
+   * assert.equal(m.execute(() => q.tryWait()), true);
    * ```
    */
   *wake(): Op<boolean> {
@@ -309,9 +319,10 @@ export class WaitQueue implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, WaitQueue } from "@ksim/ksim";
    * const m = new Machine();
-   * console.assert(m.execute(() => new WaitQueue().wakeAll()) === 0);
+   * assert.equal(m.execute(() => new WaitQueue().wakeAll()), 0);
    * ```
    */
   *wakeAll(): Op<number> {
@@ -342,11 +353,12 @@ export class WaitQueue implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, WaitQueue } from "@ksim/ksim";
    * const m = new Machine();
    * const q = new WaitQueue();
    * m.execute(() => q.close());
-   * console.assert(m.execute(() => q.isClosed()) && !m.execute(() => q.tryWait()));
+   * assert(m.execute(() => q.isClosed()) && !m.execute(() => q.tryWait()));
    * ```
    */
   *close(): Op<void> {
@@ -370,11 +382,12 @@ export class WaitQueue implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, WaitQueue } from "@ksim/ksim";
    * const m = new Machine();
    * const q = new WaitQueue();
    * m.execute(() => q.close());
-   * console.assert(m.execute(() => q.isClosed()));
+   * assert(m.execute(() => q.isClosed()));
    * ```
    */
   *isClosed(): Op<boolean> {
@@ -388,6 +401,7 @@ export class WaitQueue implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { blockOn, Machine, WaitQueue } from "@ksim/ksim";
    * const m = new Machine();
    * const q = new WaitQueue();
@@ -397,7 +411,7 @@ export class WaitQueue implements WaiterHolder {
    * m.run(); // waits: not ready yet
    * ready = true;
    * m.execute(() => q.wakeAll());
-   * console.assert(m.run().status === "halted");
+   * assert.equal(m.run().status, "halted");
    * ```
    */
   *waitFor(f: () => boolean): Async<WaitResult> {
@@ -411,6 +425,7 @@ export class WaitQueue implements WaiterHolder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { blockOn, Machine, WaitQueue } from "@ksim/ksim";
    * const m = new Machine({ harts: 2 });
    * const q = new WaitQueue();
@@ -420,7 +435,7 @@ export class WaitQueue implements WaiterHolder {
    * m.bootHart(0, function* (hart) { hart.enableInterrupts(); got = yield* blockOn(q.waitForValue(() => inbox.shift())); });
    * m.bootHart(1, function* () { inbox.push("frame"); yield* q.wake(); });
    * m.run();
-   * console.assert(got === "frame");
+   * assert.equal(got, "frame");
    * ```
    */
   *waitForValue<T>(f: () => T | undefined): Async<T | "closed"> {

@@ -36,13 +36,14 @@ export interface WaiterHolder {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine, WaiterRegistry } from "@ksim/ksim";
  * const m = new Machine();
  * const holder = { label: "demo", waiting: () => [] };
  * WaiterRegistry.of(m).enter(holder);
- * console.assert(WaiterRegistry.of(m).holders().length === 1);
+ * assert.equal(WaiterRegistry.of(m).holders().length, 1);
  * WaiterRegistry.of(m).leave(holder);
- * console.assert(WaiterRegistry.of(m).holders().length === 0);
+ * assert.equal(WaiterRegistry.of(m).holders().length, 0);
  * ```
  */
 export class WaiterRegistry {
@@ -54,9 +55,10 @@ export class WaiterRegistry {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, WaiterRegistry } from "@ksim/ksim";
    * const m = new Machine();
-   * console.assert(WaiterRegistry.of(m) === WaiterRegistry.of(m));
+   * assert.equal(WaiterRegistry.of(m), WaiterRegistry.of(m));
    * ```
    */
   static of(machine: Machine): WaiterRegistry {
@@ -99,8 +101,9 @@ export class WaiterRegistry {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { WaiterRegistry } from "@ksim/ksim";
-   * console.assert(new WaiterRegistry().holders().length === 0);
+   * assert.equal(new WaiterRegistry().holders().length, 0);
    * ```
    */
   holders(): readonly WaiterHolder[] {

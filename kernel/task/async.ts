@@ -23,8 +23,9 @@ import type { Instruction, Op } from "../../arch/op.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PENDING, Pending } from "@ksim/ksim";
- * console.assert(PENDING instanceof Pending);
+ * assert(PENDING instanceof Pending);
  * ```
  */
 export class Pending {
@@ -34,8 +35,9 @@ export class Pending {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Pending } from "@ksim/ksim";
-   * try { new Pending(); } catch (e) { console.assert(e instanceof TypeError); }
+   * try { new Pending(); } catch (e) { assert(e instanceof TypeError); }
    * ```
    */
   constructor() {
@@ -48,8 +50,9 @@ export class Pending {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { PENDING } from "@ksim/ksim";
-   * console.assert(String(PENDING) === "PENDING");
+   * assert.equal(String(PENDING), "PENDING");
    * ```
    */
   toString(): string {
@@ -99,12 +102,6 @@ export interface Async<T = void> {
  * The signal thrown into a future to drop it. Code must let it pass: a
  * `catch` that swallows it and suspends again breaks the drop (reported as a
  * TypeError), and one that swallows it and returns just ends the future.
- *
- * @example
- * ```ts
- * import { FutureDropped } from "@ksim/ksim";
- * console.assert(new FutureDropped("task x").name === "FutureDropped");
- * ```
  */
 export class FutureDropped extends Error {
   /**
@@ -112,8 +109,9 @@ export class FutureDropped extends Error {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { FutureDropped } from "@ksim/ksim";
-   * console.assert(new FutureDropped("t").message.includes("t"));
+   * assert(new FutureDropped("t").message.includes("t"));
    * ```
    */
   constructor(what: string) {
@@ -135,6 +133,7 @@ export class FutureDropped extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type Async, dropFuture, Machine, PENDING } from "@ksim/ksim";
  * let cleaned = false, resumed = false;
  * function* inner(): Async<void> {
@@ -143,7 +142,7 @@ export class FutureDropped extends Error {
  * const fut: Async<void> = (function* () { yield* inner(); resumed = true; })();
  * fut.next(); // started and suspended
  * new Machine().execute(() => dropFuture(fut, "demo"));
- * console.assert(cleaned && !resumed);
+ * assert(cleaned && !resumed);
  * ```
  */
 export function* dropFuture<T>(future: Async<T>, what: string): Op<void> {

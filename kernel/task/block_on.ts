@@ -31,13 +31,14 @@ import type { Waker } from "./waker.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HartWaker, Machine } from "@ksim/ksim";
  * const m = new Machine({ harts: 2 });
  * const waker = new HartWaker(m.harts[1]);
  * m.onInterrupt("software", function* () {});
  * m.bootHart(1, function* (hart) { yield* hart.wfi(); });
  * m.bootHart(0, function* () { yield* waker.wakeByRef(); });
- * console.assert(m.run().status === "halted");
+ * assert.equal(m.run().status, "halted");
  * ```
  */
 export class HartWaker implements Waker {
@@ -53,8 +54,9 @@ export class HartWaker implements Waker {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { HartWaker, Machine } from "@ksim/ksim";
-   * console.assert(new HartWaker(new Machine().harts[0]).description === "hart 0");
+   * assert.equal(new HartWaker(new Machine().harts[0]).description, "hart 0");
    * ```
    */
   constructor(target: Hart, flag?: number) {
@@ -72,11 +74,12 @@ export class HartWaker implements Waker {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { HartWaker, Machine } from "@ksim/ksim";
    * const m = new Machine();
    * const w = new HartWaker(m.harts[0]);
    * m.execute(() => w.wake());
-   * console.assert(m.memory.read32(w.flag) === 1);
+   * assert.equal(m.memory.read32(w.flag), 1);
    * ```
    */
   *wake(): Op<void> {
@@ -89,11 +92,12 @@ export class HartWaker implements Waker {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { HartWaker, Machine } from "@ksim/ksim";
    * const m = new Machine();
    * const w = new HartWaker(m.harts[0]);
    * m.execute(() => w.wakeByRef());
-   * console.assert(m.memory.read32(w.flag) === 1);
+   * assert.equal(m.memory.read32(w.flag), 1);
    * ```
    */
   *wakeByRef(): Op<void> {
@@ -110,11 +114,12 @@ export class HartWaker implements Waker {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { HartWaker, Machine } from "@ksim/ksim";
    * const m = new Machine();
    * const w = new HartWaker(m.harts[0]);
    * const c = m.execute(() => w.clone());
-   * console.assert(c.willWake(w) && w.live === 1);
+   * assert(c.willWake(w) && w.live === 1);
    * ```
    */
   *clone(): Op<Waker> {
@@ -127,11 +132,12 @@ export class HartWaker implements Waker {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { HartWaker, Machine } from "@ksim/ksim";
    * const m = new Machine();
    * const w = new HartWaker(m.harts[0]);
    * m.execute(function* () { const c = yield* w.clone(); yield* c.drop(); });
-   * console.assert(w.live === 0);
+   * assert.equal(w.live, 0);
    * ```
    */
   *drop(): Op<void> {
@@ -143,10 +149,11 @@ export class HartWaker implements Waker {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { HartWaker, Machine } from "@ksim/ksim";
    * const m = new Machine();
    * const w = new HartWaker(m.harts[0]);
-   * console.assert(w.willWake(w));
+   * assert(w.willWake(w));
    * ```
    */
   willWake(other: Waker): boolean {
@@ -159,12 +166,13 @@ export class HartWaker implements Waker {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { HartWaker, Machine } from "@ksim/ksim";
    * const m = new Machine({ harts: 2 });
    * const w = new HartWaker(m.harts[0]);
    * m.bootHart(0, function* () { yield* w.park(); });
    * m.bootHart(1, function* () { yield* w.wakeByRef(); });
-   * console.assert(m.run().status === "halted");
+   * assert.equal(m.run().status, "halted");
    * ```
    */
   *park(): Op<void> {
@@ -196,6 +204,7 @@ export class HartWaker implements Waker {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { blockOn, Machine, yieldNow } from "@ksim/ksim";
  * const m = new Machine();
  * let out = 0;
@@ -203,7 +212,7 @@ export class HartWaker implements Waker {
  *   out = yield* blockOn(function* () { yield* yieldNow(); return 7; }());
  * });
  * m.run();
- * console.assert(out === 7);
+ * assert.equal(out, 7);
  * ```
  */
 export function* blockOn<T>(future: Async<T>, waker?: HartWaker): Op<T> {

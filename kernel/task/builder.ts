@@ -17,13 +17,14 @@ import type { JoinHandle } from "./join_handle.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Kernel } from "@ksim/ksim";
  * const kernel = new Kernel({ harts: 1 });
  * kernel.spawn(function* () {
  *   const h = yield* kernel.build().name("worker").metadata({ priority: 3 }).spawn(function* () {
  *     return 1;
  *   });
- *   console.assert(h.task.name === "worker");
+ *   assert.equal(h.task.name, "worker");
  *   return yield* h.join();
  * });
  * kernel.run();
@@ -76,12 +77,6 @@ export class TaskBuilder {
 
   /**
    * Spawns the task from inside the simulation.
-   *
-   * @example
-   * ```ts
-   * import { Kernel } from "@ksim/ksim";
-   * // See TaskBuilder.
-   * ```
    */
   spawn<T>(body: () => Async<T>): Op<JoinHandle<T>> {
     return this.#executor.spawn(body, this.#options, false);

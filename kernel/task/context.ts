@@ -25,12 +25,13 @@ const polling = new WeakMap<Hart, { waker: Waker | null }>();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { contextWaker, enterPoll, exitPoll, Machine, type Waker } from "@ksim/ksim";
  * const m = new Machine();
  * const waker = { description: "demo" } as Waker;
  * m.boot(function* (hart) {
  *   enterPoll(hart, waker);
- *   console.assert(contextWaker() === waker);
+ *   assert.equal(contextWaker(), waker);
  *   exitPoll(hart);
  *   yield* hart.pause();
  * });
@@ -46,12 +47,6 @@ export function enterPoll(hart: Hart, waker: Waker): void {
 
 /**
  * Ends the poll begun by {@linkcode enterPoll}.
- *
- * @example
- * ```ts
- * import { Machine, exitPoll } from "@ksim/ksim";
- * exitPoll(new Machine().harts[0]); // no poll in progress: nothing to do
- * ```
  */
 export function exitPoll(hart: Hart): void {
   const slot = polling.get(hart);
@@ -64,8 +59,9 @@ export function exitPoll(hart: Hart): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { contextWaker } from "@ksim/ksim";
- * try { contextWaker(); } catch (e) { console.assert(e instanceof TypeError); }
+ * try { contextWaker(); } catch (e) { assert(e instanceof TypeError); }
  * ```
  */
 export function contextWaker(): Waker {
@@ -82,8 +78,9 @@ export function contextWaker(): Waker {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { inPoll } from "@ksim/ksim";
- * console.assert(inPoll() === false);
+ * assert.equal(inPoll(), false);
  * ```
  */
 export function inPoll(): boolean {

@@ -27,12 +27,13 @@ import type { Task } from "./task.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JoinError, Kernel } from "@ksim/ksim";
  * const kernel = new Kernel({ harts: 1 });
  * const h = kernel.spawn(function* () { throw new Error("boom"); });
  * kernel.run();
  * const r = h.result();
- * console.assert(r.state === "panicked");
+ * assert.equal(r.state, "panicked");
  * ```
  */
 export class JoinError extends Error {
@@ -50,9 +51,10 @@ export class JoinError extends Error {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JoinError } from "@ksim/ksim";
    * const e = new JoinError("cancelled", { taskId: 3, name: "t" });
-   * console.assert(e.message.includes("cancelled"));
+   * assert(e.message.includes("cancelled"));
    * ```
    */
   constructor(
@@ -83,13 +85,14 @@ export type TaskResult<T> =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Kernel } from "@ksim/ksim";
  * const kernel = new Kernel({ harts: 2 });
  * const child = kernel.spawn(function* () { return 21; });
  * const parent = kernel.spawn(function* () { return 2 * (yield* child.join()); });
  * kernel.run();
  * const r = parent.result();
- * console.assert(r.state === "completed" && r.value === 42);
+ * assert(r.state === "completed" && r.value === 42);
  * ```
  */
 export class JoinHandle<T> {
@@ -105,8 +108,9 @@ export class JoinHandle<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
-   * console.assert(new Kernel({ harts: 1 }).spawn(function* () {}).hostOwned);
+   * assert(new Kernel({ harts: 1 }).spawn(function* () {}).hostOwned);
    * ```
    */
   constructor(task: Task<T>, hostOwned: boolean) {
@@ -119,8 +123,9 @@ export class JoinHandle<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
-   * console.assert(!new Kernel({ harts: 1 }).spawn(function* () {}).done);
+   * assert(!new Kernel({ harts: 1 }).spawn(function* () {}).done);
    * ```
    */
   get done(): boolean {
@@ -134,6 +139,7 @@ export class JoinHandle<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JoinError, Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 1 });
    * const bad = kernel.spawn(function* () { throw new Error("no"); });
@@ -147,7 +153,7 @@ export class JoinHandle<T> {
    * });
    * kernel.run();
    * const r = h.result();
-   * console.assert(r.state === "completed" && r.value === "panicked");
+   * assert(r.state === "completed" && r.value === "panicked");
    * ```
    */
   *join(): Async<T> {
@@ -202,12 +208,13 @@ export class JoinHandle<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 2 });
    * const victim = kernel.spawn(function* () { for (;;) yield* kernel.sleep(1_000_000); });
    * kernel.spawn(function* () { yield* victim.cancel(); });
    * kernel.run();
-   * console.assert(victim.result().state === "cancelled");
+   * assert.equal(victim.result().state, "cancelled");
    * ```
    */
   *cancel(): Op<boolean> {
@@ -220,6 +227,7 @@ export class JoinHandle<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 1 });
    * kernel.spawn(function* () {
@@ -227,7 +235,7 @@ export class JoinHandle<T> {
    *   yield* h.detach();
    * });
    * kernel.run();
-   * console.assert(kernel.shutdown().length === 0);
+   * assert.equal(kernel.shutdown().length, 0);
    * ```
    */
   *detach(): Op<void> {
@@ -257,13 +265,14 @@ export class JoinHandle<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 1 });
    * const h = kernel.spawn(function* () { return "hi"; });
-   * console.assert(h.result().state === "running");
+   * assert.equal(h.result().state, "running");
    * kernel.run();
    * const r = h.result();
-   * console.assert(r.state === "completed" && r.value === "hi");
+   * assert(r.state === "completed" && r.value === "hi");
    * ```
    */
   result(): TaskResult<T> {
@@ -287,11 +296,12 @@ export class JoinHandle<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 1 });
    * kernel.spawn(function* () {});
    * kernel.run();
-   * console.assert(kernel.shutdown().length === 0); // host handles are dropped there
+   * assert.equal(kernel.shutdown().length, 0); // host handles are dropped there
    * ```
    */
   *dropByHost(): Op<void> {

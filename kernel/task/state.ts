@@ -40,9 +40,10 @@ import { KernelPanic } from "../panic.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TaskBits } from "@ksim/ksim";
  * const word = TaskBits.POLLING | TaskBits.WOKEN | 2 * TaskBits.REF_ONE;
- * console.assert(word >>> TaskBits.REFS_SHIFT === 2);
+ * assert(word >>> TaskBits.REFS_SHIFT === 2);
  * ```
  */
 export const TaskBits = {
@@ -80,9 +81,10 @@ const { JOIN_WAKER_SHIFT, JOIN_WAKER_MASK, REFS_SHIFT, REF_ONE, REFS_MAX } = Tas
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JoinWakerState, TaskBits } from "@ksim/ksim";
  * const word = JoinWakerState.Waiting << TaskBits.JOIN_WAKER_SHIFT;
- * console.assert((word & TaskBits.JOIN_WAKER_MASK) === 0x40);
+ * assert.equal((word & TaskBits.JOIN_WAKER_MASK), 0x40);
  * ```
  */
 export const JoinWakerState = {
@@ -102,13 +104,6 @@ const JOIN_NAMES: readonly string[] = ["Empty", "Registering", "Waiting", "Woken
 
 /**
  * What `endPoll` tells the executor to do with the task.
- *
- * @example
- * ```ts
- * import { PollResult } from "@ksim/ksim";
- * const r: PollResult = PollResult.PendingSchedule;
- * console.assert(r === "PendingSchedule");
- * ```
  */
 export const PollResult = {
   /** The task finished; no join waker needs waking. */
@@ -128,9 +123,10 @@ export type PollResult = typeof PollResult[keyof typeof PollResult];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { StartPollAction } from "@ksim/ksim";
  * const a: StartPollAction = StartPollAction.Cancelled(true);
- * console.assert(a === StartPollAction.Cancelled(true) && a.kind === "Cancelled" && a.wakeJoinWaker);
+ * assert(a === StartPollAction.Cancelled(true) && a.kind === "Cancelled" && a.wakeJoinWaker);
  * ```
  */
 export type StartPollAction =
@@ -160,9 +156,10 @@ export const StartPollAction: {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JoinAction } from "@ksim/ksim";
  * const a: JoinAction = JoinAction.Canceled(false);
- * console.assert(a.kind === "Canceled" && !a.completed && a !== JoinAction.Register);
+ * assert(a.kind === "Canceled" && !a.completed && a !== JoinAction.Register);
  * ```
  */
 export type JoinAction =
@@ -193,12 +190,6 @@ export const JoinAction: {
 
 /**
  * What `wakeByRef` tells the waker.
- *
- * @example
- * ```ts
- * import { WakeByRefAction } from "@ksim/ksim";
- * console.assert(WakeByRefAction.Enqueue === "Enqueue");
- * ```
  */
 export const WakeByRefAction = {
   /** Enqueue the task; the word gained the run queue's reference. */
@@ -211,12 +202,6 @@ export type WakeByRefAction = typeof WakeByRefAction[keyof typeof WakeByRefActio
 
 /**
  * What `wakeByVal` tells the waker, whose reference it consumes.
- *
- * @example
- * ```ts
- * import { WakeByValAction } from "@ksim/ksim";
- * console.assert(WakeByValAction.Drop === "Drop");
- * ```
  */
 export const WakeByValAction = {
   /** Enqueue the task (the word gained the run queue's reference), then `dropRef` the waker's. */
@@ -231,12 +216,6 @@ export type WakeByValAction = typeof WakeByValAction[keyof typeof WakeByValActio
 
 /**
  * What `cancelAndWake` tells the canceller.
- *
- * @example
- * ```ts
- * import { CancelAction } from "@ksim/ksim";
- * console.assert(CancelAction.Enqueue === "Enqueue");
- * ```
  */
 export const CancelAction = {
   /** It was already cancelled: nothing changed. */
@@ -254,10 +233,11 @@ export type CancelAction = typeof CancelAction[keyof typeof CancelAction];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeState, TaskBits } from "@ksim/ksim";
  * const word = TaskBits.POLLING | TaskBits.WOKEN | (2 << TaskBits.JOIN_WAKER_SHIFT) | 2 * TaskBits.REF_ONE;
- * console.assert(describeState(word) === "POLLING|WOKEN join=Waiting refs=2");
- * console.assert(describeState(TaskBits.REF_ONE) === "- join=Empty refs=1");
+ * assert.equal(describeState(word), "POLLING|WOKEN join=Waiting refs=2");
+ * assert.equal(describeState(TaskBits.REF_ONE), "- join=Empty refs=1");
  * ```
  */
 export function describeState(word: number): string {
@@ -442,22 +422,23 @@ function stepCreateJoinHandle(d: Draft): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeState, JoinAction, Machine, PollResult, StartPollAction, TaskState } from "@ksim/ksim";
  * const m = new Machine({ harts: 1 });
  * const task = new TaskState(0x1000, "task 1");
  * m.memory.write32(task.addr, TaskState.initial());
  * m.boot(function* (hart) {
  *   yield* task.createJoinHandle(hart);
- *   console.assert((yield* task.tryJoin(hart)) === JoinAction.Register);
+ *   assert.equal((yield* task.tryJoin(hart)), JoinAction.Register);
  *   yield* task.joinWakerRegistered(hart);
- *   console.assert((yield* task.startPoll(hart)) === StartPollAction.Poll);
- *   console.assert((yield* task.endPoll(hart, true)) === PollResult.ReadyJoined);
- *   console.assert((yield* task.tryJoin(hart)) === JoinAction.TakeOutput);
+ *   assert.equal((yield* task.startPoll(hart)), StartPollAction.Poll);
+ *   assert.equal((yield* task.endPoll(hart, true)), PollResult.ReadyJoined);
+ *   assert.equal((yield* task.tryJoin(hart)), JoinAction.TakeOutput);
  *   yield* task.dropJoinHandle(hart);
- *   console.assert(describeState(yield* task.load(hart)) === "COMPLETE join=Empty refs=1");
- *   console.assert(yield* task.dropRef(hart)); // the last reference: deallocate
+ *   assert.equal(describeState(yield* task.load(hart)), "COMPLETE join=Empty refs=1");
+ *   assert(yield* task.dropRef(hart)); // the last reference: deallocate
  * });
- * console.assert(m.run().status === "halted");
+ * assert.equal(m.run().status, "halted");
  * ```
  */
 export class TaskState {
@@ -473,8 +454,9 @@ export class TaskState {
    * @param task a name for panics and traces (default `task@0x…`)
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { TaskState } from "@ksim/ksim";
-   * console.assert(new TaskState(0x40).task === "task@0x40");
+   * assert.equal(new TaskState(0x40).task, "task@0x40");
    * ```
    */
   constructor(addr: number, task?: string) {
@@ -598,12 +580,13 @@ export class TaskState {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { CancelAction, Machine, TaskState } from "@ksim/ksim";
    * const m = new Machine();
    * m.memory.write32(0x100, TaskState.initial());
    * const state = new TaskState(0x100);
    * const action = m.execute((hart) => state.cancelAndWake(hart));
-   * console.assert(action === CancelAction.Enqueue);
+   * assert.equal(action, CancelAction.Enqueue);
    * ```
    */
   cancelAndWake(hart: Hart): Op<CancelAction> {
@@ -621,11 +604,12 @@ export class TaskState {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, TaskBits, TaskState } from "@ksim/ksim";
    * const m = new Machine();
    * m.memory.write32(0x100, TaskBits.REF_ONE | TaskBits.HAS_JOIN_HANDLE);
    * const state = new TaskState(0x100);
-   * console.assert(m.execute((hart) => state.releaseJoinHandle(hart)) === false);
+   * assert.equal(m.execute((hart) => state.releaseJoinHandle(hart)), false);
    * ```
    */
   releaseJoinHandle(hart: Hart): Op<boolean> {

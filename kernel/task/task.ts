@@ -43,12 +43,6 @@ export type Outcome<T> =
 
 /**
  * What a task needs from its executor.
- *
- * @example
- * ```ts
- * import type { TaskHost } from "@ksim/ksim";
- * const names = (host: TaskHost) => host.describe();
- * ```
  */
 export interface TaskHost {
   /** Enqueues a task; the caller hands over one reference. */
@@ -68,10 +62,11 @@ export interface TaskHost {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Kernel } from "@ksim/ksim";
  * const kernel = new Kernel({ harts: 1 });
  * const handle = kernel.spawn(function* () { return 1; }, { name: "one" });
- * console.assert(handle.task.name === "one");
+ * assert.equal(handle.task.name, "one");
  * ```
  */
 export class Task<T = unknown> {
@@ -107,9 +102,10 @@ export class Task<T = unknown> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const handle = new Kernel({ harts: 1 }).spawn(function* () {});
-   * console.assert(handle.task.id === 1);
+   * assert.equal(handle.task.id, 1);
    * ```
    */
   constructor(
@@ -129,8 +125,9 @@ export class Task<T = unknown> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
-   * console.assert(new Kernel({ harts: 1 }).spawn(function* () {}).task.hasBody);
+   * assert(new Kernel({ harts: 1 }).spawn(function* () {}).task.hasBody);
    * ```
    */
   get hasBody(): boolean {
@@ -203,12 +200,13 @@ export class Task<T = unknown> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 1 });
    * const h = kernel.spawn(function* () {});
    * kernel.cancel(h); // the executor drops the body when it polls the cancelled task
    * kernel.run();
-   * console.assert(!h.task.hasBody);
+   * assert(!h.task.hasBody);
    * ```
    */
   *dropBody(): Op<void> {
@@ -250,12 +248,6 @@ export class Task<T = unknown> {
 
   /**
    * Adds a reference and returns a new waker holding it.
-   *
-   * @example
-   * ```ts
-   * import { Kernel } from "@ksim/ksim";
-   * // Wakers are made by cloning contextWaker() inside a task.
-   * ```
    */
   *newWaker(): Op<Waker> {
     yield* this.state.cloneRef(currentHart());
@@ -264,12 +256,6 @@ export class Task<T = unknown> {
 
   /**
    * Drops a reference; the last one releases the task.
-   *
-   * @example
-   * ```ts
-   * import { Kernel } from "@ksim/ksim";
-   * // The executor and wakers call dropRef; user code never needs to.
-   * ```
    */
   *dropRef(): Op<void> {
     if (yield* this.state.dropRef(currentHart())) yield* this.release();
@@ -277,12 +263,6 @@ export class Task<T = unknown> {
 
   /**
    * Releases a task whose last reference is gone.
-   *
-   * @example
-   * ```ts
-   * import { Kernel } from "@ksim/ksim";
-   * // Called by dropRef when the count reaches zero.
-   * ```
    */
   *release(): Op<void> {
     if (this.released) {
@@ -296,12 +276,6 @@ export class Task<T = unknown> {
 
   /**
    * Wakes through a reference the caller keeps (k23's `wake_by_ref`).
-   *
-   * @example
-   * ```ts
-   * import { Kernel } from "@ksim/ksim";
-   * // Used by wakers; see TaskWaker.
-   * ```
    */
   *wakeByRef(): Op<void> {
     const action = yield* this.state.wakeByRef(currentHart());
@@ -310,12 +284,6 @@ export class Task<T = unknown> {
 
   /**
    * Wakes through a reference the caller gives up (k23's `wake_by_val`).
-   *
-   * @example
-   * ```ts
-   * import { Kernel } from "@ksim/ksim";
-   * // Used by wakers; see TaskWaker.
-   * ```
    */
   *wakeByVal(): Op<void> {
     const hart = currentHart();
@@ -335,10 +303,11 @@ export class Task<T = unknown> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 1 });
    * const h = kernel.spawn(function* () {});
-   * console.assert(kernel.cancel(h));
+   * assert(kernel.cancel(h));
    * ```
    */
   *cancel(): Op<boolean> {
@@ -353,6 +322,7 @@ export class Task<T = unknown> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { contextWaker, Kernel, PENDING } from "@ksim/ksim";
  * const kernel = new Kernel({ harts: 1 });
  * kernel.spawn(function* () {
@@ -360,7 +330,7 @@ export class Task<T = unknown> {
  *   yield* waker.wake(); // consumed: the task runs again
  *   yield PENDING;
  * });
- * console.assert(kernel.run().status === "idle");
+ * assert.equal(kernel.run().status, "idle");
  * ```
  */
 export class TaskWaker implements Waker {
@@ -370,12 +340,6 @@ export class TaskWaker implements Waker {
 
   /**
    * Wraps a reference the caller already added to the state word.
-   *
-   * @example
-   * ```ts
-   * import { Kernel } from "@ksim/ksim";
-   * // Made by Task.newWaker and by cloning.
-   * ```
    */
   constructor(task: Task<unknown>) {
     this.task = task;
@@ -400,11 +364,6 @@ export class TaskWaker implements Waker {
 
   /**
    * Wakes the task, consuming this waker.
-   *
-   * @example
-   * ```ts
-   * // See TaskWaker.
-   * ```
    */
   *wake(): Op<void> {
     this.#spend("wake");
@@ -413,11 +372,6 @@ export class TaskWaker implements Waker {
 
   /**
    * Wakes the task; the waker stays usable.
-   *
-   * @example
-   * ```ts
-   * // See TaskWaker.
-   * ```
    */
   *wakeByRef(): Op<void> {
     if (this.#spent) this.#spend("wakeByRef");
@@ -426,11 +380,6 @@ export class TaskWaker implements Waker {
 
   /**
    * Another waker for the task (one more reference).
-   *
-   * @example
-   * ```ts
-   * // See TaskWaker.
-   * ```
    */
   *clone(): Op<Waker> {
     if (this.#spent) this.#spend("clone");
@@ -439,11 +388,6 @@ export class TaskWaker implements Waker {
 
   /**
    * Releases this waker's reference.
-   *
-   * @example
-   * ```ts
-   * // See TaskWaker.
-   * ```
    */
   *drop(): Op<void> {
     this.#spend("drop");
@@ -452,11 +396,6 @@ export class TaskWaker implements Waker {
 
   /**
    * Whether `other` wakes the same task.
-   *
-   * @example
-   * ```ts
-   * // See TaskWaker.
-   * ```
    */
   willWake(other: Waker): boolean {
     return wakesTask(other, this.task);

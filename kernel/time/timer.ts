@@ -35,8 +35,9 @@ export const DEFAULT_TIMER_TICK_NS = 1_000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Elapsed } from "@ksim/ksim";
- * console.assert(new Elapsed(5).afterNs === 5);
+ * assert.equal(new Elapsed(5).afterNs, 5);
  * ```
  */
 export class Elapsed {
@@ -47,8 +48,9 @@ export class Elapsed {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Elapsed } from "@ksim/ksim";
-   * console.assert(String(new Elapsed(10)) === "elapsed after 10ns");
+   * assert.equal(String(new Elapsed(10)), "elapsed after 10ns");
    * ```
    */
   constructor(afterNs: number) {
@@ -59,8 +61,9 @@ export class Elapsed {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Elapsed } from "@ksim/ksim";
-   * console.assert(new Elapsed(1).toString().includes("1ns"));
+   * assert(new Elapsed(1).toString().includes("1ns"));
    * ```
    */
   toString(): string {
@@ -88,6 +91,7 @@ export interface TimerEntry {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Kernel } from "@ksim/ksim";
  * const kernel = new Kernel({ harts: 1 });
  * let woke = 0;
@@ -96,7 +100,7 @@ export interface TimerEntry {
  *   woke = kernel.machine.now;
  * });
  * kernel.run();
- * console.assert(woke >= 5_000_000);
+ * assert(woke >= 5_000_000);
  * ```
  */
 export class Timer {
@@ -113,8 +117,9 @@ export class Timer {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, Timer } from "@ksim/ksim";
-   * console.assert(new Timer(new Machine(), 1_000).wheel.tickNs === 1_000);
+   * assert.equal(new Timer(new Machine(), 1_000).wheel.tickNs, 1_000);
    * ```
    */
   constructor(machine: Machine, tickNs: number = DEFAULT_TIMER_TICK_NS) {
@@ -128,10 +133,11 @@ export class Timer {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 1 });
    * kernel.spawn(function* () { yield* kernel.timer.sleep(1_000); });
-   * console.assert(kernel.run().now >= 1_000);
+   * assert(kernel.run().now >= 1_000);
    * ```
    */
   sleep(ns: number): Async<void> {
@@ -144,10 +150,11 @@ export class Timer {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 1 });
    * kernel.spawn(function* () { yield* kernel.timer.sleepUntil(2_000_000); });
-   * console.assert(kernel.run().now >= 2_000_000);
+   * assert(kernel.run().now >= 2_000_000);
    * ```
    */
   *sleepUntil(deadline: number): Async<void> {
@@ -169,6 +176,7 @@ export class Timer {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Elapsed, Kernel } from "@ksim/ksim";
    * const kernel = new Kernel({ harts: 1 });
    * const h = kernel.spawn(function* () {
@@ -176,7 +184,7 @@ export class Timer {
    * });
    * kernel.run();
    * const r = h.result();
-   * console.assert(r.state === "completed" && r.value instanceof Elapsed);
+   * assert(r.state === "completed" && r.value instanceof Elapsed);
    * ```
    */
   *timeout<T>(op: Async<T>, ns: number): Async<T | Elapsed> {
@@ -240,12 +248,6 @@ export class Timer {
   /**
    * The timer interrupt handler: advances the wheel to now, wakes every
    * expired sleep, and re-arms this hart for the next deadline.
-   *
-   * @example
-   * ```ts
-   * import { Kernel } from "@ksim/ksim";
-   * // Kernel registers it: machine.onInterrupt("timer", (hart) => timer.onInterrupt(hart)).
-   * ```
    */
   *onInterrupt(hart: Hart): Op<void> {
     this.#armed[hart.id] = Infinity; // the trap entry disarmed it
@@ -268,12 +270,6 @@ export class Timer {
   /**
    * A worker is about to sleep: arm its hart for the next deadline, so that
    * some hart always wakes for it.
-   *
-   * @example
-   * ```ts
-   * import { Kernel } from "@ksim/ksim";
-   * // Executor calls it through its onIdle hook.
-   * ```
    */
   armIdle(hart: Hart): void {
     const next = this.wheel.nextDeadline();
@@ -285,8 +281,9 @@ export class Timer {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Machine, Timer } from "@ksim/ksim";
-   * console.assert(new Timer(new Machine()).pending === 0);
+   * assert.equal(new Timer(new Machine()).pending, 0);
    * ```
    */
   get pending(): number {

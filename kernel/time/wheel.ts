@@ -43,20 +43,15 @@ import { LEVELS, SLOTS, SPAN, TimerList, TimerNode, WheelLevel } from "./wheel_l
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TIMER_WHEEL_LEVELS, TIMER_WHEEL_SLOTS } from "@ksim/ksim";
- * console.assert(TIMER_WHEEL_SLOTS ** TIMER_WHEEL_LEVELS === 2 ** 36); // ticks covered
+ * assert.equal(TIMER_WHEEL_SLOTS ** TIMER_WHEEL_LEVELS, 2 ** 36); // ticks covered
  * ```
  */
 export const TIMER_WHEEL_LEVELS: number = LEVELS;
 
 /**
  * Number of slots in each level of a {@linkcode TimerWheel}.
- *
- * @example
- * ```ts
- * import { TIMER_WHEEL_SLOTS } from "@ksim/ksim";
- * console.assert(TIMER_WHEEL_SLOTS === 64);
- * ```
  */
 export const TIMER_WHEEL_SLOTS: number = SLOTS;
 
@@ -65,8 +60,9 @@ export const TIMER_WHEEL_SLOTS: number = SLOTS;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TimerWheel, TIMER_WHEEL_DEFAULT_TICK_NS } from "@ksim/ksim";
- * console.assert(new TimerWheel().tickNs === TIMER_WHEEL_DEFAULT_TICK_NS);
+ * assert.equal(new TimerWheel().tickNs, TIMER_WHEEL_DEFAULT_TICK_NS);
  * ```
  */
 export const TIMER_WHEEL_DEFAULT_TICK_NS: number = 1_000_000;
@@ -76,9 +72,10 @@ export const TIMER_WHEEL_DEFAULT_TICK_NS: number = 1_000_000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TimerWheel, type TimerWheelOptions } from "@ksim/ksim";
  * const options: TimerWheelOptions = { tickNs: 10_000, startNs: 5_000_000 };
- * console.assert(new TimerWheel(options).now === 5_000_000);
+ * assert.equal(new TimerWheel(options).now, 5_000_000);
  * ```
  */
 export interface TimerWheelOptions {
@@ -94,12 +91,13 @@ export interface TimerWheelOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TimerWheel } from "@ksim/ksim";
  * const wheel = new TimerWheel<string>();
  * const handle = wheel.insert(2_000_000, "wake");
- * console.assert(handle.pending && handle.deadlineNs === 2_000_000);
+ * assert(handle.pending && handle.deadlineNs === 2_000_000);
  * wheel.advanceTo(2_000_000);
- * console.assert(!handle.pending);
+ * assert(!handle.pending);
  * ```
  */
 export interface TimerHandle {
@@ -136,12 +134,13 @@ function byDeadline<T>(a: TimerNode<T>, b: TimerNode<T>): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TimerWheel } from "@ksim/ksim";
  * const wheel = new TimerWheel<string>({ tickNs: 1_000_000 }); // 1 ms ticks
  * wheel.insert(5_000_000, "b");
  * wheel.insert(1_500_000, "a"); // rounded up to 2 ms
- * console.assert(wheel.advanceTo(1_999_999).length === 0);
- * console.assert(wheel.advanceTo(3_600_000_000_000).join() === "a,b"); // an hour later
+ * assert.equal(wheel.advanceTo(1_999_999).length, 0);
+ * assert.equal(wheel.advanceTo(3_600_000_000_000).join(), "a,b"); // an hour later
  * ```
  */
 export class TimerWheel<T> {
@@ -163,9 +162,10 @@ export class TimerWheel<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { TimerWheel } from "@ksim/ksim";
    * const wheel = new TimerWheel<number>({ tickNs: 250 });
-   * console.assert(wheel.size === 0 && wheel.now === 0 && wheel.nextDeadline() === Infinity);
+   * assert(wheel.size === 0 && wheel.now === 0 && wheel.nextDeadline() === Infinity);
    * ```
    */
   constructor(options: TimerWheelOptions = {}) {
@@ -185,10 +185,11 @@ export class TimerWheel<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { TimerWheel } from "@ksim/ksim";
    * const wheel = new TimerWheel({ tickNs: 1_000 });
    * wheel.advanceTo(12_345);
-   * console.assert(wheel.now === 12_000);
+   * assert.equal(wheel.now, 12_000);
    * ```
    */
   get now(): number {
@@ -200,12 +201,13 @@ export class TimerWheel<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { TimerWheel } from "@ksim/ksim";
    * const wheel = new TimerWheel<string>();
    * const h = wheel.insert(10_000_000, "x");
    * wheel.insert(20_000_000, "y");
    * wheel.cancel(h);
-   * console.assert(wheel.size === 1);
+   * assert.equal(wheel.size, 1);
    * ```
    */
   get size(): number {
@@ -220,10 +222,11 @@ export class TimerWheel<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { TimerWheel } from "@ksim/ksim";
    * const wheel = new TimerWheel<string>({ startNs: 10_000_000 });
    * wheel.insert(3_000_000, "late"); // already past
-   * console.assert(wheel.advanceTo(10_000_000)[0] === "late");
+   * assert.equal(wheel.advanceTo(10_000_000)[0], "late");
    * ```
    */
   insert(deadlineNs: number, entry: T): TimerHandle {
@@ -242,11 +245,12 @@ export class TimerWheel<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { TimerWheel } from "@ksim/ksim";
    * const wheel = new TimerWheel<string>();
    * const h = wheel.insert(1_000_000, "never");
-   * console.assert(wheel.cancel(h) === true && wheel.cancel(h) === false);
-   * console.assert(wheel.advanceTo(5_000_000).length === 0);
+   * assert(wheel.cancel(h) === true && wheel.cancel(h) === false);
+   * assert.equal(wheel.advanceTo(5_000_000).length, 0);
    * ```
    */
   cancel(handle: TimerHandle): boolean {
@@ -272,13 +276,14 @@ export class TimerWheel<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { TimerWheel } from "@ksim/ksim";
    * const wheel = new TimerWheel<string>({ tickNs: 1 });
    * wheel.insert(300_000, "far"); // level 3
    * wheel.insert(70, "b");
    * wheel.insert(70, "c");
    * wheel.insert(69, "a");
-   * console.assert(wheel.advanceTo(1_000_000).join() === "a,b,c,far");
+   * assert.equal(wheel.advanceTo(1_000_000).join(), "a,b,c,far");
    * ```
    */
   advanceTo(nowNs: number): T[] {
@@ -316,12 +321,13 @@ export class TimerWheel<T> {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { TimerWheel } from "@ksim/ksim";
    * const wheel = new TimerWheel<string>({ tickNs: 1 });
    * wheel.insert(100, "x"); // level 1, slot 1 covers ticks 64..127
-   * console.assert(wheel.nextDeadline() === 64); // cascade boundary
-   * console.assert(wheel.advanceTo(64).length === 0);
-   * console.assert(wheel.nextDeadline() === 100); // now exact, in level 0
+   * assert.equal(wheel.nextDeadline(), 64); // cascade boundary
+   * assert.equal(wheel.advanceTo(64).length, 0);
+   * assert.equal(wheel.nextDeadline(), 100); // now exact, in level 0
    * ```
    */
   nextDeadline(): number {

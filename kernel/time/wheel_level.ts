@@ -31,8 +31,9 @@ export const SLOTS = 64;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SPAN } from "./wheel_level.ts";
- * console.assert(SPAN[0] === 1 && SPAN[1] === 64 && SPAN[6] === 2 ** 36);
+ * assert(SPAN[0] === 1 && SPAN[1] === 64 && SPAN[6] === 2 ** 36);
  * ```
  */
 export const SPAN: readonly number[] = Object.freeze(Array.from({ length: LEVELS + 1 }, (_, l) => SLOTS ** l));
@@ -42,11 +43,12 @@ export const SPAN: readonly number[] = Object.freeze(Array.from({ length: LEVELS
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TimerList, TimerNode } from "./wheel_level.ts";
  * const owner = {};
  * const node = new TimerNode(owner, 0, 1_000, 1, "entry");
  * new TimerList(null, 0).push(node);
- * console.assert(node.pending);
+ * assert(node.pending);
  * ```
  */
 export class TimerNode<T> {
@@ -88,13 +90,14 @@ export class TimerNode<T> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TimerList, TimerNode } from "./wheel_level.ts";
  * const list = new TimerList<string>(null, 0);
  * const a = new TimerNode({}, 0, 1, 1, "a"), b = new TimerNode({}, 1, 1, 1, "b");
  * list.push(a);
  * list.push(b);
  * list.remove(a);
- * console.assert(list.length === 1 && list.drain()[0] === b && !b.pending);
+ * assert(list.length === 1 && list.drain()[0] === b && !b.pending);
  * ```
  */
 export class TimerList<T> {
@@ -161,10 +164,11 @@ function lowestBit(word: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TimerNode, WheelLevel } from "./wheel_level.ts";
  * const level = new WheelLevel<string>();
  * level.slots[40].push(new TimerNode({}, 0, 1, 1, "x"));
- * console.assert(level.nextOccupied(10) === 40 && level.nextOccupied(41) === 40);
+ * assert(level.nextOccupied(10) === 40 && level.nextOccupied(41) === 40);
  * ```
  */
 export class WheelLevel<T> {
