@@ -135,7 +135,8 @@ export class Kernel {
     kernels.set(machine, this);
     const timer = this.timer;
     machine.onInterrupt("timer", (hart) => timer.onInterrupt(hart));
-    machine.onInterrupt("software", function* () {});
+    const executor = this.executor;
+    machine.onInterrupt("software", () => executor.answerDoorbell());
     machine.boot((hart) => this.executor.worker(hart));
   }
 
@@ -176,7 +177,7 @@ export class Kernel {
    */
   spawn<T>(body: () => Async<T>, options: SpawnOptions = {}): JoinHandle<T> {
     this.#checkHost("spawn", "spawnTask");
-    const handle = this.machine.execute(() => this.executor.spawn(body, options, true));
+    const handle = this.executor.fromHost(() => this.machine.execute(() => this.executor.spawn(body, options, true)));
     this.#hostHandles.push(handle as JoinHandle<unknown>);
     return handle;
   }
@@ -239,7 +240,7 @@ export class Kernel {
    */
   cancel(handle: JoinHandle<unknown>): boolean {
     this.#checkHost("cancel", "handle.cancel");
-    return this.machine.execute(() => handle.cancel());
+    return this.executor.fromHost(() => this.machine.execute(() => handle.cancel()));
   }
 
   /**
@@ -353,9 +354,11 @@ export class Kernel {
     this.#checkHost("shutdown", "(nothing)");
     if (this.#shutDown) throw new TypeError("Kernel.shutdown: the kernel is already shut down");
     this.#shutDown = true;
-    for (const handle of this.#hostHandles) this.machine.execute(() => handle.dropByHost());
+    this.executor.fromHost(() => {
+      for (const handle of this.#hostHandles) this.machine.execute(() => handle.dropByHost());
+      this.machine.execute(() => this.executor.close());
+    });
     this.#hostHandles = [];
-    this.machine.execute(() => this.executor.close());
     const report = this.machine.run(options);
     if (report.status !== "halted") {
       const stacks = (report.stacks ?? []).map((st, i) => `\n  hart ${i}: ${st.join(" › ")}`).join("");

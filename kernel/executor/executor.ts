@@ -5,8 +5,14 @@
  * Invariants:
  * - A task is scheduled onto the scheduler it is bound to (the last one that
  *   polled it). A new task spawned from a task goes to the spawning hart's
- *   scheduler; one spawned from the host, or from a hart that is not polling,
- *   goes to the injector.
+ *   scheduler; one spawned from the host, or from a hart that is not polling
+ *   a task (a worker falling asleep, an interrupt handler outside a task's
+ *   poll), goes to the injector.
+ * - A queued task is WOKEN, from its spawn on: a wake or a cancel before its
+ *   first poll never queues it a second time.
+ * - Host code, between runs, never takes the sleepers queue's lock (a hart
+ *   may have stopped holding it): its wakes and closes ring a doorbell that
+ *   hart 0's software-interrupt handler answers.
  * - Liveness, which k23 lacks: whenever work lands in the injector or in
  *   another hart's queue, one idle worker is woken through the sleepers
  *   queue, and a woken worker wakes its hart with an IPI. A wake-up that
@@ -32,7 +38,6 @@ import type { Op } from "../../arch/op.ts";
 import { WordHeap } from "../mem/heap.ts";
 import type { Async } from "../task/async.ts";
 import { blockOn, HartWaker } from "../task/block_on.ts";
-import { inPoll } from "../task/context.ts";
 import { JoinHandle } from "../task/join_handle.ts";
 import { TaskBits } from "../task/state.ts";
 import { Task, type TaskHost } from "../task/task.ts";
@@ -92,6 +97,10 @@ export class Executor implements TaskHost {
   #nextId = 0;
   #closed = false;
   #onIdle: (hart: Hart) => void;
+  /** Inside {@linkcode Executor.fromHost}: wakes and closes go through the doorbell. */
+  #hostSide = false;
+  /** What host code asked of the workers: nothing, a wake, or a close. */
+  #doorbell: "none" | "wake" | "close" = "none";
 
   /**
    * Creates an executor for `machine`; `onIdle` runs on a worker's hart just
@@ -176,7 +185,12 @@ export class Executor implements TaskHost {
     const queue = bound >= 0 ? this.schedulers[bound].queue : this.injector;
     if (bound >= 0) this.schedulers[bound].wokenSinceTick++;
     yield* queue.push(task);
-    if (bound !== hart.id || !inPoll()) yield* this.sleepers.wake();
+    if (this.#hostSide) return this.#ring("wake");
+    // A task queued on this hart while this hart polls a task is seen by
+    // the same tick once that poll returns. In any other case (host code,
+    // the worker falling asleep in blockOn, an interrupt handler nested
+    // there) the worker may be about to sleep: wake one.
+    if (bound !== hart.id || !this.#pollingTask(hart)) yield* this.sleepers.wake();
   }
 
   /**
@@ -253,11 +267,13 @@ export class Executor implements TaskHost {
     const addr = WordHeap.of(this.machine).alloc(`task ${name}`);
     // The word is not shared yet: initialise it in place with the queue's
     // and the join handle's references, and HAS_JOIN_HANDLE.
-    this.machine.memory.write32(addr, 2 * TaskBits.REF_ONE + TaskBits.HAS_JOIN_HANDLE);
+    // WOKEN too, because it is about to be queued: a queued task is always
+    // WOKEN, so a cancel or wake before its first poll does not queue it again.
+    this.machine.memory.write32(addr, 2 * TaskBits.REF_ONE + TaskBits.HAS_JOIN_HANDLE + TaskBits.WOKEN);
     const task = new Task<T>({ id, name, metadata: options.metadata, stateAddr: addr, body: gen, host: this });
     this.#tasks.set(id, task as Task<unknown>);
     const hart = currentHart();
-    if (inPoll()) {
+    if (!hostOwned && this.#pollingTask(hart)) {
       const here = this.schedulers[hart.id];
       task.boundTo = hart.id;
       here.spawnedSinceTick++;
@@ -296,6 +312,15 @@ export class Executor implements TaskHost {
       hart.frames.pop();
       if (woke === "closed") return;
     }
+  }
+
+  /**
+   * Whether `hart` is polling a task of this executor right now (perhaps in
+   * an interrupt handler nested in that poll). Not the same as `inPoll()`,
+   * which is also true while a worker polls its own `blockOn` sleep.
+   */
+  #pollingTask(hart: Hart): boolean {
+    return this.schedulers[hart.id]?.current != null;
   }
 
   /** Steals for `thief`: queues what it took but the first task, and returns that one (null if nothing). */
@@ -342,7 +367,63 @@ export class Executor implements TaskHost {
    */
   *close(): Op<void> {
     this.#closed = true;
+    if (this.#hostSide) return this.#ring("close");
     yield* this.sleepers.close();
+  }
+
+  /**
+   * Runs `action` for host code, between runs. A hart may have stopped
+   * anywhere, even holding the sleepers queue's lock with interrupts off,
+   * so host code must not take that lock: the wakes and closes it causes
+   * ring a doorbell instead, a software interrupt on hart 0 whose handler
+   * ({@linkcode Executor.answerDoorbell}) wakes or closes the sleepers once
+   * the hart can take interrupts. Queue pushes and task-state transitions
+   * are lock-free, and happen at once.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * kernel.run({ maxSteps: 6 }); // the worker stops on its way to sleep
+   * const h = kernel.spawn(function* () { return 1; }); // uses fromHost
+   * kernel.run();
+   * assert.deepEqual(h.result(), { state: "completed", value: 1 });
+   * ```
+   */
+  fromHost<T>(action: () => T): T {
+    this.#hostSide = true;
+    try {
+      return action();
+    } finally {
+      this.#hostSide = false;
+    }
+  }
+
+  /**
+   * The software-interrupt handler's part: does what host code asked
+   * through the doorbell, if anything. Costs no step when the bell is quiet.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 2 });
+   * kernel.shutdown(); // the close rings the doorbell; hart 0 answers it
+   * assert(kernel.executor.closed);
+   * ```
+   */
+  *answerDoorbell(): Op<void> {
+    const asked = this.#doorbell;
+    if (asked === "none") return;
+    this.#doorbell = "none";
+    if (asked === "close") yield* this.sleepers.close();
+    else yield* this.sleepers.wake();
+  }
+
+  #ring(what: "wake" | "close"): void {
+    if (this.#doorbell !== "close") this.#doorbell = what;
+    this.machine.harts[0].sendIpi(0);
   }
 
   /**

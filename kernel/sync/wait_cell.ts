@@ -226,8 +226,9 @@ export class WaitCell implements WaiterHolder {
         yield* hart.fetchAnd32(addr, ~WOKEN);
         return "ready";
       }
-      // A wake is in progress: do not wait for it.
-      if (seen & WAKING) return "ready";
+      // WAKING without WOKEN: a dropped wait is taking its waker back (or a
+      // wake already consumed): retry rather than report a wake. WAKING with
+      // WOKEN was consumed above. REGISTERING: another task is registering.
       return "busy";
     }
 
@@ -481,12 +482,28 @@ export class WaitCell implements WaiterHolder {
   *#deregister(waker: Waker): Op<void> {
     const hart = currentHart();
     const addr = this.#word(hart);
-    const state = yield* hart.fetchOr32(addr, WAKING);
-    // Someone else is in the slot: they will wake, replace or close it.
-    if (this.touching(state)) return;
+    // Take WAKING only from a word nobody else touches: a stray WAKING bit
+    // would look like a wake to a task registering meanwhile. If someone is
+    // in the slot, they will wake, replace or close our waker.
+    let state = 0; // the usual word while a waker waits
+    for (;;) {
+      const seen = yield* hart.cas32(addr, state, state | WAKING);
+      if (seen === state) break;
+      if (this.touching(seen)) return;
+      state = seen;
+    }
     const mine = yield* this.#inWakerSlot(hart, "deregister", this.#takeIf(waker));
-    yield* hart.fetchAnd32(addr, ~WAKING);
+    // Leave WAKING as we found the word. If that fails, a wake() or close()
+    // came while we held WAKING and backed off, trusting the holder: its
+    // waker is ours to wake (another task's, which replaced ours).
+    const seen = yield* hart.cas32(addr, state | WAKING, state);
+    let theirs: Waker | null = null;
+    if (seen !== (state | WAKING)) {
+      theirs = yield* this.#inWakerSlot(hart, "wake for a wake that backed off", this.#take());
+      yield* hart.fetchAnd32(addr, ~WAKING);
+    }
     if (mine !== null) yield* mine.drop();
+    if (theirs !== null) yield* theirs.wake();
   }
 
   *#takeIf(waker: Waker): Op<Waker | null> {

@@ -154,7 +154,15 @@ export function* dropFuture<T>(future: Async<T>, what: string): Op<void> {
       if (r.value === PENDING) {
         throw new TypeError(`${what}: suspended while being dropped (a finally block awaited, or a catch kept going)`);
       }
-      r = future.next(yield r.value as Instruction);
+      let sent: unknown;
+      try {
+        sent = yield r.value as Instruction;
+      } catch (fault) {
+        // The instruction faulted: raise the fault where it was issued.
+        r = future.throw(fault);
+        continue;
+      }
+      r = future.next(sent);
     }
   } catch (e) {
     if (e !== signal) throw e;

@@ -223,7 +223,18 @@ export function* blockOn<T>(future: Async<T>, waker?: HartWaker): Op<T> {
     let r: IteratorResult<Instruction | Pending, T>;
     try {
       r = future.next();
-      while (!r.done && r.value !== PENDING) r = future.next(yield r.value as Instruction);
+      while (!r.done && r.value !== PENDING) {
+        let sent: unknown;
+        try {
+          sent = yield r.value as Instruction;
+        } catch (fault) {
+          // The instruction faulted: raise the fault where it was issued, in
+          // the future, as a CPU does (and as in-place steps do).
+          r = future.throw(fault);
+          continue;
+        }
+        r = future.next(sent);
+      }
     } finally {
       exitPoll(hart);
     }

@@ -172,7 +172,18 @@ export class Task<T = unknown> {
     let done = false;
     try {
       let r = body.next();
-      while (!r.done && r.value !== PENDING) r = body.next(yield r.value as Instruction);
+      while (!r.done && r.value !== PENDING) {
+        let sent: unknown;
+        try {
+          sent = yield r.value as Instruction;
+        } catch (fault) {
+          // The instruction faulted: raise the fault where it was issued, in
+          // the body, as a CPU does (and as in-place steps do).
+          r = body.throw(fault);
+          continue;
+        }
+        r = body.next(sent);
+      }
       if (r.done) {
         this.outcome = { kind: "ok", value: r.value };
         done = true;

@@ -196,7 +196,17 @@ export class Timer {
     try {
       for (;;) {
         let r: IteratorResult<Instruction | Pending, T> = op.next();
-        while (!r.done && r.value !== PENDING) r = op.next(yield r.value as Instruction);
+        while (!r.done && r.value !== PENDING) {
+          let sent: unknown;
+          try {
+            sent = yield r.value as Instruction;
+          } catch (fault) {
+            // The instruction faulted: raise the fault where it was issued, in `op`.
+            r = op.throw(fault);
+            continue;
+          }
+          r = op.next(sent);
+        }
         if (r.done) {
           finished = true;
           return r.value;

@@ -1,9 +1,12 @@
 // The engine's in-place steps (an instruction performed as the next step
 // without being yielded, when the schedule leaves no doubt) must never change
 // a run: the same steps, time, statistics, trace hash and tape as with the
-// fast path off, under every policy, with interrupts, faults and limits.
+// fast path off, under every policy, with interrupts, faults and limits; and
+// the same outcome for every kernel task.
 import assert from "node:assert/strict";
 import { type Hart, Machine, type MachineOptions, MemoryFault, type PolicyOption } from "../../mod.ts";
+import { currentHart } from "../../arch/hart.ts";
+import { Kernel } from "../../kernel/kernel.ts";
 
 const COUNTER = 0x1000;
 const FLAGS = 0x2000;
@@ -96,4 +99,61 @@ Deno.test("fastPath must be a boolean", () => {
     () => new Machine({ fastPath: "yes" as unknown as boolean }),
     /fastPath must be a boolean, got yes/,
   );
+});
+
+Deno.test("task outcomes are the same with in-place steps on and off", async (t) => {
+  // A fault must be raised in the code that issued the access, whichever
+  // path performed it: in a task body, inside a timeout, or uncaught (the
+  // task panics).
+  const faulting = (kernel: Kernel) => ({
+    caught: function* () {
+      try {
+        yield* currentHart().load32(3);
+        return "no fault";
+      } catch (e) {
+        return `caught ${(e as Error).name}`;
+      }
+    },
+    inTimeout: function* () {
+      return yield* kernel.timeout(
+        (function* () {
+          try {
+            yield* currentHart().fetchAdd32(0x7fff_fff0 * 2, 1); // beyond memory
+            return "no fault";
+          } catch (e) {
+            return `caught ${(e as Error).name} in a timeout`;
+          }
+        })(),
+        1_000_000,
+      );
+    },
+    uncaught: function* () {
+      yield* kernel.sleep(50);
+      yield* currentHart().store32(6, 1);
+      return "no fault";
+    },
+  });
+  for (const policy of policies) {
+    await t.step(JSON.stringify(policy), () => {
+      for (const harts of [1, 2, 4]) {
+        const run = (fastPath: boolean) => {
+          const kernel = new Kernel({ harts, seed: 9, policy, fastPath });
+          const handles = Object.entries(faulting(kernel)).map(([name, body]) => kernel.spawn(body, { name }));
+          const report = kernel.run();
+          const outcomes = handles.map((h) => {
+            const r = h.result();
+            return r.state === "panicked" ? { state: r.state, error: String(r.error) } : r;
+          });
+          return { outcomes, hash: report.traceHash, steps: report.steps, leaks: kernel.shutdown() };
+        };
+        const on = run(true), off = run(false);
+        assert.deepEqual(on, off, `${harts} harts`);
+        assert.deepEqual(on.outcomes.slice(0, 2), [
+          { state: "completed", value: "caught MemoryFault" },
+          { state: "completed", value: "caught MemoryFault in a timeout" },
+        ]);
+        assert.equal(on.outcomes[2].state, "panicked");
+      }
+    });
+  }
 });

@@ -1,5 +1,5 @@
-// Property tests: random kernel programs over random hart counts, seeds and
-// policies. Every task that is not cancelled completes exactly once; every
+// Property tests: random kernel programs over random hart counts, seeds,
+// policies and timer ticks, with host spawns between bounded runs. Every task that is not cancelled completes exactly once; every
 // output is delivered exactly once, except a child's whose parent was
 // cancelled and detached it; nothing leaks; a seed replays to the same trace
 // hash, with the engine's in-place steps on or off.
@@ -17,7 +17,8 @@ type Step =
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.constant<Step>({ op: "yield" }),
-  fc.integer({ min: 1, max: 3_000_000 }).map((ns): Step => ({ op: "sleep", ns })),
+  fc.oneof(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 3_000_000 }))
+    .map((ns): Step => ({ op: "sleep", ns })),
   fc.nat(7).map((task): Step => ({ op: "wake", task })),
   fc.constant<Step>({ op: "wait" }),
   fc.nat(3).map((child): Step => ({ op: "spawn", child })),
@@ -30,7 +31,13 @@ const program = fc.record({
     fc.constantFrom<PolicyOption>("random", "round-robin", { kind: "pct", depth: 3, steps: 2000 }),
     fc.integer({ min: 1, max: 256 }).map((quantum): PolicyOption => ({ kind: "free-running", quantum })),
   ),
+  // A 1 ns tick lets the timer interrupt land at nearly every scheduling
+  // point, the worker's way to sleep included.
+  timerTickNs: fc.constantFrom(1, 3, 1_000),
   roots: fc.array(fc.array(step, { maxLength: 6 }), { minLength: 1, maxLength: 4 }),
+  // Host code stops the run after each of these step counts and spawns one
+  // more root there, wherever the harts are.
+  stops: fc.array(fc.integer({ min: 1, max: 200 }), { maxLength: 3 }),
   children: fc.array(fc.array(step, { maxLength: 4 }), { minLength: 4, maxLength: 4 }),
 });
 type Program = typeof program extends fc.Arbitrary<infer P> ? P : never;
@@ -46,7 +53,7 @@ interface Outcome {
 }
 
 function execute(p: Program, fastPath: boolean): Outcome {
-  const kernel = new Kernel({ harts: p.harts, seed: p.seed, policy: p.policy, fastPath });
+  const kernel = new Kernel({ harts: p.harts, seed: p.seed, policy: p.policy, fastPath, timerTickNs: p.timerTickNs });
   // A WaitCell has one waiter: each task waits on its own, anyone may wake any.
   const cells: WaitCell[] = [];
   const completions = new Map<string, number>();
@@ -119,7 +126,14 @@ function execute(p: Program, fastPath: boolean): Outcome {
 
   p.roots.forEach((_, i) => all.add(`r${i}`));
   const roots = p.roots.map((steps, i) => kernel.spawn(() => body(`r${i}`, steps, 0), { name: `r${i}` }));
-  const report = kernel.run({ maxSteps: 2_000_000 });
+  let budget = 2_000_000;
+  for (const [i, stop] of p.stops.entries()) {
+    budget -= kernel.run({ maxSteps: stop }).steps;
+    const name = `late${i}`;
+    all.add(name);
+    roots.push(kernel.spawn(() => body(name, p.roots[i % p.roots.length], 0), { name }));
+  }
+  const report = kernel.run({ maxSteps: budget });
   assert.equal(report.status, "idle", `the program must finish (${report.status})`);
   const results = roots.map((h) => JSON.stringify(h.result()));
   for (const h of roots) {
