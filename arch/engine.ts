@@ -83,6 +83,37 @@ const WOKEN = new Instruction(OpCode.Resume, 0, 0, 0, 0n, 0n, "woken from wfi");
 /** The instruction standing for "not started yet". */
 const START = new Instruction(OpCode.Pause, 0, 0, 0, 0n, 0n, "start");
 
+/**
+ * Whom a hart is working for, for traces and reports (never for the trace
+ * hash): `name` is the task the kernel is polling on it (empty for the
+ * hart's own code), `label` what its code last set with `hart.label`. Each
+ * task has its own context, swapped in while it is polled, so a label
+ * follows its task from hart to hart.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Machine } from "@ksim/ksim";
+ * const m = new Machine({ harts: 1 });
+ * m.boot(function* (hart) {
+ *   const task = { name: "producer", label: "" };
+ *   const outer = hart.context;
+ *   hart.context = task;
+ *   hart.label("push");
+ *   yield* hart.fetchAdd32(0x40, 1);
+ *   hart.context = outer;
+ *   assert.equal(task.label, "push");
+ * });
+ * m.run();
+ * ```
+ */
+export interface HartContext {
+  /** The task's name, or empty. */
+  readonly name: string;
+  /** The label shown with the following operations, or empty. */
+  label: string;
+}
+
 /** Mutable per-hart statistics. */
 class Stats {
   steps = 0;
@@ -106,6 +137,8 @@ export class HartCore<H> {
   irqPending = false;
   /** Descriptions of the operations in progress, outermost first. */
   frames: string[] = [];
+  /** Whom the hart works for (a polled task) and its label, for traces and reports. */
+  context: HartContext = { name: "", label: "" };
   readonly handlers: Partial<Record<InterruptCause, InterruptHandler<H>>> = {};
   cpuLocalBase: number;
   parkedAt = 0;
@@ -124,7 +157,8 @@ export class HartCore<H> {
     const top = this.pend.length - 1;
     if (this.state === HALTED) out.push("halted");
     else if (top >= 0) {
-      const ins = this.pend[top].describe();
+      const label = this.context.label;
+      const ins = label ? `${this.pend[top].describe()} (${label})` : this.pend[top].describe();
       out.push(this.state === PARKED ? `${ins} (parked)` : this.state === BLOCKED ? `${ins} (blocked)` : ins);
     }
     return out;
@@ -358,7 +392,7 @@ export class Engine<H> implements PlatformHost {
         this.#trace(c, ins, c.state === PARKED ? "parked" : "blocked");
         return;
       }
-      if (this.#tracing) this.#trace(c, ins, value === undefined ? "" : `→ ${value}`);
+      if (this.#tracing) this.#trace(c, ins, value === undefined ? "" : `→ ${formatResult(ins.code, value)}`);
       this.#resume(c, c.gens[depth].next(value));
     } catch (e) {
       throw this.#asPanic(c, e);
@@ -600,7 +634,7 @@ export class Engine<H> implements PlatformHost {
     if (handler === undefined) {
       throw this.panic(c, `unhandled ${cause} interrupt (register a handler with onInterrupt)`);
     }
-    this.#cfg.trace?.(`t=${this.now} h${c.id} trap ${cause}`);
+    this.#cfg.trace?.(`${this.#where(c)}trap ${cause}`);
     c.irqEnabled = false;
     const gen = trapEntry(c, cause, handler);
     c.gens.push(gen);
@@ -724,8 +758,22 @@ export class Engine<H> implements PlatformHost {
     this.#h2 = h2 ^ (h2 >>> 15);
   }
 
+  /**
+   * One trace line: `t=<ns>ns step=<n> hart=<id> [<task>] <frame> › <description> (<label>) <result>`,
+   * such as `t=1234ns step=57 hart=1 [worker-3] push › fetch_add32 0x1000 +1 (first) → 5`;
+   * the task, the innermost frame and the label are left out when there is none.
+   */
   #trace(c: HartCore<H>, ins: Instruction, what: string): void {
-    this.#cfg.trace?.(`t=${this.now} h${c.id} ${ins.describe()}${what ? " " + what : ""}`);
+    const label = c.context.label;
+    this.#cfg.trace?.(`${this.#where(c)}${ins.describe()}${label ? ` (${label})` : ""}${what ? " " + what : ""}`);
+  }
+
+  /** The start of a trace line: when, which step, which hart, for which task, in which frame. */
+  #where(c: HartCore<H>): string {
+    const task = c.context.name;
+    const frames = c.frames;
+    const frame = frames.length > 0 ? `${frames[frames.length - 1]} › ` : "";
+    return `t=${this.now}ns step=${this.steps} hart=${c.id} ${task ? `[${task}] ` : ""}${frame}`;
   }
 
   traceHash(): string {
@@ -772,15 +820,33 @@ export class Engine<H> implements PlatformHost {
   }
 }
 
-/** The ISA-neutral trap entry: dispatches one interrupt to its handler. */
+/**
+ * The ISA-neutral trap entry: dispatches one interrupt to its handler, in a
+ * context of its own, so that the handler's operations are not shown as the
+ * interrupted task's (its frame says `trap <cause>`).
+ */
 function* trapEntry<H>(c: HartCore<H>, cause: InterruptCause, handler: InterruptHandler<H>): Op<void> {
   const frames = c.frames;
+  const interrupted = c.context;
   frames.push(`trap ${cause}`);
+  c.context = { name: "", label: "" };
   try {
     yield* handler(c.facade);
   } finally {
+    c.context = interrupted;
     frames.pop();
   }
+}
+
+/**
+ * An instruction's result as traces show it: the old value of a bitwise
+ * read-modify-write in hex (it is a set of bits), any other value in decimal.
+ */
+function formatResult(code: OpCode, value: unknown): string {
+  if (typeof value === "number" && code >= OpCode.FetchOr32 && code <= OpCode.FetchXor32) {
+    return "0x" + value.toString(16);
+  }
+  return String(value);
 }
 
 function describeValue(v: unknown): string {

@@ -19,7 +19,14 @@
  */
 
 import { Instruction, type Op, OpCode } from "./op.ts";
-import { type Engine, type HartCore, type InterruptHandler, runningHart, thrownFrom } from "./engine.ts";
+import {
+  type Engine,
+  type HartContext,
+  type HartCore,
+  type InterruptHandler,
+  runningHart,
+  thrownFrom,
+} from "./engine.ts";
 import type { Arch, InterruptCause } from "./platform.ts";
 import type { Machine } from "./machine.ts";
 import { engineOf } from "./registry.ts";
@@ -374,6 +381,106 @@ export class Hart {
    */
   set frames(frames: string[]) {
     this.#core.frames = frames;
+  }
+
+  /**
+   * Whom this hart is working for: the task an executor is polling on it
+   * (its name shows in traces), and the label set by {@linkcode Hart.label}.
+   * An executor swaps in each task's own context while polling it, and puts
+   * the previous one back after. Traces and reports read it; the trace hash
+   * never does.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Machine } from "@ksim/ksim";
+   * const h = new Machine({ harts: 1 }).harts[0];
+   * assert.deepEqual(h.context, { name: "", label: "" });
+   * ```
+   */
+  get context(): HartContext {
+    return this.#core.context;
+  }
+
+  /**
+   * Replaces the context (see {@linkcode Hart.context}).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Machine } from "@ksim/ksim";
+   * const lines: string[] = [];
+   * const m = new Machine({ harts: 1, trace: (line) => lines.push(line) });
+   * m.boot(function* (hart) {
+   *   hart.context = { name: "consumer", label: "" };
+   *   yield* hart.load32(0x40);
+   * });
+   * m.run();
+   * assert.match(lines[0], /hart=0 \[consumer\] load32 0x40/);
+   * ```
+   */
+  set context(context: HartContext) {
+    this.#core.context = context;
+  }
+
+  /**
+   * Labels this hart's following operations with `text`, until the next
+   * call (`""` clears it), and returns the label it replaces. A label shows
+   * after the operation's description in traces, in deadlock and step-limit
+   * reports (`report.stacks`) and in panics; it changes no step and no trace
+   * hash. Inside a task the label belongs to the task (see
+   * {@linkcode Hart.context}).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Machine } from "@ksim/ksim";
+   * const m = new Machine({ harts: 1 });
+   * m.boot(function* (hart) {
+   *   hart.label("wait for the producer");
+   *   yield* hart.waitWhile32(0x40, 0);
+   * });
+   * const report = m.run();
+   * assert.equal(report.status, "deadlock");
+   * assert.deepEqual(report.stacks![0], ["wait_while32 0x40 ==0 (wait for the producer) (blocked)"]);
+   * ```
+   */
+  label(text: string): string {
+    if (typeof text !== "string") throw new TypeError(`Hart.label: text must be a string, got ${typeof text}`);
+    const context = this.#core.context;
+    const was = context.label;
+    context.label = text;
+    return was;
+  }
+
+  /**
+   * Runs `op` with its operations labelled `text` (see {@linkcode Hart.label}),
+   * then puts the previous label back, even if `op` throws.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Machine } from "@ksim/ksim";
+   * const lines: string[] = [];
+   * const m = new Machine({ harts: 1, trace: (line) => lines.push(line) });
+   * m.boot(function* (hart) {
+   *   yield* hart.labeled("push", hart.fetchAdd32(0x1000, 1));
+   *   yield* hart.load32(0x1000);
+   * });
+   * m.run();
+   * assert.deepEqual(lines, [
+   *   "t=3ns step=1 hart=0 fetch_add32 0x1000 +1 (push) → 0",
+   *   "t=4ns step=2 hart=0 load32 0x1000 → 1",
+   * ]);
+   * ```
+   */
+  *labeled<T>(text: string, op: Op<T>): Op<T> {
+    const was = this.label(text);
+    try {
+      return yield* op;
+    } finally {
+      this.label(was);
+    }
   }
 
   // ----------------------------------------------------------- operations

@@ -80,6 +80,12 @@ export class Task<T = unknown> {
   readonly state: TaskState;
   /** Operation descriptions of the body, shown while it runs or is stuck. */
   readonly frames: string[] = [];
+  /**
+   * The label the body last set with `hart.label`, shown with its operations
+   * in traces and reports. A task is the hart's context while it is polled
+   * (see `Hart.context`), so traces name it.
+   */
+  label = "";
   /** Where the task is scheduled: its executor. */
   readonly host: TaskHost;
   /** The scheduler (hart id) the task is bound to, or -1 before its first poll. */
@@ -167,7 +173,9 @@ export class Task<T = unknown> {
       throw new KernelPanic("polled a task whose body was dropped", { hart: hart.id, task: this.name });
     }
     const saved = hart.frames;
+    const outer = hart.context;
     hart.frames = this.frames;
+    hart.context = this;
     enterPoll(hart, this.#borrowed);
     let done = false;
     try {
@@ -195,6 +203,7 @@ export class Task<T = unknown> {
     } finally {
       exitPoll(hart);
       hart.frames = saved;
+      hart.context = outer;
     }
     if (done) {
       this.#body = null;
@@ -226,7 +235,9 @@ export class Task<T = unknown> {
     this.#body = null;
     const hart = currentHart();
     const saved = hart.frames;
+    const outer = hart.context;
     hart.frames = this.frames;
+    hart.context = this;
     try {
       yield* dropFuture(body, `task ${this.name}`);
     } catch (e) {
@@ -235,6 +246,7 @@ export class Task<T = unknown> {
       this.outcome ??= { kind: "panicked", error: e };
     } finally {
       hart.frames = saved;
+      hart.context = outer;
       this.frames.length = 0;
     }
   }

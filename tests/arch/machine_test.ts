@@ -186,7 +186,7 @@ Deno.test("a trace tells the story of a run", () => {
     yield* hart.cas32(0x10, 0, hart.id + 1);
   });
   m.run();
-  assert.deepEqual(lines, ["t=3 h0 cas32 0x10 0→1 → 0", "t=6 h1 cas32 0x10 0→2 → 1"]);
+  assert.deepEqual(lines, ["t=3ns step=1 hart=0 cas32 0x10 0→1 → 0", "t=6ns step=2 hart=1 cas32 0x10 0→2 → 1"]);
 });
 
 Deno.test("currentHart is the stepping hart during a run and throws in host code after it", async () => {
