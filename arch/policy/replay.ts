@@ -124,10 +124,11 @@ export class ReplayPolicy implements Policy {
    * import { ReplayPolicy, Tape } from "@ksim/ksim";
    * const p = new ReplayPolicy(new Tape([1]));
    * assert.equal(p.pick([0, 1], -1, 0), 1);
-   * assert.equal(p.exhausted, undefined);
+   * const whileTheTapeLasts = p.exhausted;
    * // Past the tape: the default continuation keeps the last hart.
    * assert.equal(p.pick([0, 1], 1, 1), 1);
-   * assert.equal(p.exhausted?.step, 1);
+   * assert.equal(whileTheTapeLasts, undefined);
+   * assert.deepEqual(p.exhausted && [p.exhausted.decision, p.exhausted.step], [1, 1]);
    * ```
    */
   get exhausted(): TapeExhausted | undefined {
