@@ -339,7 +339,7 @@ function mutantsOf(file: string, text: string): Mutant[] {
       else add(s, n.getEnd(), "++", "-- -> ++");
     }
 
-    if (ts.isPropertyAccessExpression(n) && SWAP_METHOD[n.name.text]) {
+    if (ts.isPropertyAccessExpression(n) && Object.hasOwn(SWAP_METHOD, n.name.text)) {
       add(n.name.getStart(sf), n.name.getEnd(), SWAP_METHOD[n.name.text], `${n.name.text} -> ${SWAP_METHOD[n.name.text]}`);
     }
 
