@@ -186,6 +186,8 @@ interface Mutant {
   operator: string;
   original: string;
   mutated: string;
+  /** Lines of the innermost enclosing function, or null at module level. */
+  scope: [number, number] | null;
 }
 
 const SWAP_BINARY: Partial<Record<ts.SyntaxKind, string[]>> = {
@@ -248,6 +250,13 @@ function mutantsOf(file: string, text: string): Mutant[] {
     } else {
       mutated = original.slice(0, start - lineStart) + replacement + " /* …deleted lines… */";
     }
+    let scope: [number, number] | null = null;
+    for (let p: ts.Node | undefined = current; p; p = p.parent) {
+      if (ts.isFunctionLike(p) && !ts.isTypeNode(p)) {
+        scope = [lineOf(p.getStart(sf)), lineOf(p.getEnd())];
+        break;
+      }
+    }
     out.push({
       id: "",
       file,
@@ -258,6 +267,7 @@ function mutantsOf(file: string, text: string): Mutant[] {
       operator,
       original: original.trim(),
       mutated: mutated.trim(),
+      scope,
     });
   };
 
@@ -269,7 +279,9 @@ function mutantsOf(file: string, text: string): Mutant[] {
     return false;
   };
 
+  let current: ts.Node = sf;
   const visit = (n: ts.Node): void => {
+    current = n;
     if (ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n) || ts.isImportDeclaration(n) ||
       ts.isExportDeclaration(n)) return;
     if (ts.isTypeNode(n) && !ts.isExpressionWithTypeArguments(n)) return;
@@ -476,6 +488,18 @@ interface RunResult {
   output: string;
 }
 
+/** The test run in progress and the tree copy, cleaned up if the tool is interrupted. */
+let running: Deno.ChildProcess | null = null;
+let scratch: string | null = null;
+
+function onInterrupt(): void {
+  try {
+    running?.kill("SIGKILL");
+  } catch { /* gone */ }
+  if (scratch) Deno.removeSync(scratch, { recursive: true });
+  Deno.exit(130);
+}
+
 async function runDeno(dir: string, args: string[], timeoutS: number): Promise<RunResult> {
   const t0 = performance.now();
   const cmd = new Deno.Command("nice", {
@@ -486,6 +510,7 @@ async function runDeno(dir: string, args: string[], timeoutS: number): Promise<R
     env: { NO_COLOR: "1" },
   });
   const child = cmd.spawn();
+  running = child;
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -494,6 +519,7 @@ async function runDeno(dir: string, args: string[], timeoutS: number): Promise<R
     } catch { /* already gone */ }
   }, timeoutS * 1000);
   const out = await child.output();
+  running = null;
   clearTimeout(timer);
   const dec = new TextDecoder();
   return {
@@ -511,11 +537,28 @@ interface TestFileInfo {
   covered: Map<string, Set<number>>;
 }
 
+/**
+ * Lines that ran, per source file: every `DA` line with a count, plus the
+ * first line of every function that was entered (`FN`/`FNDA`, paired in
+ * order). A line that ran only in part (a loop body never entered on the
+ * same line as its condition) has a `DA` count of 0, so a mutant is matched
+ * to tests by its enclosing function, not by its own line.
+ */
 function parseLcov(text: string, dir: string): Map<string, Set<number>> {
   const out = new Map<string, Set<number>>();
   let cur: Set<number> | null = null;
+  let fnLines: number[] = [];
+  let fnCounts: number[] = [];
+  const flush = () => {
+    if (cur && fnLines.length === fnCounts.length) {
+      fnLines.forEach((l, i) => fnCounts[i] > 0 && cur!.add(l));
+    }
+    fnLines = [];
+    fnCounts = [];
+  };
   for (const line of text.split("\n")) {
     if (line.startsWith("SF:")) {
+      flush();
       let p = line.slice(3);
       if (p.startsWith("file://")) p = decodeURIComponent(new URL(p).pathname);
       if (p.startsWith(dir + "/")) p = p.slice(dir.length + 1);
@@ -524,9 +567,23 @@ function parseLcov(text: string, dir: string): Map<string, Set<number>> {
     } else if (line.startsWith("DA:") && cur) {
       const [l, c] = line.slice(3).split(",");
       if (Number(c) > 0) cur.add(Number(l));
+    } else if (line.startsWith("FN:")) {
+      fnLines.push(Number(line.slice(3).split(",")[0]));
+    } else if (line.startsWith("FNDA:")) {
+      fnCounts.push(Number(line.slice(5).split(",")[0]));
     }
   }
+  flush();
   return out;
+}
+
+/** Whether a test file's coverage reaches a mutant: its enclosing function ran (or, at module level, its file loaded). */
+function reaches(t: TestFileInfo, m: Mutant): boolean {
+  const lines = t.covered.get(m.file);
+  if (!lines || lines.size === 0) return false;
+  if (m.scope === null) return true;
+  for (let l = m.scope[0]; l <= m.scope[1]; l++) if (lines.has(l)) return true;
+  return false;
 }
 
 async function baseline(dir: string, folder: string, useCoverage: boolean): Promise<TestFileInfo[]> {
@@ -562,7 +619,7 @@ async function cachedBaseline(dir: string, folder: string, useCoverage: boolean)
   const h = new Uint8Array(await crypto.subtle.digest(
     "SHA-256",
     new TextEncoder().encode(
-      JSON.stringify([folder, useCoverage, ...await Promise.all(files.map(async (f) => [f, await Deno.readTextFile(`${dir}/${f}`)]))]),
+      JSON.stringify(["v2", folder, useCoverage, ...await Promise.all(files.map(async (f) => [f, await Deno.readTextFile(`${dir}/${f}`)]))]),
     ),
   ));
   const key = [...h.slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -631,6 +688,9 @@ async function main(): Promise<void> {
 
   // Snapshot the tree once.
   const dir = await Deno.makeTempDir({ prefix: "ksim-mutate-" });
+  scratch = dir;
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  Deno.addSignalListener("SIGTERM", onInterrupt);
   try {
     await copyTree(o.root, dir);
     console.log(`tree copied to ${dir}`);
@@ -656,14 +716,10 @@ async function main(): Promise<void> {
         console.log(`${tag}: invalid`);
         continue;
       }
-      const span = new Set<number>();
-      for (let l = m.line; l <= m.line + (original.slice(m.start, m.end).split("\n").length - 1); l++) span.add(l);
-      const tests = (infos.get(folder) ?? []).filter((t) =>
-        !o.coverage || [...span].some((l) => t.covered.get(m.file)?.has(l))
-      );
+      const tests = (infos.get(folder) ?? []).filter((t) => !o.coverage || reaches(t, m));
       if (tests.length === 0) {
         results.push({ ...m, outcome: "no-coverage", seconds: 0, tests: 0 });
-        console.log(`${tag}: survived (no test executes this line)`);
+        console.log(`${tag}: survived (no test enters this function)`);
         continue;
       }
       const budget = Math.min(o.timeout, 3 * tests.reduce((s, t) => s + t.seconds, 0) + 15);
