@@ -1,53 +1,83 @@
 /**
- * ksim: a deterministic simulation of a multi-core kernel, with a
- * coverage-guided fuzzer.
+ * ksim: a deterministic simulation of a multi-core kernel.
  *
- * The platform layer simulates RISC-V and x86-64 machines. Concurrency is
- * simulated: harts are generators, every atomic is a scheduling point, and
- * one decision source (a seed, a tape, or fuzzer bytes) decides every
- * interleaving, so any run replays exactly.
+ * A {@linkcode Machine} simulates a RISC-V or x86-64 computer with 1 to 256
+ * harts (hardware threads), a virtual clock, physical memory and the
+ * devices of its ISA. Concurrency is simulated: harts are generators, every
+ * atomic is a scheduling point, and one decision source (a seed or a tape)
+ * decides every interleaving, so any run replays exactly.
  *
- * @example
+ * A {@linkcode Kernel} runs on a machine: an executor with one scheduler per
+ * hart and work stealing, tasks with join handles and cancellation, a timer
+ * wheel for {@linkcode sleep} and {@linkcode timeout}, and the sync
+ * primitives ({@linkcode WaitCell}, {@linkcode WaitQueue},
+ * {@linkcode Mutex}, {@linkcode Semaphore}, {@linkcode SpinLock}). At
+ * shutdown it reports every task, waker or waiter that leaked.
+ *
+ * This entry point holds what a program needs. The others are
+ * `@ksim/ksim/arch` (devices, policies, decision sources, tapes),
+ * `@ksim/ksim/kernel` (executor and timer internals) and
+ * `@ksim/ksim/testing` (checking code under many schedules, and replaying
+ * the one that fails). Processes, a futex and a fuzzer are not written yet.
+ *
+ * @example Four harts race on a non-atomic increment
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine } from "@ksim/ksim";
  *
- * // Four harts race on a non-atomic increment: updates get lost.
- * const m = new Machine({ arch: "riscv64", harts: 4, seed: 1, policy: "random" });
- * m.boot(function* (hart) {
- *   for (let i = 0; i < 100; i++) {
- *     const v = yield* hart.load32(0x1000);
- *     yield* hart.store32(0x1000, v + 1);
- *   }
- * });
- * const report = m.run();
- * console.log(report.status, m.memory.read32(0x1000), report.traceHash);
+ * function race(seed: number): Machine {
+ *   const m = new Machine({ arch: "riscv64", harts: 4, seed, policy: "random" });
+ *   m.boot(function* (hart) {
+ *     for (let i = 0; i < 100; i++) {
+ *       const v = yield* hart.load32(0x1000);
+ *       yield* hart.store32(0x1000, v + 1); // another hart may have stored in between
+ *     }
+ *   });
+ *   assert.equal(m.run().status, "halted");
+ *   return m;
+ * }
+ * const m = race(1);
+ * assert.ok(m.memory.read32(0x1000) < 400, "updates got lost");
+ * // The same seed gives the same interleaving, bit for bit.
+ * assert.equal(race(1).traceHash, m.traceHash);
+ * ```
+ *
+ * @example Tasks on a kernel share a counter under a mutex
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Kernel, Mutex, yieldNow } from "@ksim/ksim";
+ *
+ * const kernel = new Kernel({ harts: 4, seed: 7 });
+ * const counter = new Mutex({ n: 0 });
+ * const handles = [1, 2, 3, 4, 5, 6].map(() =>
+ *   kernel.spawn(function* () {
+ *     yield* counter.withLock(function* (c) {
+ *       const n = c.n;
+ *       yield* yieldNow(); // other tasks run; none gets the lock
+ *       c.n = n + 1;
+ *     });
+ *   })
+ * );
+ * kernel.run();
+ * assert.ok(handles.every((h) => h.result().state === "completed"));
+ * assert.deepEqual(kernel.shutdown(), []); // nothing leaked
+ * assert.equal(kernel.machine.execute(() => counter.tryLock())!.value.n, 6);
  * ```
  *
  * @module
  */
 
-export * from "./arch/mod.ts";
-export { KernelPanic } from "./kernel/panic.ts";
-export * from "./kernel/task/state.ts";
-export * from "./kernel/time/wheel.ts";
-export { type Async, dropFuture, FutureDropped, PENDING, Pending } from "./kernel/task/async.ts";
-export type { Waker } from "./kernel/task/waker.ts";
-export { KERNEL_HEAP_BASE, WordHeap } from "./kernel/mem/heap.ts";
-export { contextWaker, enterPoll, exitPoll, inPoll } from "./kernel/task/context.ts";
-export { blockOn, HartWaker } from "./kernel/task/block_on.ts";
-export { yieldNow } from "./kernel/task/yield_now.ts";
-export { type Outcome, Task, type TaskHost, TaskWaker } from "./kernel/task/task.ts";
-export { JoinError, JoinHandle, type TaskResult } from "./kernel/task/join_handle.ts";
-export { RunQueue } from "./kernel/executor/run_queue.ts";
-export { Scheduler, type SchedulerTotals, TICK_BUDGET, type TickStats } from "./kernel/executor/scheduler.ts";
-export {
-  Executor,
-  MAX_STOLEN_PER_TICK,
-  type SleeperQueue,
-  type SpawnOptions,
-  STEAL_ROUNDS,
-} from "./kernel/executor/executor.ts";
-export { DEFAULT_TIMER_TICK_NS, Elapsed, Timer, type TimerEntry } from "./kernel/time/timer.ts";
+// The machine.
+export { Machine, type MachineOptions, type PolicyOption, type RunOptions } from "./arch/machine.ts";
+export { currentHart, Hart } from "./arch/hart.ts";
+export type { Op } from "./arch/op.ts";
+export type { Arch, InterruptCause } from "./arch/platform.ts";
+export type { InterruptHandler } from "./arch/engine.ts";
+export { type HartStats, MachinePanic, type RunReport, type RunStatus } from "./arch/report.ts";
+export { MemoryFault } from "./arch/memory.ts";
+export { TapeDivergence } from "./arch/policy/replay.ts";
+
+// The kernel and its tasks.
 export {
   currentTask,
   Kernel,
@@ -58,11 +88,19 @@ export {
   spawn,
   timeout,
 } from "./kernel/kernel.ts";
-export { exploreKernel, type ExploreKernelOptions } from "./kernel/explore.ts";
-export * from "./kernel/sync/spin_lock.ts";
-export * from "./kernel/sync/wait_cell.ts";
-export * from "./kernel/sync/wait_queue.ts";
-export { TaskBuilder } from "./kernel/task/builder.ts";
-export * from "./kernel/sync/mutex.ts";
-export * from "./kernel/sync/semaphore.ts";
-export { type WaiterHolder, WaiterRegistry } from "./kernel/sync/waiters.ts";
+export { KernelPanic } from "./kernel/panic.ts";
+export type { SpawnOptions } from "./kernel/executor/executor.ts";
+export { JoinError, JoinHandle, type TaskResult } from "./kernel/task/join_handle.ts";
+export { yieldNow } from "./kernel/task/yield_now.ts";
+export { Elapsed } from "./kernel/time/timer.ts";
+
+// Writing futures.
+export { type Async, FutureDropped, PENDING, Pending } from "./kernel/task/async.ts";
+export type { Waker } from "./kernel/task/waker.ts";
+
+// Synchronisation.
+export { type PollWait, WaitCell, type WaitCellSubscription, type WaitResult } from "./kernel/sync/wait_cell.ts";
+export { WaitQueue, type WaitQueueSubscription } from "./kernel/sync/wait_queue.ts";
+export { Mutex, type MutexGuard } from "./kernel/sync/mutex.ts";
+export { Semaphore, SemaphoreClosed } from "./kernel/sync/semaphore.ts";
+export { IrqSpinLock, SpinLock } from "./kernel/sync/spin_lock.ts";

@@ -20,7 +20,8 @@ import type { Machine } from "./machine.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { CpuLocal, Machine } from "@ksim/ksim";
+ * import { Machine } from "@ksim/ksim";
+ * import { CpuLocal } from "@ksim/ksim/arch";
  * const m = new Machine({ harts: 3 });
  * const counters = new CpuLocal<{ n: number }>(m);
  * m.boot(function* (hart) {
@@ -42,7 +43,8 @@ export class CpuLocal<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { CpuLocal, Machine } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { CpuLocal } from "@ksim/ksim/arch";
    * assert.equal(new CpuLocal<number>(new Machine()).len(), 0);
    * ```
    */
@@ -72,7 +74,8 @@ export class CpuLocal<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { CpuLocal, Machine } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { CpuLocal } from "@ksim/ksim/arch";
    * const m = new Machine();
    * const local = new CpuLocal<string>(m);
    * let seen: string | undefined = "x";
@@ -91,7 +94,8 @@ export class CpuLocal<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { CpuLocal, Machine } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { CpuLocal } from "@ksim/ksim/arch";
    * const m = new Machine();
    * const local = new CpuLocal<number>(m);
    * m.boot(function* (hart) { local.getOr(() => 5); yield* hart.pause(); });
@@ -114,7 +118,8 @@ export class CpuLocal<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { CpuLocal, Machine } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { CpuLocal } from "@ksim/ksim/arch";
    * assert.equal([...new CpuLocal<number>(new Machine()).iter()].length, 0);
    * ```
    */
@@ -128,7 +133,8 @@ export class CpuLocal<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { CpuLocal, Machine } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { CpuLocal } from "@ksim/ksim/arch";
    * assert.equal(new CpuLocal<number>(new Machine({ harts: 4 })).len(), 0);
    * ```
    */

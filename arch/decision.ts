@@ -19,7 +19,7 @@ import { Xoshiro128 } from "./rng.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { DecisionSource } from "@ksim/ksim";
+ * import type { DecisionSource } from "@ksim/ksim/arch";
  * const alwaysFirst: DecisionSource = { choose: () => 0, describe: () => "first" };
  * assert.equal(alwaysFirst.choose(3), 0);
  * ```
@@ -37,7 +37,7 @@ export interface DecisionSource {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { SeededSource } from "@ksim/ksim";
+ * import { SeededSource } from "@ksim/ksim/arch";
  * const a = new SeededSource(9), b = new SeededSource(9);
  * assert.equal(a.choose(100), b.choose(100));
  * ```
@@ -53,7 +53,7 @@ export class SeededSource implements DecisionSource {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { SeededSource } from "@ksim/ksim";
+   * import { SeededSource } from "@ksim/ksim/arch";
    * assert.equal(new SeededSource(1).seed, 1);
    * ```
    */
@@ -68,7 +68,7 @@ export class SeededSource implements DecisionSource {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { SeededSource } from "@ksim/ksim";
+   * import { SeededSource } from "@ksim/ksim/arch";
    * assert.equal(new SeededSource(5).choose(1), 0);
    * ```
    */
@@ -82,7 +82,7 @@ export class SeededSource implements DecisionSource {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { SeededSource } from "@ksim/ksim";
+   * import { SeededSource } from "@ksim/ksim/arch";
    * assert.equal(new SeededSource(5).describe(), "seed=5");
    * ```
    */
@@ -100,7 +100,7 @@ export class SeededSource implements DecisionSource {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BytesSource } from "@ksim/ksim";
+ * import { BytesSource } from "@ksim/ksim/arch";
  * const src = new BytesSource(new Uint8Array([5, 1]));
  * assert.equal(src.choose(4), 1); // 5 % 4
  * assert.equal(src.choose(2), 1);
@@ -117,7 +117,7 @@ export class BytesSource implements DecisionSource {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { BytesSource } from "@ksim/ksim";
+   * import { BytesSource } from "@ksim/ksim/arch";
    * assert.equal(new BytesSource(new Uint8Array()).consumed, 0);
    * ```
    */
@@ -131,7 +131,7 @@ export class BytesSource implements DecisionSource {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { BytesSource } from "@ksim/ksim";
+   * import { BytesSource } from "@ksim/ksim/arch";
    * const src = new BytesSource(new Uint8Array([1, 2, 3]));
    * src.choose(2);
    * assert.equal(src.consumed, 1);
@@ -147,7 +147,7 @@ export class BytesSource implements DecisionSource {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { BytesSource } from "@ksim/ksim";
+   * import { BytesSource } from "@ksim/ksim/arch";
    * assert(new BytesSource(new Uint8Array([0xff, 0xff])).choose(1000) < 1000);
    * ```
    */
@@ -169,7 +169,7 @@ export class BytesSource implements DecisionSource {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { BytesSource } from "@ksim/ksim";
+   * import { BytesSource } from "@ksim/ksim/arch";
    * assert.equal(new BytesSource(new Uint8Array(3)).describe(), "bytes(3)");
    * ```
    */

@@ -46,7 +46,7 @@ export { FAIRNESS_PICKS };
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { explore, type ExploreOptions } from "@ksim/ksim";
+ * import { explore, type ExploreOptions } from "@ksim/ksim/testing";
  * const options: ExploreOptions = {
  *   machine: { harts: 2 },
  *   preemptionBound: 1,
@@ -86,7 +86,7 @@ export interface ExploreOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { explore, type ExploreReport } from "@ksim/ksim";
+ * import { explore, type ExploreReport } from "@ksim/ksim/testing";
  * const report: ExploreReport = explore({ setup: (m) => m.boot(function* (hart) { yield* hart.pause(); }) });
  * assert.equal(report.schedules, 1);
  * ``` */
@@ -106,7 +106,7 @@ export interface ExploreReport {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ScheduleFailure } from "@ksim/ksim";
+ * import { ScheduleFailure } from "@ksim/ksim/testing";
  * const f = new ScheduleFailure("lost update", { schedule: 3, tape: "t1.AA", replay: "r" });
  * assert(f.schedule === 3 && f.message.includes("t1.AA"));
  * ```
@@ -130,7 +130,7 @@ export class ScheduleFailure extends Error {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { ScheduleFailure } from "@ksim/ksim";
+   * import { ScheduleFailure } from "@ksim/ksim/testing";
    * const f = new ScheduleFailure("lost update", {
    *   schedule: 7,
    *   tape: "t1.AgA",
@@ -267,7 +267,7 @@ function nextPrefix(p: PrefixPolicy, bound: number): number[] | null {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { explore } from "@ksim/ksim";
+ * import { explore } from "@ksim/ksim/testing";
  * const result = explore({
  *   machine: { harts: 2 },
  *   preemptionBound: 2,

@@ -43,7 +43,8 @@ export const MAX_HARTS = 256;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { DEFAULT_MAX_STEPS, Machine } from "@ksim/ksim";
+ * import { Machine } from "@ksim/ksim";
+ * import { DEFAULT_MAX_STEPS } from "@ksim/ksim/arch";
  * const m = new Machine();
  * m.boot(function* (hart) { for (;;) yield* hart.pause(); });
  * assert(m.run({ maxSteps: 10 }).steps < DEFAULT_MAX_STEPS);
@@ -54,7 +55,8 @@ export const DEFAULT_MAX_STEPS = 10_000_000;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { CPU_LOCAL_BLOCK, Machine } from "@ksim/ksim";
+ * import { Machine } from "@ksim/ksim";
+ * import { CPU_LOCAL_BLOCK } from "@ksim/ksim/arch";
  * const m = new Machine({ harts: 2 });
  * assert.equal(m.harts[1].cpuLocalBase - m.harts[0].cpuLocalBase, CPU_LOCAL_BLOCK);
  * ``` */

@@ -17,7 +17,7 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { PAGE_SIZE, PhysicalMemory } from "@ksim/ksim";
+ * import { PAGE_SIZE, PhysicalMemory } from "@ksim/ksim/arch";
  * const mem = new PhysicalMemory(16 * PAGE_SIZE);
  * assert.equal(mem.size, 65536);
  * ``` */
@@ -30,7 +30,8 @@ export const PAGE_SIZE = 4096;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { MemoryFault, PhysicalMemory } from "@ksim/ksim";
+ * import { MemoryFault } from "@ksim/ksim";
+ * import { PhysicalMemory } from "@ksim/ksim/arch";
  * try {
  *   new PhysicalMemory(4096).read32(2);
  * } catch (e) {
@@ -64,7 +65,7 @@ export class MemoryFault extends RangeError {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { PhysicalMemory } from "@ksim/ksim";
+ * import { PhysicalMemory } from "@ksim/ksim/arch";
  * const mem = new PhysicalMemory(1 << 20);
  * mem.write32(0x100, 0xdeadbeef);
  * assert.equal(mem.read32(0x100), 0xdeadbeef);
@@ -84,7 +85,7 @@ export class PhysicalMemory {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { PhysicalMemory } from "@ksim/ksim";
+   * import { PhysicalMemory } from "@ksim/ksim/arch";
    * assert.equal(new PhysicalMemory(8192).size, 8192);
    * ```
    */
@@ -101,7 +102,7 @@ export class PhysicalMemory {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { PhysicalMemory } from "@ksim/ksim";
+   * import { PhysicalMemory } from "@ksim/ksim/arch";
    * const m = new PhysicalMemory(1 << 16);
    * m.write32(0, 1);
    * assert.equal(m.pagesTouched, 1);
@@ -117,7 +118,7 @@ export class PhysicalMemory {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { PhysicalMemory } from "@ksim/ksim";
+   * import { PhysicalMemory } from "@ksim/ksim/arch";
    * assert.equal(new PhysicalMemory(4096).read32(0), 0);
    * ```
    */
@@ -135,7 +136,7 @@ export class PhysicalMemory {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { PhysicalMemory } from "@ksim/ksim";
+   * import { PhysicalMemory } from "@ksim/ksim/arch";
    * const m = new PhysicalMemory(4096);
    * m.write32(4, -1);
    * assert.equal(m.read32(4), 0xffffffff);
@@ -153,7 +154,7 @@ export class PhysicalMemory {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { PhysicalMemory } from "@ksim/ksim";
+   * import { PhysicalMemory } from "@ksim/ksim/arch";
    * const m = new PhysicalMemory(4096);
    * m.write64(8, 2n ** 40n);
    * assert.equal(m.read64(8), 2n ** 40n);
@@ -173,7 +174,7 @@ export class PhysicalMemory {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { PhysicalMemory } from "@ksim/ksim";
+   * import { PhysicalMemory } from "@ksim/ksim/arch";
    * const m = new PhysicalMemory(4096);
    * m.write64(0, -1n);
    * assert.equal(m.read64(0), 2n ** 64n - 1n);
@@ -194,7 +195,7 @@ export class PhysicalMemory {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { PhysicalMemory } from "@ksim/ksim";
+   * import { PhysicalMemory } from "@ksim/ksim/arch";
    * const m = new PhysicalMemory(4096);
    * m.write32(0, 0x11223344);
    * assert(m.read8(0) === 0x44 && m.read8(3) === 0x11);
@@ -214,7 +215,7 @@ export class PhysicalMemory {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { PhysicalMemory } from "@ksim/ksim";
+   * import { PhysicalMemory } from "@ksim/ksim/arch";
    * const m = new PhysicalMemory(4096);
    * m.write8(1, 0xab);
    * assert.equal(m.read32(0), 0xab00);

@@ -1,13 +1,36 @@
 /**
- * ksim's simulated platform: machines, harts, memory, devices, decision
- * sources and scheduling policies.
+ * ksim's simulated platform, below the machine: devices, per-hart data,
+ * physical memory, decision sources, tapes and scheduling policies.
  *
- * @example
+ * A program needs only `Machine` and `Hart` from `@ksim/ksim`. This entry
+ * point is for what sits under them: programming an interrupt controller,
+ * giving each hart its own data, driving a run from your own decision
+ * source, or reading a tape.
+ *
+ * @example Route a device interrupt to a hart and count it
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Machine } from "@ksim/ksim";
- * const m = new Machine({ harts: 2 });
- * m.boot(function* (hart) { yield* hart.fetchAdd32(0x40, 1); });
- * console.assert(m.run().status === "halted");
+ * import { CpuLocal } from "@ksim/ksim/arch";
+ *
+ * const m = new Machine({ arch: "riscv64", harts: 2, recordTape: true });
+ * const irqs = new CpuLocal<{ n: number }>(m);
+ * m.routeIrq(5, { hart: 1 }); // device line 5 goes to hart 1 only
+ * m.onInterrupt("external", function* (hart) {
+ *   const irq = hart.claim();
+ *   if (irq !== null) {
+ *     irqs.getOr(() => ({ n: 0 })).n++;
+ *     hart.complete(irq);
+ *   }
+ * });
+ * m.testDevice.raiseAt(1_000, 5); // raise line 5 at t = 1 µs
+ * m.boot(function* (hart) {
+ *   hart.enableInterrupts();
+ *   while (hart.now() < 2_000) yield* hart.wfi(); // sleep until an interrupt
+ * });
+ * m.run();
+ * assert.deepEqual([...irqs.iter()], [{ n: 1 }]);
+ * assert.ok(m.tape?.startsWith("t1.")); // every scheduling decision, replayable
  * ```
  *
  * @module
@@ -16,29 +39,17 @@
 export { Xoshiro128 } from "./rng.ts";
 export { BytesSource, type DecisionSource, SeededSource } from "./decision.ts";
 export { Tape } from "./tape.ts";
-export { Instruction, type Op, OpCode } from "./op.ts";
-export { MemoryFault, PAGE_SIZE, PhysicalMemory } from "./memory.ts";
-export type { Arch, InterruptCause, Platform, PlatformHost } from "./platform.ts";
-export type { InterruptHandler } from "./engine.ts";
-export { type HartStats, MachinePanic, type RunReport, type RunStatus } from "./report.ts";
+export { Instruction, OpCode } from "./op.ts";
+export { PAGE_SIZE, PhysicalMemory } from "./memory.ts";
+export type { Platform, PlatformHost } from "./platform.ts";
+export type { HartContext } from "./engine.ts";
 export type { Policy } from "./policy/policy.ts";
 export { RoundRobinPolicy } from "./policy/round_robin.ts";
 export { RandomPolicy } from "./policy/random.ts";
 export { PctPolicy } from "./policy/pct.ts";
-export { ReplayPolicy, TapeDivergence, type TapeExhausted } from "./policy/replay.ts";
-export { currentHart, Hart } from "./hart.ts";
-export {
-  CPU_LOCAL_BLOCK,
-  DEFAULT_MAX_STEPS,
-  type Devices,
-  Machine,
-  type MachineOptions,
-  MAX_HARTS,
-  type PolicyOption,
-  type RunOptions,
-} from "./machine.ts";
+export { ReplayPolicy, type TapeExhausted } from "./policy/replay.ts";
+export { CPU_LOCAL_BLOCK, DEFAULT_MAX_STEPS, type Devices, MAX_HARTS } from "./machine.ts";
 export { CpuLocal } from "./cpu_local.ts";
-export { explore, type ExploreOptions, type ExploreReport, FAIRNESS_PICKS, ScheduleFailure } from "./explore.ts";
 export { TestDevice } from "./test_device.ts";
 export { Clint } from "./riscv/clint.ts";
 export { Plic, PLIC_SOURCES } from "./riscv/plic.ts";

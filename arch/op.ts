@@ -120,7 +120,7 @@ const NAMES: readonly string[] = [
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Instruction, OpCode } from "@ksim/ksim";
+ * import { Instruction, OpCode } from "@ksim/ksim/arch";
  * const i = new Instruction(OpCode.Cas32, 0x1000, 0, 1);
  * assert.equal(i.describe(), "cas32 0x1000 0→1");
  * ```
@@ -132,7 +132,7 @@ export class Instruction implements Op<unknown> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Instruction, OpCode } from "@ksim/ksim";
+   * import { Instruction, OpCode } from "@ksim/ksim/arch";
    * assert.equal(new Instruction(OpCode.Pause).addr, 0);
    * ```
    */
@@ -164,7 +164,7 @@ export class Instruction implements Op<unknown> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Instruction, OpCode } from "@ksim/ksim";
+   * import { Instruction, OpCode } from "@ksim/ksim/arch";
    * const op = new Instruction(OpCode.Load32, 0x40);
    * assert.equal(op.next().value, op);
    * assert.equal(op.next(7).value, 7);
@@ -188,7 +188,7 @@ export class Instruction implements Op<unknown> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Instruction, OpCode } from "@ksim/ksim";
+   * import { Instruction, OpCode } from "@ksim/ksim/arch";
    * try { new Instruction(OpCode.Pause).throw(new Error("x")); } catch (e) { assert.equal((e as Error).message, "x"); }
    * ```
    */
@@ -203,7 +203,7 @@ export class Instruction implements Op<unknown> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Instruction, OpCode } from "@ksim/ksim";
+   * import { Instruction, OpCode } from "@ksim/ksim/arch";
    * assert(new Instruction(OpCode.Pause).return(1).done);
    * ```
    */
@@ -218,7 +218,7 @@ export class Instruction implements Op<unknown> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Instruction, OpCode } from "@ksim/ksim";
+   * import { Instruction, OpCode } from "@ksim/ksim/arch";
    * const i = new Instruction(OpCode.Pause);
    * assert.equal(i[Symbol.iterator](), i);
    * ```
@@ -233,7 +233,7 @@ export class Instruction implements Op<unknown> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Instruction, OpCode } from "@ksim/ksim";
+   * import { Instruction, OpCode } from "@ksim/ksim/arch";
    * assert.equal(new Instruction(OpCode.Wfi).describe(), "wfi");
    * ```
    */

@@ -23,7 +23,7 @@ const MAX_SEED = Number.MAX_SAFE_INTEGER;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Xoshiro128 } from "@ksim/ksim";
+ * import { Xoshiro128 } from "@ksim/ksim/arch";
  * const rng = new Xoshiro128(42);
  * const roll = rng.below(6); // 0..5, the same for seed 42 on every machine
  * assert(roll >= 0 && roll < 6);
@@ -42,7 +42,7 @@ export class Xoshiro128 {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Xoshiro128 } from "@ksim/ksim";
+   * import { Xoshiro128 } from "@ksim/ksim/arch";
    * const a = new Xoshiro128(7), b = new Xoshiro128(7);
    * assert.equal(a.next(), b.next());
    * ```
@@ -75,7 +75,7 @@ export class Xoshiro128 {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Xoshiro128 } from "@ksim/ksim";
+   * import { Xoshiro128 } from "@ksim/ksim/arch";
    * const rng = Xoshiro128.fromState([1, 2, 3, 4]);
    * assert.equal(rng.next(), 0x2d00);
    * ```
@@ -98,7 +98,7 @@ export class Xoshiro128 {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Xoshiro128 } from "@ksim/ksim";
+   * import { Xoshiro128 } from "@ksim/ksim/arch";
    * const x = new Xoshiro128(1).next();
    * assert(Number.isInteger(x) && x >= 0 && x < 2 ** 32);
    * ```
@@ -125,7 +125,7 @@ export class Xoshiro128 {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Xoshiro128 } from "@ksim/ksim";
+   * import { Xoshiro128 } from "@ksim/ksim/arch";
    * const i = new Xoshiro128(3).below(4);
    * assert(i >= 0 && i < 4);
    * ```

@@ -27,7 +27,7 @@ const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Tape } from "@ksim/ksim";
+ * import { Tape } from "@ksim/ksim/arch";
  * const tape = new Tape([0, 1, 1, 1, 0]);
  * const text = tape.toString();
  * assert.equal(Tape.parse(text).values.join(), "0,1,1,1,0");
@@ -42,7 +42,7 @@ export class Tape {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Tape } from "@ksim/ksim";
+   * import { Tape } from "@ksim/ksim/arch";
    * assert.equal(new Tape().length, 0);
    * ```
    */
@@ -57,7 +57,7 @@ export class Tape {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Tape } from "@ksim/ksim";
+   * import { Tape } from "@ksim/ksim/arch";
    * assert.equal(Tape.parse("t1.").length, 0);
    * ```
    */
@@ -98,7 +98,7 @@ export class Tape {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Tape } from "@ksim/ksim";
+   * import { Tape } from "@ksim/ksim/arch";
    * assert.equal(new Tape([3]).values[0], 3);
    * ```
    */
@@ -112,7 +112,7 @@ export class Tape {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Tape } from "@ksim/ksim";
+   * import { Tape } from "@ksim/ksim/arch";
    * assert.equal(new Tape([1, 2]).length, 2);
    * ```
    */
@@ -126,7 +126,7 @@ export class Tape {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Tape } from "@ksim/ksim";
+   * import { Tape } from "@ksim/ksim/arch";
    * const t = new Tape();
    * t.push(4);
    * assert.equal(t.length, 1);
@@ -142,7 +142,7 @@ export class Tape {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Tape } from "@ksim/ksim";
+   * import { Tape } from "@ksim/ksim/arch";
    * assert(new Tape([0, 0, 0, 0]).toString().startsWith("t1."));
    * ```
    */

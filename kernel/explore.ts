@@ -47,7 +47,8 @@ export interface ExploreKernelOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { exploreKernel, yieldNow } from "@ksim/ksim";
+ * import { yieldNow } from "@ksim/ksim";
+ * import { exploreKernel } from "@ksim/ksim/testing";
  * const result = exploreKernel({
  *   kernel: { harts: 1 },
  *   setup(kernel) {

@@ -24,7 +24,7 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { explore, FAIRNESS_PICKS } from "@ksim/ksim";
+ * import { explore, FAIRNESS_PICKS } from "@ksim/ksim/testing";
  * // Hart 0 spins until hart 1 sets a flag: the default continuation keeps
  * // hart 0 running, but only for FAIRNESS_PICKS picks in a row.
  * const report = explore({

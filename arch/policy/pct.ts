@@ -30,7 +30,7 @@ import type { Policy } from "./policy.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { PctPolicy, SeededSource } from "@ksim/ksim";
+ * import { PctPolicy, SeededSource } from "@ksim/ksim/arch";
  * // Depth 2 means one change point among the first 10 steps: the hart with
  * // the higher priority runs until then, the other one after it.
  * const p = new PctPolicy(new SeededSource(1), { harts: 2, depth: 2, steps: 10 });
@@ -55,7 +55,7 @@ export class PctPolicy implements Policy {
    *
    * @example
    * ```ts
-   * import { PctPolicy, SeededSource } from "@ksim/ksim";
+   * import { PctPolicy, SeededSource } from "@ksim/ksim/arch";
    * new PctPolicy(new SeededSource(0), { harts: 4, depth: 3, steps: 5000 });
    * ```
    */
@@ -91,7 +91,7 @@ export class PctPolicy implements Policy {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { PctPolicy, SeededSource } from "@ksim/ksim";
+   * import { PctPolicy, SeededSource } from "@ksim/ksim/arch";
    * const p = new PctPolicy(new SeededSource(0), { harts: 3, depth: 1, steps: 10 });
    * // depth 1: no change points, the same hart wins every time it can run
    * assert.equal(p.pick([0, 1, 2], -1, 0), p.pick([0, 1, 2], -1, 1));
@@ -121,7 +121,7 @@ export class PctPolicy implements Policy {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { PctPolicy, SeededSource } from "@ksim/ksim";
+   * import { PctPolicy, SeededSource } from "@ksim/ksim/arch";
    * assert(new PctPolicy(new SeededSource(0), { harts: 1, depth: 1, steps: 1 }).choose(5) < 5);
    * ```
    */
@@ -135,7 +135,7 @@ export class PctPolicy implements Policy {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { PctPolicy, SeededSource } from "@ksim/ksim";
+   * import { PctPolicy, SeededSource } from "@ksim/ksim/arch";
    * const p = new PctPolicy(new SeededSource(0), { harts: 2, depth: 2, steps: 50 });
    * assert.equal(p.describe(), '{ kind: "pct", depth: 2, steps: 50 }');
    * ```

@@ -16,7 +16,8 @@
  *
  * @example
  * ```ts
- * import { Machine, type Policy } from "@ksim/ksim";
+ * import { Machine } from "@ksim/ksim";
+ * import { type Policy } from "@ksim/ksim/arch";
  * // Always run the highest-numbered hart that can run.
  * const greedy: Policy = {
  *   pick: (runnable) => runnable[runnable.length - 1],

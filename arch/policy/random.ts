@@ -18,7 +18,7 @@ import type { Policy } from "./policy.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { RandomPolicy, SeededSource } from "@ksim/ksim";
+ * import { RandomPolicy, SeededSource } from "@ksim/ksim/arch";
  * const p = new RandomPolicy(new SeededSource(3));
  * assert([0, 1, 2].includes(p.pick([0, 1, 2])));
  * ```
@@ -35,7 +35,7 @@ export class RandomPolicy implements Policy {
    *
    * @example
    * ```ts
-   * import { BytesSource, RandomPolicy } from "@ksim/ksim";
+   * import { BytesSource, RandomPolicy } from "@ksim/ksim/arch";
    * new RandomPolicy(new BytesSource(new Uint8Array([1, 0, 1])), "fuzz");
    * ```
    */
@@ -50,7 +50,7 @@ export class RandomPolicy implements Policy {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { RandomPolicy, SeededSource } from "@ksim/ksim";
+   * import { RandomPolicy, SeededSource } from "@ksim/ksim/arch";
    * assert(new RandomPolicy(new SeededSource(0)).pick([4, 7]) >= 4);
    * ```
    */
@@ -64,7 +64,7 @@ export class RandomPolicy implements Policy {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { RandomPolicy, SeededSource } from "@ksim/ksim";
+   * import { RandomPolicy, SeededSource } from "@ksim/ksim/arch";
    * assert(new RandomPolicy(new SeededSource(0)).choose(2) < 2);
    * ```
    */
@@ -78,7 +78,7 @@ export class RandomPolicy implements Policy {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { RandomPolicy, SeededSource } from "@ksim/ksim";
+   * import { RandomPolicy, SeededSource } from "@ksim/ksim/arch";
    * assert.equal(new RandomPolicy(new SeededSource(0)).describe(), '"random"');
    * ```
    */

@@ -28,7 +28,8 @@ import type { Policy } from "./policy.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Machine, type TapeExhausted } from "@ksim/ksim";
+ * import { Machine } from "@ksim/ksim";
+ * import { type TapeExhausted } from "@ksim/ksim/arch";
  * const m = new Machine({ harts: 2, policy: { kind: "replay", tape: "t1." } });
  * m.boot(function* (hart) { yield* hart.pause(); });
  * const end: TapeExhausted | undefined = m.run().tapeExhausted;
@@ -80,7 +81,7 @@ export class TapeDivergence extends Error {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ReplayPolicy, Tape } from "@ksim/ksim";
+ * import { ReplayPolicy, Tape } from "@ksim/ksim/arch";
  * const p = new ReplayPolicy(new Tape([1, 0]));
  * assert.equal(p.pick([0, 1]), 1);
  * assert.equal(p.choose(3), 0);
@@ -99,7 +100,7 @@ export class ReplayPolicy implements Policy {
    *
    * @example
    * ```ts
-   * import { ReplayPolicy } from "@ksim/ksim";
+   * import { ReplayPolicy } from "@ksim/ksim/arch";
    * new ReplayPolicy("t1.");
    * ```
    *
@@ -121,7 +122,7 @@ export class ReplayPolicy implements Policy {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { ReplayPolicy, Tape } from "@ksim/ksim";
+   * import { ReplayPolicy, Tape } from "@ksim/ksim/arch";
    * const p = new ReplayPolicy(new Tape([1]));
    * assert.equal(p.pick([0, 1], -1, 0), 1);
    * const whileTheTapeLasts = p.exhausted;
@@ -141,7 +142,7 @@ export class ReplayPolicy implements Policy {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { ReplayPolicy, Tape } from "@ksim/ksim";
+   * import { ReplayPolicy, Tape } from "@ksim/ksim/arch";
    * assert.equal(new ReplayPolicy(new Tape([0])).position, 0);
    * ```
    */
@@ -163,7 +164,7 @@ export class ReplayPolicy implements Policy {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { ReplayPolicy, Tape } from "@ksim/ksim";
+   * import { ReplayPolicy, Tape } from "@ksim/ksim/arch";
    * assert.equal(new ReplayPolicy(new Tape([2])).pick([0, 2]), 2);
    * ```
    */
@@ -184,7 +185,7 @@ export class ReplayPolicy implements Policy {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { ReplayPolicy, Tape } from "@ksim/ksim";
+   * import { ReplayPolicy, Tape } from "@ksim/ksim/arch";
    * assert.equal(new ReplayPolicy(new Tape([1])).choose(2), 1);
    * ```
    */
@@ -201,7 +202,7 @@ export class ReplayPolicy implements Policy {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { ReplayPolicy, Tape } from "@ksim/ksim";
+   * import { ReplayPolicy, Tape } from "@ksim/ksim/arch";
    * assert(new ReplayPolicy(new Tape()).describe().includes("replay"));
    * ```
    */

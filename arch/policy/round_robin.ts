@@ -28,7 +28,7 @@ function after(runnable: readonly number[], last: number): number {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { RoundRobinPolicy, SeededSource } from "@ksim/ksim";
+ * import { RoundRobinPolicy, SeededSource } from "@ksim/ksim/arch";
  * const p = new RoundRobinPolicy(new SeededSource(0));
  * assert.equal(p.pick([0, 1, 2], 0), 1);
  * assert.equal(p.pick([0, 1, 2], 2), 0);
@@ -49,7 +49,7 @@ export class RoundRobinPolicy implements Policy {
    *
    * @example
    * ```ts
-   * import { RoundRobinPolicy, SeededSource } from "@ksim/ksim";
+   * import { RoundRobinPolicy, SeededSource } from "@ksim/ksim/arch";
    * new RoundRobinPolicy(new SeededSource(0), 8);
    * ```
    */
@@ -68,7 +68,7 @@ export class RoundRobinPolicy implements Policy {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { RoundRobinPolicy, SeededSource } from "@ksim/ksim";
+   * import { RoundRobinPolicy, SeededSource } from "@ksim/ksim/arch";
    * const p = new RoundRobinPolicy(new SeededSource(0), 2);
    * assert.equal(p.pick([0, 1], 0), 0); // second step of hart 0's quantum
    * ```
@@ -85,7 +85,7 @@ export class RoundRobinPolicy implements Policy {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { RoundRobinPolicy, SeededSource } from "@ksim/ksim";
+   * import { RoundRobinPolicy, SeededSource } from "@ksim/ksim/arch";
    * assert(new RoundRobinPolicy(new SeededSource(0)).choose(3) < 3);
    * ```
    */
@@ -99,7 +99,7 @@ export class RoundRobinPolicy implements Policy {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { RoundRobinPolicy, SeededSource } from "@ksim/ksim";
+   * import { RoundRobinPolicy, SeededSource } from "@ksim/ksim/arch";
    * assert.equal(new RoundRobinPolicy(new SeededSource(0)).describe(), '"round-robin"');
    * ```
    */

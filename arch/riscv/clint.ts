@@ -42,7 +42,7 @@ export class Clint {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Clint } from "@ksim/ksim";
+   * import { Clint } from "@ksim/ksim/arch";
    * const clint = new Clint({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * assert.equal(clint.mtime(), 0);
    * ```
@@ -60,7 +60,7 @@ export class Clint {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Clint } from "@ksim/ksim";
+   * import { Clint } from "@ksim/ksim/arch";
    * assert.equal(new Clint({ now: 42, armTimer() {}, updatePending() {} }, 1).mtime(), 42);
    * ```
    */
@@ -74,7 +74,7 @@ export class Clint {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Clint } from "@ksim/ksim";
+   * import { Clint } from "@ksim/ksim/arch";
    * assert.equal(new Clint({ now: 0, armTimer() {}, updatePending() {} }, 1).mtimecmp(0), Infinity);
    * ```
    */
@@ -88,7 +88,7 @@ export class Clint {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Clint } from "@ksim/ksim";
+   * import { Clint } from "@ksim/ksim/arch";
    * const clint = new Clint({ now: 10, armTimer() {}, updatePending() {} }, 1);
    * clint.setMtimecmp(0, 5);
    * assert(clint.timerPending(0));
@@ -108,7 +108,7 @@ export class Clint {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Clint } from "@ksim/ksim";
+   * import { Clint } from "@ksim/ksim/arch";
    * assert(!new Clint({ now: 0, armTimer() {}, updatePending() {} }, 1).timerPending(0));
    * ```
    */
@@ -122,7 +122,7 @@ export class Clint {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Clint } from "@ksim/ksim";
+   * import { Clint } from "@ksim/ksim/arch";
    * const clint = new Clint({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * clint.expire(0);
    * assert(clint.timerPending(0));
@@ -139,7 +139,7 @@ export class Clint {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Clint } from "@ksim/ksim";
+   * import { Clint } from "@ksim/ksim/arch";
    * assert(!new Clint({ now: 0, armTimer() {}, updatePending() {} }, 1).msip(0));
    * ```
    */
@@ -153,7 +153,7 @@ export class Clint {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Clint } from "@ksim/ksim";
+   * import { Clint } from "@ksim/ksim/arch";
    * const clint = new Clint({ now: 0, armTimer() {}, updatePending() {} }, 2);
    * clint.setMsip(1, true);
    * clint.setMsip(1, false);

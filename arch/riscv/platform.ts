@@ -42,7 +42,7 @@ export class RiscvPlatform implements Platform {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { RiscvPlatform } from "@ksim/ksim";
+   * import { RiscvPlatform } from "@ksim/ksim/arch";
    * const p = new RiscvPlatform({ now: 0, armTimer() {}, updatePending() {} }, 2);
    * assert.equal(p.pendingCause(0), null);
    * ```
@@ -59,7 +59,7 @@ export class RiscvPlatform implements Platform {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { RiscvPlatform } from "@ksim/ksim";
+   * import { RiscvPlatform } from "@ksim/ksim/arch";
    * const p = new RiscvPlatform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * p.sendIpi(0, 0);
    * assert.equal(p.pendingCause(0), "software");
@@ -78,7 +78,7 @@ export class RiscvPlatform implements Platform {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { RiscvPlatform } from "@ksim/ksim";
+   * import { RiscvPlatform } from "@ksim/ksim/arch";
    * const p = new RiscvPlatform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * p.sendIpi(0, 0);
    * assert(p.take(0) === "software" && p.pendingCause(0) === null);
@@ -98,7 +98,7 @@ export class RiscvPlatform implements Platform {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { RiscvPlatform } from "@ksim/ksim";
+   * import { RiscvPlatform } from "@ksim/ksim/arch";
    * const p = new RiscvPlatform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * p.setTimer(0, 100);
    * assert.equal(p.clint.mtimecmp(0), 100);
@@ -114,7 +114,7 @@ export class RiscvPlatform implements Platform {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { RiscvPlatform } from "@ksim/ksim";
+   * import { RiscvPlatform } from "@ksim/ksim/arch";
    * const p = new RiscvPlatform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * p.timerExpired(0);
    * assert.equal(p.pendingCause(0), "timer");
@@ -130,7 +130,7 @@ export class RiscvPlatform implements Platform {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { RiscvPlatform } from "@ksim/ksim";
+   * import { RiscvPlatform } from "@ksim/ksim/arch";
    * const p = new RiscvPlatform({ now: 0, armTimer() {}, updatePending() {} }, 2);
    * p.sendIpi(0, 1);
    * assert(p.clint.msip(1));
@@ -146,7 +146,7 @@ export class RiscvPlatform implements Platform {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { RiscvPlatform } from "@ksim/ksim";
+   * import { RiscvPlatform } from "@ksim/ksim/arch";
    * const p = new RiscvPlatform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * assert.equal(p.claim(0), null);
    * ```
@@ -161,7 +161,7 @@ export class RiscvPlatform implements Platform {
    *
    * @example
    * ```ts
-   * import { RiscvPlatform } from "@ksim/ksim";
+   * import { RiscvPlatform } from "@ksim/ksim/arch";
    * const p = new RiscvPlatform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * p.routeIrq(2, 0, 1);
    * p.raiseIrq(2);
@@ -178,7 +178,7 @@ export class RiscvPlatform implements Platform {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { RiscvPlatform } from "@ksim/ksim";
+   * import { RiscvPlatform } from "@ksim/ksim/arch";
    * const p = new RiscvPlatform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * p.raiseIrq(4);
    * assert(p.plic.isPending(4));
@@ -194,7 +194,7 @@ export class RiscvPlatform implements Platform {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { RiscvPlatform } from "@ksim/ksim";
+   * import { RiscvPlatform } from "@ksim/ksim/arch";
    * const p = new RiscvPlatform({ now: 0, armTimer() {}, updatePending() {} }, 2);
    * p.routeIrq(7, 1, 3);
    * assert(p.plic.enabled(1, 7) && !p.plic.enabled(0, 7));

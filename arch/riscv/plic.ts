@@ -23,7 +23,8 @@ import type { PlatformHost } from "../platform.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Machine, PLIC_SOURCES } from "@ksim/ksim";
+ * import { Machine } from "@ksim/ksim";
+ * import { PLIC_SOURCES } from "@ksim/ksim/arch";
  * assert.equal(new Machine().platform.irqLines, PLIC_SOURCES);
  * ```
  */
@@ -63,7 +64,7 @@ export class Plic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Plic } from "@ksim/ksim";
+   * import { Plic } from "@ksim/ksim/arch";
    * const plic = new Plic({ now: 0, armTimer() {}, updatePending() {} }, 2);
    * assert.equal(plic.threshold(1), 0);
    * ```
@@ -97,7 +98,7 @@ export class Plic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Plic } from "@ksim/ksim";
+   * import { Plic } from "@ksim/ksim/arch";
    * const plic = new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * plic.setPriority(1, 7);
    * assert.equal(plic.priority(1), 7);
@@ -118,7 +119,7 @@ export class Plic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Plic } from "@ksim/ksim";
+   * import { Plic } from "@ksim/ksim/arch";
    * assert.equal(new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1).priority(2), 0);
    * ```
    */
@@ -133,7 +134,7 @@ export class Plic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Plic } from "@ksim/ksim";
+   * import { Plic } from "@ksim/ksim/arch";
    * const plic = new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * plic.setEnabled(0, 4, true);
    * assert(plic.enabled(0, 4));
@@ -152,7 +153,7 @@ export class Plic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Plic } from "@ksim/ksim";
+   * import { Plic } from "@ksim/ksim/arch";
    * assert(!new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1).enabled(0, 4));
    * ```
    */
@@ -168,7 +169,7 @@ export class Plic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Plic } from "@ksim/ksim";
+   * import { Plic } from "@ksim/ksim/arch";
    * const plic = new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * plic.setThreshold(0, 3);
    * assert.equal(plic.threshold(0), 3);
@@ -189,7 +190,7 @@ export class Plic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Plic } from "@ksim/ksim";
+   * import { Plic } from "@ksim/ksim/arch";
    * assert.equal(new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1).threshold(0), 0);
    * ```
    */
@@ -204,7 +205,7 @@ export class Plic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Plic } from "@ksim/ksim";
+   * import { Plic } from "@ksim/ksim/arch";
    * const plic = new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * plic.raise(9);
    * assert(plic.isPending(9));
@@ -223,7 +224,7 @@ export class Plic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Plic } from "@ksim/ksim";
+   * import { Plic } from "@ksim/ksim/arch";
    * assert(!new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1).isPending(9));
    * ```
    */
@@ -238,7 +239,7 @@ export class Plic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Plic } from "@ksim/ksim";
+   * import { Plic } from "@ksim/ksim/arch";
    * assert.equal(new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1).best(0), 0);
    * ```
    */
@@ -261,7 +262,7 @@ export class Plic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Plic } from "@ksim/ksim";
+   * import { Plic } from "@ksim/ksim/arch";
    * assert.equal(new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1).claim(0), 0);
    * ```
    */
@@ -282,7 +283,7 @@ export class Plic {
    *
    * @example
    * ```ts
-   * import { Plic } from "@ksim/ksim";
+   * import { Plic } from "@ksim/ksim/arch";
    * new Plic({ now: 0, armTimer() {}, updatePending() {} }, 1).complete(0, 1); // ignored
    * ```
    */

@@ -16,7 +16,8 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { IOAPIC_PINS, Machine } from "@ksim/ksim";
+ * import { Machine } from "@ksim/ksim";
+ * import { IOAPIC_PINS } from "@ksim/ksim/arch";
  * assert.equal(new Machine({ arch: "x86_64" }).platform.irqLines, IOAPIC_PINS);
  * ``` */
 export const IOAPIC_PINS = 24;
@@ -27,7 +28,7 @@ export const IOAPIC_PINS = 24;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { Redirection } from "@ksim/ksim";
+ * import type { Redirection } from "@ksim/ksim/arch";
  * const entry: Redirection = { vector: 0x41, dest: 2, masked: false };
  * assert(entry.vector >> 4 === 4); // priority class 4
  * ```
@@ -71,7 +72,7 @@ export class IoApic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { IoApic } from "@ksim/ksim";
+   * import { IoApic } from "@ksim/ksim/arch";
    * const io = new IoApic(1, () => {});
    * assert(io.redirection(0).masked);
    * ```
@@ -94,7 +95,7 @@ export class IoApic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { IoApic } from "@ksim/ksim";
+   * import { IoApic } from "@ksim/ksim/arch";
    * assert.equal(new IoApic(1, () => {}).redirection(5).dest, 0);
    * ```
    */
@@ -109,7 +110,7 @@ export class IoApic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { IoApic } from "@ksim/ksim";
+   * import { IoApic } from "@ksim/ksim/arch";
    * const io = new IoApic(2, () => {});
    * io.setRedirection(1, { vector: 0x33, dest: 1, masked: false });
    * assert.equal(io.redirection(1).vector, 0x33);
@@ -134,7 +135,7 @@ export class IoApic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { IoApic } from "@ksim/ksim";
+   * import { IoApic } from "@ksim/ksim/arch";
    * const io = new IoApic(1, () => {});
    * io.raise(2); // masked: stays asserted
    * assert(io.asserted(2));
@@ -152,7 +153,7 @@ export class IoApic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { IoApic } from "@ksim/ksim";
+   * import { IoApic } from "@ksim/ksim/arch";
    * assert(!new IoApic(1, () => {}).asserted(0));
    * ```
    */

@@ -21,7 +21,8 @@ import type { PlatformHost } from "../platform.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Machine, TIMER_VECTOR } from "@ksim/ksim";
+ * import { Machine } from "@ksim/ksim";
+ * import { TIMER_VECTOR } from "@ksim/ksim/arch";
  * const m = new Machine({ arch: "x86_64" });
  * if (m.devices.arch === "x86_64") assert.equal(m.devices.lapics[0].timerVector(), TIMER_VECTOR);
  * ``` */
@@ -31,7 +32,8 @@ export const TIMER_VECTOR = 0xec;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { IPI_VECTOR, Machine } from "@ksim/ksim";
+ * import { Machine } from "@ksim/ksim";
+ * import { IPI_VECTOR } from "@ksim/ksim/arch";
  * const m = new Machine({ arch: "x86_64", harts: 2 });
  * m.harts[0].sendIpi(1);
  * if (m.devices.arch === "x86_64") assert(m.devices.lapics[1].requested(IPI_VECTOR));
@@ -87,7 +89,7 @@ export class Lapic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Lapic } from "@ksim/ksim";
+   * import { Lapic } from "@ksim/ksim/arch";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * assert.equal(l.tpr(), 0);
    * ```
@@ -104,7 +106,7 @@ export class Lapic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Lapic } from "@ksim/ksim";
+   * import { Lapic } from "@ksim/ksim/arch";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * l.accept(0x50);
    * assert(l.requested(0x50));
@@ -123,7 +125,7 @@ export class Lapic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Lapic } from "@ksim/ksim";
+   * import { Lapic } from "@ksim/ksim/arch";
    * assert(!new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {}).requested(0x50));
    * ```
    */
@@ -137,7 +139,7 @@ export class Lapic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Lapic } from "@ksim/ksim";
+   * import { Lapic } from "@ksim/ksim/arch";
    * assert(!new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {}).inService(0x50));
    * ```
    */
@@ -151,7 +153,7 @@ export class Lapic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Lapic } from "@ksim/ksim";
+   * import { Lapic } from "@ksim/ksim/arch";
    * assert.equal(new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {}).tpr(), 0);
    * ```
    */
@@ -165,7 +167,7 @@ export class Lapic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Lapic } from "@ksim/ksim";
+   * import { Lapic } from "@ksim/ksim/arch";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * l.setTpr(0x50);
    * assert.equal(l.tpr(), 0x50);
@@ -190,7 +192,7 @@ export class Lapic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Lapic } from "@ksim/ksim";
+   * import { Lapic } from "@ksim/ksim/arch";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * l.accept(0x41);
    * l.setTpr(0x50);
@@ -212,7 +214,7 @@ export class Lapic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Lapic } from "@ksim/ksim";
+   * import { Lapic } from "@ksim/ksim/arch";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * l.accept(0x60);
    * assert(l.acknowledge() === 0x60 && l.inService(0x60));
@@ -235,7 +237,7 @@ export class Lapic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Lapic } from "@ksim/ksim";
+   * import { Lapic } from "@ksim/ksim/arch";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * l.accept(0x60, 4);
    * l.acknowledge();
@@ -258,7 +260,7 @@ export class Lapic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Lapic } from "@ksim/ksim";
+   * import { Lapic } from "@ksim/ksim/arch";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * l.accept(0x60);
    * l.acknowledge();
@@ -295,7 +297,7 @@ export class Lapic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Lapic, TIMER_VECTOR } from "@ksim/ksim";
+   * import { Lapic, TIMER_VECTOR } from "@ksim/ksim/arch";
    * assert.equal(new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {}).timerVector(), TIMER_VECTOR);
    * ```
    */
@@ -308,7 +310,7 @@ export class Lapic {
    *
    * @example
    * ```ts
-   * import { Lapic } from "@ksim/ksim";
+   * import { Lapic } from "@ksim/ksim/arch";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * l.setLvtTimer({ vector: 0xe0, masked: false, mode: "one-shot" });
    * ```
@@ -330,7 +332,7 @@ export class Lapic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Lapic } from "@ksim/ksim";
+   * import { Lapic } from "@ksim/ksim/arch";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * l.setTscDeadline(1000);
    * assert.equal(l.timerDeadline(), 1000);
@@ -351,7 +353,7 @@ export class Lapic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Lapic } from "@ksim/ksim";
+   * import { Lapic } from "@ksim/ksim/arch";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * l.setDeadline(0);
    * assert(l.requested(l.timerVector()));
@@ -371,7 +373,7 @@ export class Lapic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Lapic } from "@ksim/ksim";
+   * import { Lapic } from "@ksim/ksim/arch";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * l.setLvtTimer({ vector: 0xec, masked: false, mode: "one-shot" });
    * l.startOneShot(100, 16);
@@ -397,7 +399,7 @@ export class Lapic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Lapic } from "@ksim/ksim";
+   * import { Lapic } from "@ksim/ksim/arch";
    * assert.equal(new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {}).timerDeadline(), Infinity);
    * ```
    */
@@ -417,7 +419,7 @@ export class Lapic {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Lapic, TIMER_VECTOR } from "@ksim/ksim";
+   * import { Lapic, TIMER_VECTOR } from "@ksim/ksim/arch";
    * const l = new Lapic({ now: 0, armTimer() {}, updatePending() {} }, 0, () => {});
    * l.expire();
    * assert(l.requested(TIMER_VECTOR));

@@ -23,7 +23,8 @@ import { IPI_VECTOR, Lapic } from "./lapic.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { EXTERNAL_VECTOR_BASE, Machine } from "@ksim/ksim";
+ * import { Machine } from "@ksim/ksim";
+ * import { EXTERNAL_VECTOR_BASE } from "@ksim/ksim/arch";
  * const m = new Machine({ arch: "x86_64" });
  * m.routeIrq(3, { hart: 0 });
  * if (m.devices.arch === "x86_64") assert.equal(m.devices.ioapic.redirection(3).vector, EXTERNAL_VECTOR_BASE + 3);
@@ -57,7 +58,7 @@ export class X86Platform implements Platform {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { X86Platform } from "@ksim/ksim";
+   * import { X86Platform } from "@ksim/ksim/arch";
    * const p = new X86Platform({ now: 0, armTimer() {}, updatePending() {} }, 2);
    * assert.equal(p.lapics.length, 2);
    * ```
@@ -86,7 +87,7 @@ export class X86Platform implements Platform {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { X86Platform } from "@ksim/ksim";
+   * import { X86Platform } from "@ksim/ksim/arch";
    * const p = new X86Platform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * assert.equal(p.pendingCause(0), null);
    * ```
@@ -103,7 +104,7 @@ export class X86Platform implements Platform {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { X86Platform } from "@ksim/ksim";
+   * import { X86Platform } from "@ksim/ksim/arch";
    * const p = new X86Platform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * p.sendIpi(0, 0);
    * assert.equal(p.take(0), "software");
@@ -124,7 +125,7 @@ export class X86Platform implements Platform {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { X86Platform } from "@ksim/ksim";
+   * import { X86Platform } from "@ksim/ksim/arch";
    * const p = new X86Platform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * p.setTimer(0, 50);
    * assert.equal(p.lapics[0].timerDeadline(), 50);
@@ -140,7 +141,7 @@ export class X86Platform implements Platform {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { X86Platform } from "@ksim/ksim";
+   * import { X86Platform } from "@ksim/ksim/arch";
    * const p = new X86Platform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * p.timerExpired(0);
    * assert.equal(p.pendingCause(0), "timer");
@@ -156,7 +157,7 @@ export class X86Platform implements Platform {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { IPI_VECTOR, X86Platform } from "@ksim/ksim";
+   * import { IPI_VECTOR, X86Platform } from "@ksim/ksim/arch";
    * const p = new X86Platform({ now: 0, armTimer() {}, updatePending() {} }, 2);
    * p.sendIpi(0, 1);
    * assert(p.lapics[1].requested(IPI_VECTOR));
@@ -172,7 +173,7 @@ export class X86Platform implements Platform {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { X86Platform } from "@ksim/ksim";
+   * import { X86Platform } from "@ksim/ksim/arch";
    * const p = new X86Platform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * assert.equal(p.claim(0), null);
    * ```
@@ -186,7 +187,7 @@ export class X86Platform implements Platform {
    *
    * @example
    * ```ts
-   * import { X86Platform } from "@ksim/ksim";
+   * import { X86Platform } from "@ksim/ksim/arch";
    * const p = new X86Platform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * p.complete(0, 3);
    * ```
@@ -201,7 +202,7 @@ export class X86Platform implements Platform {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { X86Platform } from "@ksim/ksim";
+   * import { X86Platform } from "@ksim/ksim/arch";
    * const p = new X86Platform({ now: 0, armTimer() {}, updatePending() {} }, 1);
    * p.raiseIrq(1);
    * assert(p.ioapic.asserted(1));
@@ -217,7 +218,7 @@ export class X86Platform implements Platform {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { X86Platform } from "@ksim/ksim";
+   * import { X86Platform } from "@ksim/ksim/arch";
    * const p = new X86Platform({ now: 0, armTimer() {}, updatePending() {} }, 2);
    * p.routeIrq(4, 1, 1);
    * assert.equal(p.ioapic.redirection(4).vector, 0x34);

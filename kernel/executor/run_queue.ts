@@ -56,7 +56,8 @@ class Deque<T> {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Machine, RunQueue, WordHeap } from "@ksim/ksim";
+ * import { Machine } from "@ksim/ksim";
+ * import { RunQueue, WordHeap } from "@ksim/ksim/kernel";
  * const m = new Machine();
  * const q = new RunQueue<string>(WordHeap.of(m).alloc("queue"), "demo");
  * m.execute(() => q.push("a"));
@@ -76,7 +77,7 @@ export class RunQueue<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { RunQueue } from "@ksim/ksim";
+   * import { RunQueue } from "@ksim/ksim/kernel";
    * assert.equal(new RunQueue(0x100, "q").size, 0);
    * ```
    */
@@ -91,7 +92,7 @@ export class RunQueue<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { RunQueue } from "@ksim/ksim";
+   * import { RunQueue } from "@ksim/ksim/kernel";
    * assert.equal(new RunQueue(0x100, "q").size, 0);
    * ```
    */
@@ -105,7 +106,8 @@ export class RunQueue<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Machine, RunQueue } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { RunQueue } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * const q = new RunQueue<number>(0x100, "q");
    * m.execute(() => q.push(1));
@@ -123,7 +125,8 @@ export class RunQueue<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Machine, RunQueue } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { RunQueue } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * const q = new RunQueue<number>(0x100, "q");
    * m.execute(() => q.pushAll([1, 2, 3]));
@@ -142,7 +145,8 @@ export class RunQueue<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Machine, RunQueue } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { RunQueue } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * assert.equal(m.execute(() => new RunQueue(0x100, "q").pop()), null);
    * ```
@@ -164,7 +168,8 @@ export class RunQueue<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Machine, RunQueue } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { RunQueue } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * const q = new RunQueue<number>(0x100, "q");
    * m.execute(() => q.pushAll([1, 2, 3]));
@@ -181,7 +186,8 @@ export class RunQueue<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Machine, RunQueue } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { RunQueue } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * const q = new RunQueue<number>(0x100, "q");
    * m.execute(() => q.pushAll([1, 2, 3]));
@@ -210,7 +216,7 @@ export class RunQueue<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { RunQueue } from "@ksim/ksim";
+   * import { RunQueue } from "@ksim/ksim/kernel";
    * assert.equal([...new RunQueue<number>(0x100, "q").items()].length, 0);
    * ```
    */

@@ -27,7 +27,7 @@ export const TICK_BUDGET = 256;
  *
  * @example
  * ```ts
- * import type { TickStats } from "@ksim/ksim";
+ * import type { TickStats } from "@ksim/ksim/kernel";
  * const empty: TickStats = {
  *   hasRemaining: false, polled: 0, completed: 0, spawned: 0, wokenExternal: 0, wokenInternal: 0,
  * };
@@ -110,7 +110,7 @@ export class Scheduler {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Scheduler } from "@ksim/ksim";
+   * import { Scheduler } from "@ksim/ksim/kernel";
    * assert.equal(new Scheduler(0, 0x100).queue.size, 0);
    * ```
    */
@@ -125,7 +125,7 @@ export class Scheduler {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Scheduler } from "@ksim/ksim";
+   * import { Scheduler } from "@ksim/ksim/kernel";
    * const s = new Scheduler(0, 0x100);
    * s.noteStolen(3);
    * assert.equal(s.totals().stolen, 3);
@@ -141,7 +141,7 @@ export class Scheduler {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Scheduler } from "@ksim/ksim";
+   * import { Scheduler } from "@ksim/ksim/kernel";
    * assert.equal(new Scheduler(2, 0x100).totals().hart, 2);
    * ```
    */

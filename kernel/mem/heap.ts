@@ -29,7 +29,8 @@ export const KERNEL_HEAP_BASE = 0x0100_0000;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Machine, WordHeap } from "@ksim/ksim";
+ * import { Machine } from "@ksim/ksim";
+ * import { WordHeap } from "@ksim/ksim/kernel";
  * const heap = WordHeap.of(new Machine());
  * const a = heap.alloc("counter");
  * heap.free(a);
@@ -51,7 +52,8 @@ export class WordHeap {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Machine, WordHeap } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { WordHeap } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * assert.equal(WordHeap.of(m), WordHeap.of(m));
    * ```
@@ -71,7 +73,8 @@ export class WordHeap {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Machine, WordHeap } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { WordHeap } from "@ksim/ksim/kernel";
    * assert.equal(new WordHeap(new Machine()).live, 0);
    * ```
    */
@@ -89,7 +92,8 @@ export class WordHeap {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Machine, WordHeap } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { WordHeap } from "@ksim/ksim/kernel";
    * const heap = WordHeap.of(new Machine());
    * heap.alloc("x");
    * assert.equal(heap.live, 1);
@@ -106,7 +110,8 @@ export class WordHeap {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { KERNEL_HEAP_BASE, Machine, WordHeap } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { KERNEL_HEAP_BASE, WordHeap } from "@ksim/ksim/kernel";
    * assert.equal(WordHeap.of(new Machine()).alloc("flag"), KERNEL_HEAP_BASE);
    * ```
    */
@@ -132,7 +137,8 @@ export class WordHeap {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Machine, WordHeap } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { WordHeap } from "@ksim/ksim/kernel";
    * const heap = WordHeap.of(new Machine());
    * heap.free(heap.alloc("x"));
    * assert.equal(heap.live, 0);

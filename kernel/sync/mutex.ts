@@ -54,7 +54,8 @@ export interface MutexGuard<T> {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { blockOn, Machine, Mutex, yieldNow } from "@ksim/ksim";
+ * import { Machine, Mutex, yieldNow } from "@ksim/ksim";
+ * import { blockOn } from "@ksim/ksim/kernel";
  * const m = new Machine({ harts: 2 });
  * const counter = new Mutex({ n: 0 });
  * m.onInterrupt("software", function* () {});
@@ -93,7 +94,8 @@ export class Mutex<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { blockOn, Machine, Mutex } from "@ksim/ksim";
+   * import { Machine, Mutex } from "@ksim/ksim";
+   * import { blockOn } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * const mutex = new Mutex(1);
    * m.boot(function* () {
@@ -137,7 +139,8 @@ export class Mutex<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { blockOn, Machine, Mutex } from "@ksim/ksim";
+   * import { Machine, Mutex } from "@ksim/ksim";
+   * import { blockOn } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * const log = new Mutex<string[]>([]);
    * let n = 0;

@@ -66,7 +66,8 @@ function checkPermits(api: string, n: number): void {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { blockOn, Machine, Semaphore, yieldNow } from "@ksim/ksim";
+ * import { Machine, Semaphore, yieldNow } from "@ksim/ksim";
+ * import { blockOn } from "@ksim/ksim/kernel";
  * const m = new Machine({ harts: 3 });
  * const slots = new Semaphore(2);
  * let inside = 0;
@@ -147,7 +148,8 @@ export class Semaphore {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { blockOn, Machine, Semaphore } from "@ksim/ksim";
+   * import { Machine, Semaphore } from "@ksim/ksim";
+   * import { blockOn } from "@ksim/ksim/kernel";
    * const m = new Machine({ harts: 2 });
    * const s = new Semaphore(0);
    * let done = false;
@@ -242,7 +244,8 @@ export class Semaphore {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { blockOn, Machine, Semaphore, SemaphoreClosed } from "@ksim/ksim";
+   * import { Machine, Semaphore, SemaphoreClosed } from "@ksim/ksim";
+   * import { blockOn } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * const s = new Semaphore(0);
    * m.execute(() => s.close());

@@ -80,7 +80,8 @@ export class SpinLock {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { KERNEL_HEAP_BASE, Machine, SpinLock } from "@ksim/ksim";
+   * import { Machine, SpinLock } from "@ksim/ksim";
+   * import { KERNEL_HEAP_BASE } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * const lock = new SpinLock();
    * assert(lock.wordOn(m.harts[0]) >= KERNEL_HEAP_BASE);

@@ -107,7 +107,8 @@ const hex = (addr: number): string => "0x" + addr.toString(16);
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { blockOn, Machine, WaitCell } from "@ksim/ksim";
+ * import { Machine, WaitCell } from "@ksim/ksim";
+ * import { blockOn } from "@ksim/ksim/kernel";
  * const m = new Machine({ harts: 2 });
  * const cell = new WaitCell();
  * let got = "";
@@ -206,7 +207,8 @@ export class WaitCell implements WaiterHolder {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { HartWaker, Machine, WaitCell } from "@ksim/ksim";
+   * import { Machine, WaitCell } from "@ksim/ksim";
+   * import { HartWaker } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * const cell = new WaitCell();
    * const waker = new HartWaker(m.harts[0]);
@@ -262,7 +264,8 @@ export class WaitCell implements WaiterHolder {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { blockOn, Machine, WaitCell } from "@ksim/ksim";
+   * import { Machine, WaitCell } from "@ksim/ksim";
+   * import { blockOn } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * const cell = new WaitCell();
    * m.execute(() => cell.wake()); // stored: the next wait returns at once
@@ -301,7 +304,8 @@ export class WaitCell implements WaiterHolder {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { blockOn, Machine, WaitCell } from "@ksim/ksim";
+   * import { Machine, WaitCell } from "@ksim/ksim";
+   * import { blockOn } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * const cell = new WaitCell();
    * let got = "";
@@ -362,7 +366,8 @@ export class WaitCell implements WaiterHolder {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { blockOn, Machine, WaitCell } from "@ksim/ksim";
+   * import { Machine, WaitCell } from "@ksim/ksim";
+   * import { blockOn } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * const cell = new WaitCell();
    * m.execute(() => cell.close());
@@ -405,7 +410,8 @@ export class WaitCell implements WaiterHolder {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { blockOn, Machine, WaitCell } from "@ksim/ksim";
+   * import { Machine, WaitCell } from "@ksim/ksim";
+   * import { blockOn } from "@ksim/ksim/kernel";
    * const m = new Machine({ harts: 2 });
    * const cell = new WaitCell();
    * let ready = false;
@@ -439,7 +445,8 @@ export class WaitCell implements WaiterHolder {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { blockOn, Machine, WaitCell } from "@ksim/ksim";
+   * import { Machine, WaitCell } from "@ksim/ksim";
+   * import { blockOn } from "@ksim/ksim/kernel";
    * const m = new Machine({ harts: 2 });
    * const cell = new WaitCell();
    * const inbox: number[] = [];

@@ -103,7 +103,8 @@ const hex = (addr: number): string => "0x" + addr.toString(16);
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { blockOn, Machine, WaitQueue } from "@ksim/ksim";
+ * import { Machine, WaitQueue } from "@ksim/ksim";
+ * import { blockOn } from "@ksim/ksim/kernel";
  * const m = new Machine({ harts: 3 });
  * const q = new WaitQueue();
  * const got: string[] = [];
@@ -159,7 +160,8 @@ export class WaitQueue implements WaiterHolder {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { blockOn, Machine, WaitQueue } from "@ksim/ksim";
+   * import { Machine, WaitQueue } from "@ksim/ksim";
+   * import { blockOn } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * const q = new WaitQueue({ woken: true });
    * let got = "";
@@ -209,7 +211,8 @@ export class WaitQueue implements WaiterHolder {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { blockOn, Machine, WaitQueue } from "@ksim/ksim";
+   * import { Machine, WaitQueue } from "@ksim/ksim";
+   * import { blockOn } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * const q = new WaitQueue();
    * m.execute(() => q.wake()); // nobody waits: stored
@@ -228,7 +231,8 @@ export class WaitQueue implements WaiterHolder {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { blockOn, Machine, WaitQueue } from "@ksim/ksim";
+   * import { Machine, WaitQueue } from "@ksim/ksim";
+   * import { blockOn } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * const q = new WaitQueue();
    * let got = "";
@@ -402,7 +406,8 @@ export class WaitQueue implements WaiterHolder {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { blockOn, Machine, WaitQueue } from "@ksim/ksim";
+   * import { Machine, WaitQueue } from "@ksim/ksim";
+   * import { blockOn } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * const q = new WaitQueue();
    * let ready = false;
@@ -426,7 +431,8 @@ export class WaitQueue implements WaiterHolder {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { blockOn, Machine, WaitQueue } from "@ksim/ksim";
+   * import { Machine, WaitQueue } from "@ksim/ksim";
+   * import { blockOn } from "@ksim/ksim/kernel";
    * const m = new Machine({ harts: 2 });
    * const q = new WaitQueue();
    * const inbox: string[] = [];

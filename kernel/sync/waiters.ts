@@ -20,7 +20,7 @@ import type { Waker } from "../task/waker.ts";
  *
  * @example
  * ```ts
- * import type { WaiterHolder } from "@ksim/ksim";
+ * import type { WaiterHolder } from "@ksim/ksim/kernel";
  * const none: WaiterHolder = { label: "nothing", waiting: () => [] };
  * ```
  */
@@ -37,7 +37,8 @@ export interface WaiterHolder {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Machine, WaiterRegistry } from "@ksim/ksim";
+ * import { Machine } from "@ksim/ksim";
+ * import { WaiterRegistry } from "@ksim/ksim/kernel";
  * const m = new Machine();
  * const holder = { label: "demo", waiting: () => [] };
  * WaiterRegistry.of(m).enter(holder);
@@ -56,7 +57,8 @@ export class WaiterRegistry {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Machine, WaiterRegistry } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { WaiterRegistry } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * assert.equal(WaiterRegistry.of(m), WaiterRegistry.of(m));
    * ```
@@ -75,7 +77,7 @@ export class WaiterRegistry {
    *
    * @example
    * ```ts
-   * import { WaiterRegistry } from "@ksim/ksim";
+   * import { WaiterRegistry } from "@ksim/ksim/kernel";
    * new WaiterRegistry().enter({ label: "x", waiting: () => [] });
    * ```
    */
@@ -88,7 +90,7 @@ export class WaiterRegistry {
    *
    * @example
    * ```ts
-   * import { WaiterRegistry } from "@ksim/ksim";
+   * import { WaiterRegistry } from "@ksim/ksim/kernel";
    * new WaiterRegistry().leave({ label: "x", waiting: () => [] });
    * ```
    */
@@ -102,7 +104,7 @@ export class WaiterRegistry {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { WaiterRegistry } from "@ksim/ksim";
+   * import { WaiterRegistry } from "@ksim/ksim/kernel";
    * assert.equal(new WaiterRegistry().holders().length, 0);
    * ```
    */

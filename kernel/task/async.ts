@@ -134,7 +134,8 @@ export class FutureDropped extends Error {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { type Async, dropFuture, Machine, PENDING } from "@ksim/ksim";
+ * import { type Async, Machine, PENDING } from "@ksim/ksim";
+ * import { dropFuture } from "@ksim/ksim/kernel";
  * let cleaned = false, resumed = false;
  * function* inner(): Async<void> {
  *   try { yield PENDING; } finally { cleaned = true; }

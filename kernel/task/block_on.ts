@@ -32,7 +32,8 @@ import type { Waker } from "./waker.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { HartWaker, Machine } from "@ksim/ksim";
+ * import { Machine } from "@ksim/ksim";
+ * import { HartWaker } from "@ksim/ksim/kernel";
  * const m = new Machine({ harts: 2 });
  * const waker = new HartWaker(m.harts[1]);
  * m.onInterrupt("software", function* () {});
@@ -55,7 +56,8 @@ export class HartWaker implements Waker {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { HartWaker, Machine } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { HartWaker } from "@ksim/ksim/kernel";
    * assert.equal(new HartWaker(new Machine().harts[0]).description, "hart 0");
    * ```
    */
@@ -75,7 +77,8 @@ export class HartWaker implements Waker {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { HartWaker, Machine } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { HartWaker } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * const w = new HartWaker(m.harts[0]);
    * m.execute(() => w.wake());
@@ -93,7 +96,8 @@ export class HartWaker implements Waker {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { HartWaker, Machine } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { HartWaker } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * const w = new HartWaker(m.harts[0]);
    * m.execute(() => w.wakeByRef());
@@ -115,7 +119,8 @@ export class HartWaker implements Waker {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { HartWaker, Machine } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { HartWaker } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * const w = new HartWaker(m.harts[0]);
    * const c = m.execute(() => w.clone());
@@ -133,7 +138,8 @@ export class HartWaker implements Waker {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { HartWaker, Machine } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { HartWaker } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * const w = new HartWaker(m.harts[0]);
    * m.execute(function* () { const c = yield* w.clone(); yield* c.drop(); });
@@ -150,7 +156,8 @@ export class HartWaker implements Waker {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { HartWaker, Machine } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { HartWaker } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * const w = new HartWaker(m.harts[0]);
    * assert(w.willWake(w));
@@ -167,7 +174,8 @@ export class HartWaker implements Waker {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { HartWaker, Machine } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { HartWaker } from "@ksim/ksim/kernel";
    * const m = new Machine({ harts: 2 });
    * const w = new HartWaker(m.harts[0]);
    * m.bootHart(0, function* () { yield* w.park(); });
@@ -205,7 +213,8 @@ export class HartWaker implements Waker {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { blockOn, Machine, yieldNow } from "@ksim/ksim";
+ * import { Machine, yieldNow } from "@ksim/ksim";
+ * import { blockOn } from "@ksim/ksim/kernel";
  * const m = new Machine();
  * let out = 0;
  * m.boot(function* () {

@@ -26,7 +26,8 @@ const polling = new WeakMap<Hart, { waker: Waker | null }>();
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { contextWaker, enterPoll, exitPoll, Machine, type Waker } from "@ksim/ksim";
+ * import { Machine, type Waker } from "@ksim/ksim";
+ * import { contextWaker, enterPoll, exitPoll } from "@ksim/ksim/kernel";
  * const m = new Machine();
  * const waker = { description: "demo" } as Waker;
  * m.boot(function* (hart) {
@@ -60,7 +61,7 @@ export function exitPoll(hart: Hart): void {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { contextWaker } from "@ksim/ksim";
+ * import { contextWaker } from "@ksim/ksim/kernel";
  * try { contextWaker(); } catch (e) { assert(e instanceof TypeError); }
  * ```
  */
@@ -79,7 +80,7 @@ export function contextWaker(): Waker {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { inPoll } from "@ksim/ksim";
+ * import { inPoll } from "@ksim/ksim/kernel";
  * assert.equal(inPoll(), false);
  * ```
  */

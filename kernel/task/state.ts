@@ -41,7 +41,7 @@ import { KernelPanic } from "../panic.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { TaskBits } from "@ksim/ksim";
+ * import { TaskBits } from "@ksim/ksim/kernel";
  * const word = TaskBits.POLLING | TaskBits.WOKEN | 2 * TaskBits.REF_ONE;
  * assert(word >>> TaskBits.REFS_SHIFT === 2);
  * ```
@@ -82,7 +82,7 @@ const { JOIN_WAKER_SHIFT, JOIN_WAKER_MASK, REFS_SHIFT, REF_ONE, REFS_MAX } = Tas
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { JoinWakerState, TaskBits } from "@ksim/ksim";
+ * import { JoinWakerState, TaskBits } from "@ksim/ksim/kernel";
  * const word = JoinWakerState.Waiting << TaskBits.JOIN_WAKER_SHIFT;
  * assert.equal((word & TaskBits.JOIN_WAKER_MASK), 0x40);
  * ```
@@ -124,7 +124,7 @@ export type PollResult = typeof PollResult[keyof typeof PollResult];
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { StartPollAction } from "@ksim/ksim";
+ * import { StartPollAction } from "@ksim/ksim/kernel";
  * const a: StartPollAction = StartPollAction.Cancelled(true);
  * assert(a === StartPollAction.Cancelled(true) && a.kind === "Cancelled" && a.wakeJoinWaker);
  * ```
@@ -157,7 +157,7 @@ export const StartPollAction: {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { JoinAction } from "@ksim/ksim";
+ * import { JoinAction } from "@ksim/ksim/kernel";
  * const a: JoinAction = JoinAction.Canceled(false);
  * assert(a.kind === "Canceled" && !a.completed && a !== JoinAction.Register);
  * ```
@@ -234,7 +234,7 @@ export type CancelAction = typeof CancelAction[keyof typeof CancelAction];
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { describeState, TaskBits } from "@ksim/ksim";
+ * import { describeState, TaskBits } from "@ksim/ksim/kernel";
  * const word = TaskBits.POLLING | TaskBits.WOKEN | (2 << TaskBits.JOIN_WAKER_SHIFT) | 2 * TaskBits.REF_ONE;
  * assert.equal(describeState(word), "POLLING|WOKEN join=Waiting refs=2");
  * assert.equal(describeState(TaskBits.REF_ONE), "- join=Empty refs=1");
@@ -423,7 +423,8 @@ function stepCreateJoinHandle(d: Draft): void {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { describeState, JoinAction, Machine, PollResult, StartPollAction, TaskState } from "@ksim/ksim";
+ * import { Machine } from "@ksim/ksim";
+ * import { describeState, JoinAction, PollResult, StartPollAction, TaskState } from "@ksim/ksim/kernel";
  * const m = new Machine({ harts: 1 });
  * const task = new TaskState(0x1000, "task 1");
  * m.memory.write32(task.addr, TaskState.initial());
@@ -455,7 +456,7 @@ export class TaskState {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { TaskState } from "@ksim/ksim";
+   * import { TaskState } from "@ksim/ksim/kernel";
    * assert.equal(new TaskState(0x40).task, "task@0x40");
    * ```
    */
@@ -581,7 +582,8 @@ export class TaskState {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { CancelAction, Machine, TaskState } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { CancelAction, TaskState } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * m.memory.write32(0x100, TaskState.initial());
    * const state = new TaskState(0x100);
@@ -605,7 +607,8 @@ export class TaskState {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Machine, TaskBits, TaskState } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { TaskBits, TaskState } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * m.memory.write32(0x100, TaskBits.REF_ONE | TaskBits.HAS_JOIN_HANDLE);
    * const state = new TaskState(0x100);

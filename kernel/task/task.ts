@@ -346,7 +346,8 @@ export class Task<T = unknown> {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { contextWaker, Kernel, PENDING } from "@ksim/ksim";
+ * import { Kernel, PENDING } from "@ksim/ksim";
+ * import { contextWaker } from "@ksim/ksim/kernel";
  * const kernel = new Kernel({ harts: 1 });
  * kernel.spawn(function* () {
  *   const waker = yield* contextWaker().clone(); // an owned TaskWaker

@@ -118,7 +118,8 @@ export class Timer {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Machine, Timer } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { Timer } from "@ksim/ksim/kernel";
    * assert.equal(new Timer(new Machine(), 1_000).wheel.tickNs, 1_000);
    * ```
    */
@@ -292,7 +293,8 @@ export class Timer {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Machine, Timer } from "@ksim/ksim";
+   * import { Machine } from "@ksim/ksim";
+   * import { Timer } from "@ksim/ksim/kernel";
    * assert.equal(new Timer(new Machine()).pending, 0);
    * ```
    */

@@ -44,7 +44,7 @@ import { LEVELS, SLOTS, SPAN, TimerList, TimerNode, WheelLevel } from "./wheel_l
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { TIMER_WHEEL_LEVELS, TIMER_WHEEL_SLOTS } from "@ksim/ksim";
+ * import { TIMER_WHEEL_LEVELS, TIMER_WHEEL_SLOTS } from "@ksim/ksim/kernel";
  * assert.equal(TIMER_WHEEL_SLOTS ** TIMER_WHEEL_LEVELS, 2 ** 36); // ticks covered
  * ```
  */
@@ -61,7 +61,7 @@ export const TIMER_WHEEL_SLOTS: number = SLOTS;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { TimerWheel, TIMER_WHEEL_DEFAULT_TICK_NS } from "@ksim/ksim";
+ * import { TimerWheel, TIMER_WHEEL_DEFAULT_TICK_NS } from "@ksim/ksim/kernel";
  * assert.equal(new TimerWheel().tickNs, TIMER_WHEEL_DEFAULT_TICK_NS);
  * ```
  */
@@ -73,7 +73,7 @@ export const TIMER_WHEEL_DEFAULT_TICK_NS: number = 1_000_000;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { TimerWheel, type TimerWheelOptions } from "@ksim/ksim";
+ * import { TimerWheel, type TimerWheelOptions } from "@ksim/ksim/kernel";
  * const options: TimerWheelOptions = { tickNs: 10_000, startNs: 5_000_000 };
  * assert.equal(new TimerWheel(options).now, 5_000_000);
  * ```
@@ -92,7 +92,7 @@ export interface TimerWheelOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { TimerWheel } from "@ksim/ksim";
+ * import { TimerWheel } from "@ksim/ksim/kernel";
  * const wheel = new TimerWheel<string>();
  * const handle = wheel.insert(2_000_000, "wake");
  * assert(handle.pending && handle.deadlineNs === 2_000_000);
@@ -135,7 +135,7 @@ function byDeadline<T>(a: TimerNode<T>, b: TimerNode<T>): number {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { TimerWheel } from "@ksim/ksim";
+ * import { TimerWheel } from "@ksim/ksim/kernel";
  * const wheel = new TimerWheel<string>({ tickNs: 1_000_000 }); // 1 ms ticks
  * wheel.insert(5_000_000, "b");
  * wheel.insert(1_500_000, "a"); // rounded up to 2 ms
@@ -163,7 +163,7 @@ export class TimerWheel<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { TimerWheel } from "@ksim/ksim";
+   * import { TimerWheel } from "@ksim/ksim/kernel";
    * const wheel = new TimerWheel<number>({ tickNs: 250 });
    * assert(wheel.size === 0 && wheel.now === 0 && wheel.nextDeadline() === Infinity);
    * ```
@@ -186,7 +186,7 @@ export class TimerWheel<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { TimerWheel } from "@ksim/ksim";
+   * import { TimerWheel } from "@ksim/ksim/kernel";
    * const wheel = new TimerWheel({ tickNs: 1_000 });
    * wheel.advanceTo(12_345);
    * assert.equal(wheel.now, 12_000);
@@ -202,7 +202,7 @@ export class TimerWheel<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { TimerWheel } from "@ksim/ksim";
+   * import { TimerWheel } from "@ksim/ksim/kernel";
    * const wheel = new TimerWheel<string>();
    * const h = wheel.insert(10_000_000, "x");
    * wheel.insert(20_000_000, "y");
@@ -223,7 +223,7 @@ export class TimerWheel<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { TimerWheel } from "@ksim/ksim";
+   * import { TimerWheel } from "@ksim/ksim/kernel";
    * const wheel = new TimerWheel<string>({ startNs: 10_000_000 });
    * wheel.insert(3_000_000, "late"); // already past
    * assert.equal(wheel.advanceTo(10_000_000)[0], "late");
@@ -246,7 +246,7 @@ export class TimerWheel<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { TimerWheel } from "@ksim/ksim";
+   * import { TimerWheel } from "@ksim/ksim/kernel";
    * const wheel = new TimerWheel<string>();
    * const h = wheel.insert(1_000_000, "never");
    * assert(wheel.cancel(h) === true && wheel.cancel(h) === false);
@@ -277,7 +277,7 @@ export class TimerWheel<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { TimerWheel } from "@ksim/ksim";
+   * import { TimerWheel } from "@ksim/ksim/kernel";
    * const wheel = new TimerWheel<string>({ tickNs: 1 });
    * wheel.insert(300_000, "far"); // level 3
    * wheel.insert(70, "b");
@@ -322,7 +322,7 @@ export class TimerWheel<T> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { TimerWheel } from "@ksim/ksim";
+   * import { TimerWheel } from "@ksim/ksim/kernel";
    * const wheel = new TimerWheel<string>({ tickNs: 1 });
    * wheel.insert(100, "x"); // level 1, slot 1 covers ticks 64..127
    * assert.equal(wheel.nextDeadline(), 64); // cascade boundary

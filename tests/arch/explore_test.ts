@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { explore, type Hart, Machine, ScheduleFailure } from "../../mod.ts";
+import { type Hart, Machine } from "../../mod.ts";
+import { explore, ScheduleFailure } from "../../testing/mod.ts";
 
 function* atomics(hart: Hart, n: number) {
   for (let i = 0; i < n; i++) yield* hart.fetchAdd32(0x100, 1);

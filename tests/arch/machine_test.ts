@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { CpuLocal, Machine, MachinePanic } from "../../mod.ts";
+import { Machine, MachinePanic } from "../../mod.ts";
+import { CpuLocal } from "../../arch/mod.ts";
 
 Deno.test("Machine rejects bad options with errors that name the API", async (t) => {
   const cases: [string, () => unknown, ErrorConstructor][] = [

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { Machine, MemoryFault, PhysicalMemory } from "../../mod.ts";
+import { Machine, MemoryFault } from "../../mod.ts";
+import { PhysicalMemory } from "../../arch/mod.ts";
 
 Deno.test("PhysicalMemory stores 8-, 32- and 64-bit words little-endian", () => {
   const m = new PhysicalMemory(1 << 20);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { BytesSource, SeededSource, Xoshiro128 } from "../../mod.ts";
+import { BytesSource, SeededSource, Xoshiro128 } from "../../arch/mod.ts";
 
 // Reference values computed with Blackman and Vigna's xoshiro128** C code
 // and the SplitMix32 seeding (murmur3 finaliser over a golden-ratio counter).

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Tape } from "../../mod.ts";
+import { Tape } from "../../arch/mod.ts";
 
 Deno.test("Tape text form round-trips any decision sequence", () => {
   fc.assert(fc.property(fc.array(fc.oneof(fc.nat(3), fc.nat(300), fc.constant(2 ** 32))), (values) => {

@@ -55,7 +55,7 @@ Deno.test("a shut-down kernel refuses more work, and host calls from inside are 
 });
 
 Deno.test("WaitCell.waitFor that finds its condition true takes its waker back, in every schedule", async () => {
-  const { exploreKernel } = await import("../../mod.ts");
+  const { exploreKernel } = await import("../../testing/mod.ts");
   let flag = false;
   const r = exploreKernel({
     kernel: { harts: 2 },
@@ -77,7 +77,8 @@ Deno.test("WaitCell.waitFor that finds its condition true takes its waker back, 
 });
 
 Deno.test("the waiter registry holds only cells and queues that have waiters", async () => {
-  const { WaiterRegistry, WaitQueue } = await import("../../mod.ts");
+  const { WaiterRegistry } = await import("../../kernel/mod.ts");
+  const { WaitQueue } = await import("../../mod.ts");
   const kernel = new Kernel({ harts: 2 });
   const cell = new WaitCell();
   const queue = new WaitQueue();

@@ -1,7 +1,8 @@
 // Exhaustive tests of the executor, after k23's and maitake's loom tests,
 // plus the liveness property k23 lacks.
 import assert from "node:assert/strict";
-import { exploreKernel, Kernel, WaitCell, yieldNow } from "../../mod.ts";
+import { Kernel, WaitCell, yieldNow } from "../../mod.ts";
+import { exploreKernel } from "../../testing/mod.ts";
 import { report } from "./report.ts";
 
 Deno.test("schedule_many: every spawned task completes", () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { KERNEL_HEAP_BASE, Machine, WordHeap } from "../../mod.ts";
+import { Machine } from "../../mod.ts";
+import { KERNEL_HEAP_BASE, WordHeap } from "../../kernel/mod.ts";
 
 Deno.test("the kernel word heap hands out zeroed words, reuses them LIFO, and refuses bad frees", () => {
   const m = new Machine();

@@ -1,6 +1,7 @@
 // Exhaustive tests of sleeps, after maitake's timer loom tests.
 import assert from "node:assert/strict";
-import { Elapsed, exploreKernel, Kernel } from "../../mod.ts";
+import { Elapsed, Kernel } from "../../mod.ts";
+import { exploreKernel } from "../../testing/mod.ts";
 import { report } from "./report.ts";
 
 Deno.test("one_sleep: a sleep ends at or after its deadline", () => {

@@ -1,7 +1,9 @@
 // Exhaustive interleaving tests of tasks, join handles and cancellation,
 // after maitake's and k23's loom tests (written anew for ksim).
 import assert from "node:assert/strict";
-import { contextWaker, currentTask, exploreKernel, JoinError, type JoinHandle, PENDING, yieldNow } from "../../mod.ts";
+import { currentTask, JoinError, type JoinHandle, PENDING, yieldNow } from "../../mod.ts";
+import { contextWaker } from "../../kernel/mod.ts";
+import { exploreKernel } from "../../testing/mod.ts";
 import { report } from "./report.ts";
 
 const BOUND = 2;

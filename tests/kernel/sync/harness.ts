@@ -1,20 +1,9 @@
 // Shared helpers of the sync primitive tests: harts that run futures with
 // blockOn, exhaustive scenarios over fresh machines, and small operations.
 import assert from "node:assert/strict";
-import {
-  type Async,
-  blockOn,
-  dropFuture,
-  explore,
-  type ExploreReport,
-  HartWaker,
-  type Machine,
-  type Op,
-  PENDING,
-  type Pending,
-  type RunReport,
-  type Waker,
-} from "../../../mod.ts";
+import { type Async, type Machine, type Op, PENDING, type Pending, type RunReport, type Waker } from "../../../mod.ts";
+import { blockOn, dropFuture, HartWaker } from "../../../kernel/mod.ts";
+import { explore, type ExploreReport } from "../../../testing/mod.ts";
 
 /** A hart waker that, when cloned (that is, when its task queues), records its hart and bumps a counter word. */
 export class QueueingWaker extends HartWaker {

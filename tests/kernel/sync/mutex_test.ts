@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { blockOn, type HartWaker, Machine, PENDING, yieldNow } from "../../../mod.ts";
+import { Machine, PENDING, yieldNow } from "../../../mod.ts";
+import { blockOn, type HartWaker } from "../../../kernel/mod.ts";
 import { Mutex, type MutexGuard } from "../../../kernel/sync/mutex.ts";
 
 import { atLeast, drop, exhaustive, pollOnce, QueueingWaker, task } from "./harness.ts";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { blockOn, HartWaker, Machine, PENDING, yieldNow } from "../../../mod.ts";
+import { Machine, PENDING, yieldNow } from "../../../mod.ts";
+import { blockOn, HartWaker } from "../../../kernel/mod.ts";
 import { Semaphore, SemaphoreClosed } from "../../../kernel/sync/semaphore.ts";
 
 import { atLeast, drop, exhaustive, pollOnce, QueueingWaker, task } from "./harness.ts";

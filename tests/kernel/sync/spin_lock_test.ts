@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { explore, type Hart, Machine, MachinePanic, type Op, ScheduleFailure } from "../../../mod.ts";
+import { type Hart, Machine, MachinePanic, type Op } from "../../../mod.ts";
+import { explore, ScheduleFailure } from "../../../testing/mod.ts";
 import { KernelPanic } from "../../../kernel/panic.ts";
 import { IrqSpinLock, SpinLock } from "../../../kernel/sync/spin_lock.ts";
 

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { blockOn, HartWaker, Machine, MachinePanic, ScheduleFailure } from "../../../mod.ts";
+import { Machine, MachinePanic } from "../../../mod.ts";
+import { blockOn, HartWaker } from "../../../kernel/mod.ts";
+import { ScheduleFailure } from "../../../testing/mod.ts";
 import { KernelPanic } from "../../../kernel/panic.ts";
 import { WaitCell } from "../../../kernel/sync/wait_cell.ts";
 import { SeedWaitCell } from "./fixtures/seed_wait_cell.ts";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { blockOn, HartWaker, Machine, PENDING } from "../../../mod.ts";
+import { Machine, PENDING } from "../../../mod.ts";
+import { blockOn, HartWaker } from "../../../kernel/mod.ts";
 import { WaitQueue } from "../../../kernel/sync/wait_queue.ts";
 
 import { atLeast, drop, exhaustive, pollOnce, QueueingWaker, task } from "./harness.ts";
