@@ -75,6 +75,7 @@ export type { Arch, InterruptCause } from "./arch/platform.ts";
 export type { InterruptHandler } from "./arch/engine.ts";
 export { type HartStats, MachinePanic, type RunReport, type RunStatus } from "./arch/report.ts";
 export { MemoryFault } from "./arch/memory.ts";
+export { USER_MEMORY_END } from "./kernel/mem/heap.ts";
 export { TapeDivergence } from "./arch/policy/replay.ts";
 
 // The kernel and its tasks.

@@ -32,7 +32,7 @@
  * @module
  */
 
-import { DEFER, Instruction, type Op, OpCode, setInPlace } from "./op.ts";
+import { DEFER, Instruction, type Op, OpCode, opName, setInPlace, WRITE_BYTES } from "./op.ts";
 import { MemoryFault, type PhysicalMemory } from "./memory.ts";
 import type { InterruptCause, Platform, PlatformHost } from "./platform.ts";
 import type { Policy } from "./policy/policy.ts";
@@ -212,6 +212,22 @@ export class Engine<H> implements PlatformHost {
   #limit = 0;
   #maxTime = Infinity;
   readonly #performer = (ins: Instruction): unknown => this.#performInPlace(ins);
+
+  /** Each public object's engine (a Machine's), for the facades that need engine state. */
+  static #owners = new WeakMap<object, Engine<unknown>>();
+
+  /** Links `owner` (a Machine) to `engine`, once, so that facades find it with {@linkcode Engine.of}. */
+  static register<H>(owner: object, engine: Engine<H>): void {
+    if (Engine.#owners.has(owner)) throw new TypeError("ksim: this machine already has an engine");
+    Engine.#owners.set(owner, engine as Engine<unknown>);
+  }
+
+  /** The engine behind `owner` (a constructed Machine). */
+  static of<H>(owner: object): Engine<H> {
+    const engine = Engine.#owners.get(owner);
+    if (engine === undefined) throw new TypeError("ksim: this object is not a constructed Machine");
+    return engine as Engine<H>;
+  }
 
   constructor(cfg: EngineConfig) {
     this.#cfg = cfg;
@@ -469,7 +485,10 @@ export class Engine<H> implements PlatformHost {
     const addr = ins.addr;
     let word = 0;
     let value: unknown = undefined;
-    switch (ins.code) {
+    const code = ins.code;
+    const writes = WRITE_BYTES[code];
+    if (writes !== 0 && !ins.kernel && mem.isProtected(addr, writes)) throw mem.protectionFault(opName(code), addr);
+    switch (code) {
       case OpCode.Pause:
       case OpCode.Resume:
         break;

@@ -18,23 +18,15 @@
  * @module
  */
 
-import { Instruction, type Op, OpCode } from "./op.ts";
-import {
-  type Engine,
-  type HartContext,
-  type HartCore,
-  type InterruptHandler,
-  runningHart,
-  thrownFrom,
-} from "./engine.ts";
+import { Issue, type Op, OpCode } from "./op.ts";
+import { Engine, type HartContext, type HartCore, type InterruptHandler, runningHart, thrownFrom } from "./engine.ts";
 import type { Arch, InterruptCause } from "./platform.ts";
 import type { Machine } from "./machine.ts";
-import { engineOf } from "./registry.ts";
 
 const CAUSES: readonly InterruptCause[] = ["timer", "software", "external"];
 
 /** An instruction used as the one-step operation that performs it. */
-function op<T>(ins: Instruction): Op<T> {
+function op<T>(ins: Issue): Op<T> {
   return ins as unknown as Op<T>;
 }
 
@@ -103,7 +95,7 @@ export class Hart {
    * ```
    */
   constructor(machine: Machine, id: number) {
-    this.#engine = engineOf(machine);
+    this.#engine = Engine.of<Hart>(machine);
     const core = this.#engine.cores[id];
     if (core === undefined) throw new RangeError(`Hart: machine has no hart ${id}`);
     if (core.facade !== undefined) {
@@ -527,7 +519,7 @@ export class Hart {
    * ```
    */
   pause(note = ""): Op<void> {
-    return op(new Instruction(OpCode.Pause, 0, 0, 0, 0n, 0n, note));
+    return op(new Issue(OpCode.Pause, 0, 0, 0, 0n, 0n, note));
   }
 
   /**
@@ -546,7 +538,7 @@ export class Hart {
    * ```
    */
   load32(paddr: number): Op<number> {
-    return op(new Instruction(OpCode.Load32, paddr));
+    return op(new Issue(OpCode.Load32, paddr));
   }
 
   /**
@@ -564,7 +556,7 @@ export class Hart {
    */
   store32(paddr: number, value: number): Op<void> {
     checkWord("store32", value);
-    return op(new Instruction(OpCode.Store32, paddr, value));
+    return op(new Issue(OpCode.Store32, paddr, value));
   }
 
   /**
@@ -583,7 +575,7 @@ export class Hart {
    */
   swap32(paddr: number, value: number): Op<number> {
     checkWord("swap32", value);
-    return op(new Instruction(OpCode.Swap32, paddr, value));
+    return op(new Issue(OpCode.Swap32, paddr, value));
   }
 
   /**
@@ -604,7 +596,7 @@ export class Hart {
   cas32(paddr: number, expected: number, desired: number): Op<number> {
     checkWord("cas32", expected);
     checkWord("cas32", desired);
-    return op(new Instruction(OpCode.Cas32, paddr, expected >>> 0, desired));
+    return op(new Issue(OpCode.Cas32, paddr, expected >>> 0, desired));
   }
 
   /**
@@ -622,7 +614,7 @@ export class Hart {
    */
   fetchAdd32(paddr: number, value: number): Op<number> {
     checkWord("fetchAdd32", value);
-    return op(new Instruction(OpCode.FetchAdd32, paddr, value));
+    return op(new Issue(OpCode.FetchAdd32, paddr, value));
   }
 
   /**
@@ -640,7 +632,7 @@ export class Hart {
    */
   fetchSub32(paddr: number, value: number): Op<number> {
     checkWord("fetchSub32", value);
-    return op(new Instruction(OpCode.FetchSub32, paddr, value));
+    return op(new Issue(OpCode.FetchSub32, paddr, value));
   }
 
   /**
@@ -658,7 +650,7 @@ export class Hart {
    */
   fetchOr32(paddr: number, value: number): Op<number> {
     checkWord("fetchOr32", value);
-    return op(new Instruction(OpCode.FetchOr32, paddr, value));
+    return op(new Issue(OpCode.FetchOr32, paddr, value));
   }
 
   /**
@@ -677,7 +669,7 @@ export class Hart {
    */
   fetchAnd32(paddr: number, value: number): Op<number> {
     checkWord("fetchAnd32", value);
-    return op(new Instruction(OpCode.FetchAnd32, paddr, value));
+    return op(new Issue(OpCode.FetchAnd32, paddr, value));
   }
 
   /**
@@ -695,7 +687,7 @@ export class Hart {
    */
   fetchXor32(paddr: number, value: number): Op<number> {
     checkWord("fetchXor32", value);
-    return op(new Instruction(OpCode.FetchXor32, paddr, value));
+    return op(new Issue(OpCode.FetchXor32, paddr, value));
   }
 
   /**
@@ -714,7 +706,7 @@ export class Hart {
    * ```
    */
   load64(paddr: number): Op<bigint> {
-    return op(new Instruction(OpCode.Load64, paddr));
+    return op(new Issue(OpCode.Load64, paddr));
   }
 
   /**
@@ -731,7 +723,7 @@ export class Hart {
    * ```
    */
   store64(paddr: number, value: bigint): Op<void> {
-    return op(new Instruction(OpCode.Store64, paddr, 0, 0, value));
+    return op(new Issue(OpCode.Store64, paddr, 0, 0, value));
   }
 
   /**
@@ -748,7 +740,7 @@ export class Hart {
    * ```
    */
   swap64(paddr: number, value: bigint): Op<bigint> {
-    return op(new Instruction(OpCode.Swap64, paddr, 0, 0, value));
+    return op(new Issue(OpCode.Swap64, paddr, 0, 0, value));
   }
 
   /**
@@ -765,7 +757,7 @@ export class Hart {
    * ```
    */
   cas64(paddr: number, expected: bigint, desired: bigint): Op<bigint> {
-    return op(new Instruction(OpCode.Cas64, paddr, 0, 0, expected, desired));
+    return op(new Issue(OpCode.Cas64, paddr, 0, 0, expected, desired));
   }
 
   /**
@@ -782,7 +774,7 @@ export class Hart {
    * ```
    */
   fetchAdd64(paddr: number, value: bigint): Op<bigint> {
-    return op(new Instruction(OpCode.FetchAdd64, paddr, 0, 0, value));
+    return op(new Issue(OpCode.FetchAdd64, paddr, 0, 0, value));
   }
 
   /**
@@ -800,7 +792,7 @@ export class Hart {
    * ```
    */
   wfi(): Op<void> {
-    return op(new Instruction(OpCode.Wfi));
+    return op(new Issue(OpCode.Wfi));
   }
 
   /**
@@ -823,6 +815,6 @@ export class Hart {
    */
   waitWhile32(paddr: number, value: number): Op<number> {
     checkWord("waitWhile32", value);
-    return op(new Instruction(OpCode.WaitWhile32, paddr, value >>> 0));
+    return op(new Issue(OpCode.WaitWhile32, paddr, value >>> 0));
   }
 }

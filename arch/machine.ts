@@ -24,7 +24,6 @@ import type { Policy } from "./policy/policy.ts";
 import { RandomPolicy } from "./policy/random.ts";
 import { ReplayPolicy } from "./policy/replay.ts";
 import { RoundRobinPolicy } from "./policy/round_robin.ts";
-import { register } from "./registry.ts";
 import type { RunReport } from "./report.ts";
 import type { Clint } from "./riscv/clint.ts";
 import type { Plic } from "./riscv/plic.ts";
@@ -264,7 +263,7 @@ export class Machine {
       fastPath: options.fastPath ?? true,
     });
     this.#engine = engine;
-    register(this, engine);
+    Engine.register(this, engine);
     if (arch === "riscv64") {
       const p = new RiscvPlatform(engine, harts);
       this.platform = p;

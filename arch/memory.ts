@@ -8,6 +8,11 @@
  *   every access must lie below `size`. Anything else is a
  *   {@linkcode MemoryFault}, never a silent wrap.
  * - Words are little-endian; a 64-bit word is two 32-bit words, low first.
+ * - At most one region is protected (the kernel's word heap, when a kernel
+ *   uses this memory): harts write it only with kernel-mode instructions;
+ *   a user-mode write there is a MemoryFault that names the address and the
+ *   region. Reads, and host-side accesses through this object, are never
+ *   checked.
  *
  * @module
  */
@@ -78,6 +83,10 @@ export class PhysicalMemory {
   #pages = new Map<number, Uint32Array>();
   #lastNo = -1;
   #last: Uint32Array | undefined;
+  /** The protected region `[protectedFrom, protectedTo)`; empty (Infinity) until `protect`. */
+  #from = Infinity;
+  #to = Infinity;
+  #region = "";
 
   /**
    * Creates a PhysicalMemory.
@@ -94,6 +103,88 @@ export class PhysicalMemory {
       throw new RangeError(`PhysicalMemory: size must be a positive multiple of ${PAGE_SIZE}, got ${size}`);
     }
     this.size = size;
+  }
+
+  /**
+   * Protects `[from, to)`, named `name` in faults: from now on harts write
+   * there only with kernel-mode instructions (see `kernelOp`). A kernel
+   * protects its word heap this way, so that a program's stray write there
+   * is a clear fault instead of corrupted kernel state. Protecting the same
+   * region again is allowed; another region is a TypeError.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PhysicalMemory } from "@ksim/ksim/arch";
+   * const mem = new PhysicalMemory(1 << 16);
+   * mem.protect(0x8000, 0x9000, "driver words");
+   * assert.equal(mem.protectedRegion?.name, "driver words");
+   * ```
+   */
+  protect(from: number, to: number, name: string): void {
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to <= from || to > this.size) {
+      throw new RangeError(`PhysicalMemory.protect: [${from}, ${to}) is not a region of this memory`);
+    }
+    if (this.#region !== "" && (this.#from !== from || this.#to !== to || this.#region !== name)) {
+      throw new TypeError(`PhysicalMemory.protect: ${this.#region} is already protected`);
+    }
+    this.#from = from;
+    this.#to = to;
+    this.#region = name;
+  }
+
+  /**
+   * The protected region, if any.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PhysicalMemory } from "@ksim/ksim/arch";
+   * assert.equal(new PhysicalMemory(4096).protectedRegion, undefined);
+   * ```
+   */
+  get protectedRegion(): { readonly from: number; readonly to: number; readonly name: string } | undefined {
+    return this.#region === "" ? undefined : { from: this.#from, to: this.#to, name: this.#region };
+  }
+
+  /**
+   * Whether a write of `bytes` bytes at `paddr` touches the protected
+   * region. The engine asks it for every write that is not kernel-mode.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PhysicalMemory } from "@ksim/ksim/arch";
+   * const mem = new PhysicalMemory(1 << 16);
+   * mem.protect(0x8000, 0x9000, "driver words");
+   * assert(!mem.isProtected(0x7ffc, 4));
+   * assert(mem.isProtected(0x8ffc, 4));
+   * ```
+   */
+  isProtected(paddr: number, bytes: number): boolean {
+    return paddr + bytes > this.#from && paddr < this.#to;
+  }
+
+  /**
+   * The MemoryFault of a user-mode write by `api` at `paddr` into the
+   * protected region: it names the address and the region.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PhysicalMemory } from "@ksim/ksim/arch";
+   * const mem = new PhysicalMemory(1 << 16);
+   * mem.protect(0x8000, 0x9000, "driver words");
+   * assert.match(mem.protectionFault("store32", 0x8000).message, /0x8000 is in driver words \[0x8000, 0x9000\)/);
+   * ```
+   */
+  protectionFault(api: string, paddr: number): MemoryFault {
+    const hex = (n: number) => "0x" + n.toString(16);
+    return new MemoryFault(
+      api,
+      paddr,
+      `is in ${this.#region} [${hex(this.#from)}, ${hex(this.#to)}), which only kernel-mode accesses may write`,
+    );
   }
 
   /**

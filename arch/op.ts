@@ -12,10 +12,20 @@
  *   it is created, so the order of effects is the order of steps.
  * - An instruction's description is computed only when asked for (traces,
  *   deadlock reports), never on the hot path.
- * - When the engine is certain that the next step is this very instruction
- *   (see `setInPlace`), the instruction is performed as that step without
+ * - An `Instruction` is inert data: making one, keeping one or dropping one
+ *   does nothing. Only the engine performs it, when a hart yields it.
+ * - A hart's primitive operations (`hart.load32(…)` and so on) are
+ *   {@linkcode Issue}s, an internal one-step iterator over an instruction.
+ *   When the engine is certain that the next step is this very instruction
+ *   (see `setInPlace`), an `Issue` has it performed as that step without
  *   being yielded. The step, its cost and its trace-hash entry are the same
- *   either way; only the trip through every generator level is saved.
+ *   either way; only the trip through every generator level is saved. An
+ *   `Issue` is performed when it is started: run operations with `yield*`
+ *   (or a loop that yields every instruction it gets), never start one and
+ *   drop it.
+ * - An instruction with `kernel` set is a kernel-mode access: it may write
+ *   memory the kernel protects (its word heap). Kernel code marks its own
+ *   atomics with {@linkcode kernelOp}.
  *
  * @module
  */
@@ -92,6 +102,18 @@ export const OpCode = {
 /** One of the values of {@linkcode OpCode}. */
 export type OpCode = typeof OpCode[keyof typeof OpCode];
 
+/**
+ * Bytes each opcode may write, by code: 4 or 8 for writes, 0 for the rest
+ * (reads, waits and pauses). A compare-and-swap counts as a write even when
+ * it fails, as on hardware, where it needs write permission either way.
+ */
+export const WRITE_BYTES: readonly number[] = [0, 0, 4, 4, 4, 4, 4, 4, 4, 4, 0, 8, 8, 8, 8, 0, 0, 0];
+
+/** The mnemonic of an opcode, such as "cas32". */
+export function opName(code: OpCode): string {
+  return NAMES[code] ?? `op${code}`;
+}
+
 const NAMES: readonly string[] = [
   "pause",
   "load32",
@@ -125,15 +147,24 @@ const NAMES: readonly string[] = [
  * assert.equal(i.describe(), "cas32 0x1000 0→1");
  * ```
  */
-export class Instruction implements Op<unknown> {
+export class Instruction {
   /**
-   * Creates a Instruction.
+   * Creates an instruction. It does nothing until a hart yields it.
    *
    * @example
    * ```ts
    * import assert from "node:assert/strict";
+   * import { Machine } from "@ksim/ksim";
    * import { Instruction, OpCode } from "@ksim/ksim/arch";
-   * assert.equal(new Instruction(OpCode.Pause).addr, 0);
+   * const m = new Machine();
+   * let old = -1;
+   * m.boot(function* () {
+   *   new Instruction(OpCode.Store32, 0x40, 9); // made and dropped: nothing happens
+   *   old = (yield new Instruction(OpCode.FetchAdd32, 0x40, 5)) as number;
+   * });
+   * m.run();
+   * assert.equal(old, 0);
+   * assert.equal(m.memory.read32(0x40), 5);
    * ```
    */
   constructor(
@@ -151,81 +182,9 @@ export class Instruction implements Op<unknown> {
     readonly y: bigint = 0n,
     /** Caller text for traces, such as "spin on runqueue lock". */
     readonly note: string = "",
+    /** Kernel mode: the access may write memory the kernel protects (see {@linkcode kernelOp}). */
+    public kernel: boolean = false,
   ) {}
-
-  // An instruction is also the one-step operation that performs it: yielded
-  // once, it then returns whatever the engine resumed it with. This saves a
-  // generator per atomic on the hottest path.
-  #stepped = false;
-
-  /**
-   * Yields this instruction once, then returns the engine's result.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { Instruction, OpCode } from "@ksim/ksim/arch";
-   * const op = new Instruction(OpCode.Load32, 0x40);
-   * assert.equal(op.next().value, op);
-   * assert.equal(op.next(7).value, 7);
-   * ```
-   */
-  next(value?: unknown): IteratorResult<Instruction, unknown> {
-    if (!this.#stepped) {
-      this.#stepped = true;
-      if (inPlace !== null) {
-        const v = inPlace(this);
-        if (v !== DEFER) return { value: v, done: true };
-      }
-      return { value: this, done: false };
-    }
-    return { value, done: true };
-  }
-
-  /**
-   * Rethrows: a one-step operation has nothing to clean up.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { Instruction, OpCode } from "@ksim/ksim/arch";
-   * try { new Instruction(OpCode.Pause).throw(new Error("x")); } catch (e) { assert.equal((e as Error).message, "x"); }
-   * ```
-   */
-  throw(error: unknown): IteratorResult<Instruction, unknown> {
-    this.#stepped = true;
-    throw error;
-  }
-
-  /**
-   * Ends the operation.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { Instruction, OpCode } from "@ksim/ksim/arch";
-   * assert(new Instruction(OpCode.Pause).return(1).done);
-   * ```
-   */
-  return(value: unknown): IteratorResult<Instruction, unknown> {
-    this.#stepped = true;
-    return { value, done: true };
-  }
-
-  /**
-   * Itself, so that `yield*` accepts it.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { Instruction, OpCode } from "@ksim/ksim/arch";
-   * const i = new Instruction(OpCode.Pause);
-   * assert.equal(i[Symbol.iterator](), i);
-   * ```
-   */
-  [Symbol.iterator](): Instruction {
-    return this;
-  }
 
   /**
    * A short human description, such as `"fetch_add32 0x40 +1"`.
@@ -287,4 +246,79 @@ export class Instruction implements Op<unknown> {
     }
     return this.note ? `${text} (${this.note})` : text;
   }
+}
+
+/**
+ * A hart's primitive operation: the one-step iterator over an instruction
+ * that `hart.load32(…)` and the other primitives return, so that `yield*`
+ * accepts them without a generator per atomic. Yielded once, it returns
+ * whatever the engine resumed it with; or, when the engine can perform it
+ * in place, it returns the result at once. Internal to `arch/`.
+ */
+export class Issue extends Instruction implements Op<unknown> {
+  #stepped = false;
+
+  /** Issues the instruction (perhaps performing it in place), then returns the engine's result. */
+  next(value?: unknown): IteratorResult<Instruction, unknown> {
+    if (!this.#stepped) {
+      this.#stepped = true;
+      if (inPlace !== null) {
+        const v = inPlace(this);
+        if (v !== DEFER) return { value: v, done: true };
+      }
+      return { value: this, done: false };
+    }
+    return { value, done: true };
+  }
+
+  /** Rethrows: a one-step operation has nothing to clean up. */
+  throw(error: unknown): IteratorResult<Instruction, unknown> {
+    this.#stepped = true;
+    throw error;
+  }
+
+  /** Ends the operation. */
+  return(value: unknown): IteratorResult<Instruction, unknown> {
+    this.#stepped = true;
+    return { value, done: true };
+  }
+
+  /** Itself, so that `yield*` accepts it. */
+  [Symbol.iterator](): Issue {
+    return this;
+  }
+}
+
+/**
+ * Marks a hart primitive as a kernel-mode access, which may write memory the
+ * kernel protects (its word heap), and returns it. Kernel objects wrap every
+ * atomic on their own words: `yield* kernelOp(hart.cas32(word, 0, 1))`.
+ * The same primitive without it raises a `MemoryFault` that names the
+ * address and the region.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Machine } from "@ksim/ksim";
+ * import { kernelOp } from "@ksim/ksim/kernel";
+ * const m = new Machine();
+ * m.memory.protect(0x2000, 0x3000, "a driver's words");
+ * let fault = "";
+ * m.boot(function* (hart) {
+ *   yield* kernelOp(hart.store32(0x2000, 1)); // kernel mode: allowed
+ *   try {
+ *     yield* hart.store32(0x2000, 2); // user mode: a fault
+ *   } catch (e) {
+ *     fault = (e as Error).message;
+ *   }
+ * });
+ * m.run();
+ * assert.equal(m.memory.read32(0x2000), 1);
+ * assert.match(fault, /0x2000 is in a driver's words \[0x2000, 0x3000\)/);
+ * ```
+ */
+export function kernelOp<T>(op: Op<T>): Op<T> {
+  if (!(op instanceof Issue)) throw new TypeError("kernelOp: expects a hart primitive, such as hart.cas32(...)");
+  op.kernel = true;
+  return op;
 }

@@ -84,4 +84,5 @@ export {
   type TimerWheelOptions,
 } from "./time/wheel.ts";
 export { KERNEL_HEAP_BASE, WordHeap } from "./mem/heap.ts";
+export { kernelOp } from "../arch/op.ts";
 export { type WaiterHolder, WaiterRegistry } from "./sync/waiters.ts";

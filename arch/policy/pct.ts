@@ -12,8 +12,8 @@
  * drawn past the end of a run never fire. The machine option's default
  * (`{ kind: "pct" }`, k = 10,000) suits long kernel runs; on a Treiber-stack
  * ABA bug of 12 to 18 steps it found nothing in 2,000 runs, where k = 18
- * found it 84 times. `check` and `checkKernel` in `@ksim/ksim/testing`
- * therefore estimate `k` from the longest run so far, as shuttle's PCT does.
+ * found it 84 times. `check` and `checkKernel` in `@ksim/ksim/testing` therefore
+ * estimate `k` from the longest run so far, as shuttle's PCT does.
  *
  * Invariant: all randomness is drawn in the constructor (priorities, then
  * change points) and by data decisions, in that order.

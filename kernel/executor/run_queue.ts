@@ -16,7 +16,7 @@
  */
 
 import { currentHart } from "../../arch/hart.ts";
-import type { Op } from "../../arch/op.ts";
+import { kernelOp, type Op } from "../../arch/op.ts";
 
 /** A FIFO of items with amortised O(1) push and shift. */
 class Deque<T> {
@@ -115,7 +115,7 @@ export class RunQueue<T> {
    * ```
    */
   *push(item: T): Op<void> {
-    yield* currentHart().fetchAdd32(this.lenAddr, 1);
+    yield* kernelOp(currentHart().fetchAdd32(this.lenAddr, 1));
     this.#items.push(item);
   }
 
@@ -135,7 +135,7 @@ export class RunQueue<T> {
    */
   *pushAll(items: readonly T[]): Op<void> {
     if (items.length === 0) return;
-    yield* currentHart().fetchAdd32(this.lenAddr, items.length);
+    yield* kernelOp(currentHart().fetchAdd32(this.lenAddr, items.length));
     for (const item of items) this.#items.push(item);
   }
 
@@ -153,9 +153,9 @@ export class RunQueue<T> {
    */
   *pop(): Op<T | null> {
     const hart = currentHart();
-    let n = yield* hart.load32(this.lenAddr);
+    let n = yield* kernelOp(hart.load32(this.lenAddr));
     while (n > 0) {
-      const seen = yield* hart.cas32(this.lenAddr, n, n - 1);
+      const seen = yield* kernelOp(hart.cas32(this.lenAddr, n, n - 1));
       if (seen === n) return this.#items.shift();
       n = seen;
     }
@@ -200,10 +200,10 @@ export class RunQueue<T> {
 
   *#take(count: (len: number) => number): Op<T[]> {
     const hart = currentHart();
-    let n = yield* hart.load32(this.lenAddr);
+    let n = yield* kernelOp(hart.load32(this.lenAddr));
     while (n > 0) {
       const k = count(n);
-      const seen = yield* hart.cas32(this.lenAddr, n, n - k);
+      const seen = yield* kernelOp(hart.cas32(this.lenAddr, n, n - k));
       if (seen === n) return this.#items.take(k);
       n = seen;
     }

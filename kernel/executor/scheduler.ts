@@ -14,7 +14,7 @@
  */
 
 import { currentHart } from "../../arch/hart.ts";
-import type { Op } from "../../arch/op.ts";
+import { kernelOp, type Op } from "../../arch/op.ts";
 import { PollResult } from "../task/state.ts";
 import type { Task } from "../task/task.ts";
 import { RunQueue } from "./run_queue.ts";
@@ -187,7 +187,7 @@ export class Scheduler {
     t.spawned += spawned;
     t.wokenExternal += wokenExternal;
     t.wokenInternal += wokenInternal;
-    const hasRemaining = (yield* currentHart().load32(this.queue.lenAddr)) > 0;
+    const hasRemaining = (yield* kernelOp(currentHart().load32(this.queue.lenAddr))) > 0;
     return { hasRemaining, polled, completed, spawned, wokenExternal, wokenInternal };
   }
 }

@@ -14,6 +14,9 @@
  *   and reused in LIFO order, so addresses are deterministic. Freeing a word
  *   twice, or one the heap never gave out, is a RangeError.
  * - `live` counts allocated words, for the shutdown leak audit.
+ * - The heap's region is protected in the machine's memory: only kernel-mode
+ *   instructions (`kernelOp`) write it, so programs keep their data below
+ *   {@linkcode USER_MEMORY_END}.
  *
  * @module
  */
@@ -22,6 +25,31 @@ import { CPU_LOCAL_BLOCK, type Machine } from "../../arch/machine.ts";
 
 /** Where kernel words start in physical memory (16 MiB). */
 export const KERNEL_HEAP_BASE = 0x0100_0000;
+
+/**
+ * The end of the memory that belongs to programs: their data lives in
+ * `[0, USER_MEMORY_END)`. The kernel heap starts here (and is protected
+ * once a kernel object exists: a program's write there is a MemoryFault
+ * naming the address and the region), and the per-CPU blocks sit at the top
+ * of RAM.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Kernel, USER_MEMORY_END } from "@ksim/ksim";
+ * const kernel = new Kernel({ harts: 1 });
+ * const h = kernel.spawn(function* () {
+ *   const hart = kernel.machine.currentHart!;
+ *   yield* hart.store32(USER_MEMORY_END - 4, 7); // the last user word: fine
+ *   yield* hart.store32(USER_MEMORY_END, 7); // the kernel heap: a fault
+ * });
+ * kernel.run();
+ * const r = h.result();
+ * assert(r.state === "panicked");
+ * assert.match(String(r.error), /0x1000000 is in the kernel heap/);
+ * ```
+ */
+export const USER_MEMORY_END: number = KERNEL_HEAP_BASE;
 
 /**
  * A machine's kernel word heap.
@@ -84,6 +112,9 @@ export class WordHeap {
     if (this.#limit <= KERNEL_HEAP_BASE) {
       throw new RangeError(`WordHeap: the machine needs more than ${KERNEL_HEAP_BASE} bytes of RAM for a kernel heap`);
     }
+    // Kernel objects write their words with kernel-mode atomics (kernelOp);
+    // a program's stray write into the heap faults instead of corrupting them.
+    machine.memory.protect(KERNEL_HEAP_BASE, this.#limit, "the kernel heap");
   }
 
   /**

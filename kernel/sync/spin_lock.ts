@@ -27,7 +27,7 @@
 
 import { currentHart, type Hart } from "../../arch/hart.ts";
 import type { Machine } from "../../arch/machine.ts";
-import type { Op } from "../../arch/op.ts";
+import { kernelOp, type Op } from "../../arch/op.ts";
 import { WordHeap } from "../mem/heap.ts";
 import { KernelPanic } from "../panic.ts";
 
@@ -151,7 +151,7 @@ export class SpinLock {
    */
   *tryLock(): Op<boolean> {
     const hart = currentHart();
-    return (yield* hart.cas32(this.wordOn(hart), 0, 1)) === 0;
+    return (yield* kernelOp(hart.cas32(this.wordOn(hart), 0, 1))) === 0;
   }
 
   /**
@@ -170,7 +170,7 @@ export class SpinLock {
   *unlock(): Op<void> {
     const hart = currentHart();
     const addr = this.wordOn(hart);
-    const was = yield* hart.swap32(addr, 0);
+    const was = yield* kernelOp(hart.swap32(addr, 0));
     if (was !== 1) throw new KernelPanic(`spin_unlock ${this.#label()}: the lock is not held`, { hart: hart.id });
   }
 
@@ -204,7 +204,7 @@ export class SpinLock {
 }
 
 function* acquire(hart: Hart, addr: number): Op<void> {
-  while ((yield* hart.cas32(addr, 0, 1)) !== 0) yield* hart.waitWhile32(addr, 1);
+  while ((yield* kernelOp(hart.cas32(addr, 0, 1))) !== 0) yield* kernelOp(hart.waitWhile32(addr, 1));
 }
 
 /**

@@ -43,7 +43,7 @@
 
 import { currentHart, type Hart } from "../../arch/hart.ts";
 import type { Machine } from "../../arch/machine.ts";
-import type { Op } from "../../arch/op.ts";
+import { kernelOp, type Op } from "../../arch/op.ts";
 import { WordHeap } from "../mem/heap.ts";
 import { type WaiterHolder, WaiterRegistry } from "./waiters.ts";
 import { KernelPanic } from "../panic.ts";
@@ -220,12 +220,12 @@ export class WaitCell implements WaiterHolder {
   *pollWait(waker: Waker): Op<PollWait> {
     const hart = currentHart();
     const addr = this.#word(hart);
-    const seen = yield* hart.cas32(addr, 0, REGISTERING);
+    const seen = yield* kernelOp(hart.cas32(addr, 0, REGISTERING));
     if (seen !== 0) {
       if (seen & CLOSED) return "closed";
       if (seen & WOKEN) {
         // Consume the stored wakeup.
-        yield* hart.fetchAnd32(addr, ~WOKEN);
+        yield* kernelOp(hart.fetchAnd32(addr, ~WOKEN));
         return "ready";
       }
       // WAKING without WOKEN: a dropped wait is taking its waker back (or a
@@ -238,13 +238,13 @@ export class WaitCell implements WaiterHolder {
     const replaced = yield* this.#inWakerSlot(hart, "register", this.#store(waker));
     if (replaced !== null) yield* replaced.wake();
 
-    const notified = yield* hart.cas32(addr, REGISTERING, 0);
+    const notified = yield* kernelOp(hart.cas32(addr, REGISTERING, 0));
     if (notified === REGISTERING) return "pending";
 
     // Woken or closed while registering: take the waker back, leave the
     // transient states, and wake it ourselves.
     const mine = yield* this.#inWakerSlot(hart, "take back", this.#take());
-    const state = yield* hart.fetchAnd32(addr, CLOSED);
+    const state = yield* kernelOp(hart.fetchAnd32(addr, CLOSED));
     if (state !== notified && state !== (notified | CLOSED)) {
       throw new KernelPanic(
         `WaitCell ${hex(addr)}: state changed from 0b${notified.toString(2)} to 0b${
@@ -399,7 +399,7 @@ export class WaitCell implements WaiterHolder {
    */
   *isClosed(): Op<boolean> {
     const hart = currentHart();
-    return ((yield* hart.load32(this.#word(hart))) & CLOSED) !== 0;
+    return ((yield* kernelOp(hart.load32(this.#word(hart)))) & CLOSED) !== 0;
   }
 
   /**
@@ -477,11 +477,11 @@ export class WaitCell implements WaiterHolder {
   *#takeWaker(close: boolean): Op<Waker | null> {
     const hart = currentHart();
     const addr = this.#word(hart);
-    const state = yield* hart.fetchOr32(addr, WAKING | WOKEN | (close ? CLOSED : 0));
+    const state = yield* kernelOp(hart.fetchOr32(addr, WAKING | WOKEN | (close ? CLOSED : 0)));
     if (this.touching(state)) return null;
     // We hold WAKING: the slot is ours until we clear it.
     const waker = yield* this.#inWakerSlot(hart, close ? "close" : "wake", this.#take());
-    yield* hart.fetchAnd32(addr, ~WAKING);
+    yield* kernelOp(hart.fetchAnd32(addr, ~WAKING));
     return waker;
   }
 
@@ -494,7 +494,7 @@ export class WaitCell implements WaiterHolder {
     // in the slot, they will wake, replace or close our waker.
     let state = 0; // the usual word while a waker waits
     for (;;) {
-      const seen = yield* hart.cas32(addr, state, state | WAKING);
+      const seen = yield* kernelOp(hart.cas32(addr, state, state | WAKING));
       if (seen === state) break;
       if (this.touching(seen)) return;
       state = seen;
@@ -503,11 +503,11 @@ export class WaitCell implements WaiterHolder {
     // Leave WAKING as we found the word. If that fails, a wake() or close()
     // came while we held WAKING and backed off, trusting the holder: its
     // waker is ours to wake (another task's, which replaced ours).
-    const seen = yield* hart.cas32(addr, state | WAKING, state);
+    const seen = yield* kernelOp(hart.cas32(addr, state | WAKING, state));
     let theirs: Waker | null = null;
     if (seen !== (state | WAKING)) {
       theirs = yield* this.#inWakerSlot(hart, "wake for a wake that backed off", this.#take());
-      yield* hart.fetchAnd32(addr, ~WAKING);
+      yield* kernelOp(hart.fetchAnd32(addr, ~WAKING));
     }
     if (mine !== null) yield* mine.drop();
     if (theirs !== null) yield* theirs.wake();

@@ -41,7 +41,7 @@
 
 import { currentHart, type Hart } from "../../arch/hart.ts";
 import type { Machine } from "../../arch/machine.ts";
-import type { Op } from "../../arch/op.ts";
+import { kernelOp, type Op } from "../../arch/op.ts";
 import { WordHeap } from "../mem/heap.ts";
 import { type WaiterHolder, WaiterRegistry } from "./waiters.ts";
 import { KernelPanic } from "../panic.ts";
@@ -272,9 +272,9 @@ export class WaitQueue implements WaiterHolder {
   *tryWait(): Op<boolean> {
     const hart = currentHart();
     const addr = this.#word(hart);
-    let s = yield* hart.load32(addr);
+    let s = yield* kernelOp(hart.load32(addr));
     while ((s & CLOSED) === 0 && (s & MASK) === WOKEN) {
-      const seen = yield* hart.cas32(addr, s, with_(s, EMPTY));
+      const seen = yield* kernelOp(hart.cas32(addr, s, with_(s, EMPTY)));
       if (seen === s) return true;
       s = seen;
     }
@@ -298,18 +298,18 @@ export class WaitQueue implements WaiterHolder {
   *wake(): Op<boolean> {
     const hart = currentHart();
     const addr = this.#word(hart);
-    let s = yield* hart.load32(addr);
+    let s = yield* kernelOp(hart.load32(addr));
     for (;;) {
       if (s & CLOSED) return false;
       if ((s & MASK) === WAITING) break;
-      const seen = yield* hart.cas32(addr, s, with_(s, WOKEN));
+      const seen = yield* kernelOp(hart.cas32(addr, s, with_(s, WOKEN)));
       if (seen === s) return false;
       s = seen;
     }
     yield* this.#lock.lock();
     let woke: [boolean, Waker | null];
     try {
-      woke = yield* this.#wakeLocked(hart, addr, yield* hart.load32(addr));
+      woke = yield* this.#wakeLocked(hart, addr, yield* kernelOp(hart.load32(addr)));
     } finally {
       yield* this.#lock.unlock();
     }
@@ -336,10 +336,10 @@ export class WaitQueue implements WaiterHolder {
     let woken = 0;
     yield* this.#lock.lock();
     try {
-      const s = yield* hart.load32(addr);
+      const s = yield* kernelOp(hart.load32(addr));
       if (s & CLOSED) return 0;
       if ((s & MASK) !== WAITING) {
-        yield* hart.fetchAdd32(addr, ONE_WAKE_ALL);
+        yield* kernelOp(hart.fetchAdd32(addr, ONE_WAKE_ALL));
         return 0;
       }
       woken = this.#drain("all", wakers);
@@ -368,13 +368,13 @@ export class WaitQueue implements WaiterHolder {
   *close(): Op<void> {
     const hart = currentHart();
     const addr = this.#word(hart);
-    const s = yield* hart.fetchOr32(addr, CLOSED);
+    const s = yield* kernelOp(hart.fetchOr32(addr, CLOSED));
     if ((s & CLOSED) !== 0 || (s & MASK) !== WAITING) return;
     const wakers: Waker[] = [];
     yield* this.#lock.lock();
     try {
       this.#drain("closed", wakers);
-      yield* this.#transition(hart, addr, yield* hart.load32(addr), EMPTY);
+      yield* this.#transition(hart, addr, yield* kernelOp(hart.load32(addr)), EMPTY);
     } finally {
       yield* this.#lock.unlock();
     }
@@ -396,7 +396,7 @@ export class WaitQueue implements WaiterHolder {
    */
   *isClosed(): Op<boolean> {
     const hart = currentHart();
-    return ((yield* hart.load32(this.#word(hart))) & CLOSED) !== 0;
+    return ((yield* kernelOp(hart.load32(this.#word(hart)))) & CLOSED) !== 0;
   }
 
   /**
@@ -481,10 +481,12 @@ export class WaitQueue implements WaiterHolder {
     const hart = currentHart();
     const addr = this.#word(hart);
     if (node.state === "start") {
-      const s = yield* hart.load32(addr);
+      const s = yield* kernelOp(hart.load32(addr));
       node.wakeAlls = s >>> 3;
       if (s & CLOSED) return finish(node, "closed");
-      if ((s & MASK) === WOKEN && (yield* hart.cas32(addr, s, with_(s, EMPTY))) === s) return finish(node, "woken");
+      if ((s & MASK) === WOKEN && (yield* kernelOp(hart.cas32(addr, s, with_(s, EMPTY)))) === s) {
+        return finish(node, "woken");
+      }
     }
     yield* this.#lock.lock();
     try {
@@ -496,13 +498,13 @@ export class WaitQueue implements WaiterHolder {
 
   /** Under the lock: queue a new node unless a wakeup or a close came first. */
   *#enqueue(hart: Hart, addr: number, node: Node, waker: Waker | null): Op<WaitResult | "pending"> {
-    let s = yield* hart.load32(addr);
+    let s = yield* kernelOp(hart.load32(addr));
     if (s >>> 3 !== node.wakeAlls) return finish(node, "woken");
     for (;;) {
       if (s & CLOSED) return finish(node, "closed");
       const low = s & MASK;
       if (low === WAITING) break;
-      const seen = yield* hart.cas32(addr, s, with_(s, low === EMPTY ? WAITING : EMPTY));
+      const seen = yield* kernelOp(hart.cas32(addr, s, with_(s, low === EMPTY ? WAITING : EMPTY)));
       if (seen === s) {
         if (low === EMPTY) break;
         return finish(node, "woken"); // consumed the stored wakeup
@@ -543,12 +545,12 @@ export class WaitQueue implements WaiterHolder {
         this.#list.splice(i, 1);
         if (this.#list.length === 0) {
           WaiterRegistry.of(hart.machine).leave(this);
-          yield* this.#transition(hart, addr, yield* hart.load32(addr), EMPTY);
+          yield* this.#transition(hart, addr, yield* kernelOp(hart.load32(addr)), EMPTY);
         }
       }
       dropped = node.waker;
       node.waker = null;
-      if (node.wakeup === "one") passed = (yield* this.#wakeLocked(hart, addr, yield* hart.load32(addr)))[1];
+      if (node.wakeup === "one") passed = (yield* this.#wakeLocked(hart, addr, yield* kernelOp(hart.load32(addr))))[1];
       node.state = "done";
     } finally {
       yield* this.#lock.unlock();
@@ -593,7 +595,7 @@ export class WaitQueue implements WaiterHolder {
   /** Sets the low bits to `low` (and adds `add`), keeping every other bit: a CAS loop from the guess `s`. */
   *#transition(hart: Hart, addr: number, s: number, low: number, add = 0): Op<void> {
     for (;;) {
-      const seen = yield* hart.cas32(addr, s, (with_(s, low) + add) >>> 0);
+      const seen = yield* kernelOp(hart.cas32(addr, s, (with_(s, low) + add) >>> 0));
       if (seen === s) return;
       s = seen;
     }

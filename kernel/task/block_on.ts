@@ -20,7 +20,7 @@
  */
 
 import { currentHart, type Hart } from "../../arch/hart.ts";
-import type { Instruction, Op } from "../../arch/op.ts";
+import { type Instruction, kernelOp, type Op } from "../../arch/op.ts";
 import { WordHeap } from "../mem/heap.ts";
 import { type Async, PENDING, type Pending } from "./async.ts";
 import { enterPoll, exitPoll } from "./context.ts";
@@ -106,7 +106,7 @@ export class HartWaker implements Waker {
    */
   *wakeByRef(): Op<void> {
     const hart = currentHart();
-    const was = yield* hart.swap32(this.flag, 1);
+    const was = yield* kernelOp(hart.swap32(this.flag, 1));
     // Even to itself: host code acting through `machine.execute` may run
     // "as" a hart that is really parked, and a self-IPI only makes the next
     // `wfi` return at once.
@@ -191,7 +191,7 @@ export class HartWaker implements Waker {
     // Pending interrupts are taken in the window where they are enabled.
     const was = hart.disableInterrupts();
     try {
-      while ((yield* hart.swap32(this.flag, 0)) === 0) {
+      while ((yield* kernelOp(hart.swap32(this.flag, 0))) === 0) {
         yield* hart.wfi();
         if (was) {
           // Only a caller that had interrupts on gets its handlers run here.

@@ -32,7 +32,7 @@
  */
 
 import type { Hart } from "../../arch/hart.ts";
-import type { Op } from "../../arch/op.ts";
+import { kernelOp, type Op } from "../../arch/op.ts";
 import { KernelPanic } from "../panic.ts";
 
 /**
@@ -484,13 +484,13 @@ export class TaskState {
     let result: R;
     try {
       const addr = this.addr;
-      let current = yield* hart.load32(addr);
+      let current = yield* kernelOp(hart.load32(addr));
       for (;;) {
         d.word = current;
         d.waitForJoinWaker = false;
         result = step(d);
         if (d.word === current) break;
-        const seen = yield* hart.cas32(addr, current, d.word);
+        const seen = yield* kernelOp(hart.cas32(addr, current, d.word));
         if (seen === current) break;
         current = seen;
       }
@@ -508,14 +508,14 @@ export class TaskState {
    * it neither livelocks an exhaustive search nor hides a deadlock.
    */
   *#waitForJoinWaker(hart: Hart): Op<void> {
-    let current = yield* hart.load32(this.addr);
+    let current = yield* kernelOp(hart.load32(this.addr));
     for (;;) {
       const waiting = ((current & ~JOIN_WAKER_MASK) | (JoinWakerState.Waiting << JOIN_WAKER_SHIFT)) >>> 0;
-      const seen = yield* hart.cas32(this.addr, waiting, (current | JOIN_WAKER_MASK) >>> 0);
+      const seen = yield* kernelOp(hart.cas32(this.addr, waiting, (current | JOIN_WAKER_MASK) >>> 0));
       if (seen === waiting) return;
       current = seen;
       if ((current & JOIN_WAKER_MASK) >>> JOIN_WAKER_SHIFT !== JoinWakerState.Waiting) {
-        current = yield* hart.waitWhile32(this.addr, current);
+        current = yield* kernelOp(hart.waitWhile32(this.addr, current));
       }
     }
   }
@@ -556,13 +556,13 @@ export class TaskState {
 
   /** Adds a reference (one `fetchAdd`). Panics if REFS was at its maximum. */
   *cloneRef(hart: Hart): Op<void> {
-    const old = yield* hart.fetchAdd32(this.addr, REF_ONE);
+    const old = yield* kernelOp(hart.fetchAdd32(this.addr, REF_ONE));
     if (old >>> REFS_SHIFT === REFS_MAX) this.#panic(hart, "task reference count overflow");
   }
 
   /** Drops a reference (one `fetchSub`); true if it was the last: deallocate. Panics if there was none. */
   *dropRef(hart: Hart): Op<boolean> {
-    const refs = (yield* hart.fetchSub32(this.addr, REF_ONE)) >>> REFS_SHIFT;
+    const refs = (yield* kernelOp(hart.fetchSub32(this.addr, REF_ONE))) >>> REFS_SHIFT;
     if (refs === 0) this.#panic(hart, "dropped a reference of a task with no references");
     return refs === 1;
   }
@@ -626,17 +626,17 @@ export class TaskState {
 
   /** Records that the `JoinHandle` is gone (one `fetchAnd`). Panics if there was none. */
   *dropJoinHandle(hart: Hart): Op<void> {
-    const old = yield* hart.fetchAnd32(this.addr, ~HAS_JOIN_HANDLE >>> 0);
+    const old = yield* kernelOp(hart.fetchAnd32(this.addr, ~HAS_JOIN_HANDLE >>> 0));
     if ((old & HAS_JOIN_HANDLE) === 0) this.#panic(hart, "dropped a join handle the task did not have");
   }
 
   /** The current reference count (one load). */
   *refcount(hart: Hart): Op<number> {
-    return (yield* hart.load32(this.addr)) >>> REFS_SHIFT;
+    return (yield* kernelOp(hart.load32(this.addr))) >>> REFS_SHIFT;
   }
 
   /** A snapshot of the whole word (one load); render it with {@linkcode describeState}. */
   load(hart: Hart): Op<number> {
-    return hart.load32(this.addr);
+    return kernelOp(hart.load32(this.addr));
   }
 }
