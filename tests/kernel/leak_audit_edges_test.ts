@@ -27,9 +27,11 @@ Deno.test("every released task gives its state word back to the kernel heap", ()
   const liveAfter = (tasks: number): number => {
     const kernel = new Kernel({ harts: 2, seed: 1 });
     const heap = WordHeap.of(kernel.machine);
-    for (let i = 0; i < tasks; i++) kernel.spawn(function* () {
-      return i;
-    });
+    for (let i = 0; i < tasks; i++) {
+      kernel.spawn(function* () {
+        return i;
+      });
+    }
     kernel.spawn(function* () {
       for (let i = 0; i < tasks; i++) {
         const h = yield* kernel.spawnTask(function* () {
@@ -43,4 +45,17 @@ Deno.test("every released task gives its state word back to the kernel heap", ()
     return heap.live;
   };
   assert.equal(liveAfter(30), liveAfter(1), "heap words grew with the number of tasks");
+});
+
+Deno.test("the audit counts only the wakers still alive, not those already woken or dropped", () => {
+  const kernel = new Kernel({ harts: 1, seed: 1 });
+  kernel.spawn(function* () {
+    for (let i = 0; i < 3; i++) yield* kernel.sleep(1_000); // each sleep clones a waker and the timer spends it
+    yield* kernel.waitForever();
+  }, { name: "stuck" });
+  kernel.run();
+  const wakers = kernel.shutdown().filter((l) => l.kind === "waker");
+  assert.equal(wakers.length, 1);
+  assert.equal(wakers[0].task, "stuck");
+  assert.match(wakers[0].detail, /^1 waker\(s\) not dropped/);
 });
