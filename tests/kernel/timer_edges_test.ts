@@ -9,11 +9,13 @@ import { type Async, Elapsed, Kernel } from "../../mod.ts";
 const TICK = 1_000; // the default timer tick, in ns
 
 Deno.test("sleep(0) and a past sleepUntil return at once, without a timer interrupt", async (t) => {
-  for (const [name, body] of [
-    ["sleep(0)", (k: Kernel) => k.sleep(0)],
-    ["sleepUntil(now)", (k: Kernel) => k.sleepUntil(k.machine.harts[0].now())],
-    ["sleepUntil(0)", (k: Kernel) => k.sleepUntil(0)],
-  ] as const) {
+  for (
+    const [name, body] of [
+      ["sleep(0)", (k: Kernel) => k.sleep(0)],
+      ["sleepUntil(now)", (k: Kernel) => k.sleepUntil(k.machine.harts[0].now())],
+      ["sleepUntil(0)", (k: Kernel) => k.sleepUntil(0)],
+    ] as const
+  ) {
     await t.step(name, () => {
       const kernel = new Kernel({ harts: 1, seed: 1 });
       let pendingAfter = -1;
@@ -132,9 +134,12 @@ Deno.test("a timeout of 0 ns on a pending operation elapses; on a ready one retu
     return yield* kernel.timeout(kernel.waitForever(), 0);
   });
   const ready = kernel.spawn(function* () {
-    return yield* kernel.timeout((function* () {
-      return "now";
-    })(), 0);
+    return yield* kernel.timeout(
+      (function* () {
+        return "now";
+      })(),
+      0,
+    );
   });
   kernel.run();
   const p = pending.result();
@@ -148,7 +153,13 @@ Deno.test("sleep, sleepUntil and timeout reject durations that are negative, NaN
   const errors: string[] = [];
   kernel.spawn(function* () {
     for (const bad of [-1, -0.5, NaN, Infinity]) {
-      for (const call of [() => kernel.sleep(bad), () => kernel.sleepUntil(bad), () => kernel.timeout(kernel.sleep(1), bad)]) {
+      for (
+        const call of [
+          () => kernel.sleep(bad),
+          () => kernel.sleepUntil(bad),
+          () => kernel.timeout(kernel.sleep(1), bad),
+        ]
+      ) {
         try {
           yield* call();
           errors.push(`accepted ${bad}`);
@@ -161,4 +172,18 @@ Deno.test("sleep, sleepUntil and timeout reject durations that are negative, NaN
   kernel.run();
   assert.deepEqual(errors, Array(12).fill("RangeError"));
   assert.deepEqual(kernel.shutdown(), []);
+});
+
+Deno.test("a deadline on a 1 µs tick boundary is not rounded up to a later tick", () => {
+  for (const deadline of [1_000_000, 64 * 64 * TICK, 3 * TICK]) {
+    const kernel = new Kernel({ harts: 1, seed: 8 });
+    let woke = 0;
+    kernel.spawn(function* () {
+      yield* kernel.sleepUntil(deadline);
+      woke = kernel.machine.harts[0].now();
+    });
+    kernel.run();
+    assert.ok(woke >= deadline && woke < deadline + 200, `deadline ${deadline} woke at ${woke}`);
+    assert.deepEqual(kernel.shutdown(), []);
+  }
 });
