@@ -3,7 +3,8 @@
 // run limits, data decisions, and timed device events.
 
 import assert from "node:assert/strict";
-import { Machine, MemoryFault } from "../../mod.ts";
+import { Machine, MachinePanic, MemoryFault } from "../../mod.ts";
+import { explore } from "../../arch/explore.ts";
 import type { Hart } from "../../arch/hart.ts";
 import type { Op } from "../../arch/op.ts";
 
@@ -91,7 +92,12 @@ Deno.test("machine.choose(1) answers 0 without a decision; n must be in [1, 2^32
   });
   const r = m.run();
   assert.deepEqual(answers, [0, 1]);
-  assert.ok(r.tape !== undefined);
+  const plain = new Machine({ harts: 1, recordTape: true });
+  plain.boot(function* (hart) {
+    plain.choose(0x1_0000_0000);
+    yield* hart.pause();
+  });
+  assert.equal(r.tape, plain.run().tape, "choose(1) leaves no decision on the tape");
   assert.throws(() => m.choose(0), RangeError);
   assert.throws(() => m.choose(0x1_0000_0001), RangeError);
   assert.throws(() => m.choose(1.5), RangeError);
@@ -129,4 +135,58 @@ Deno.test("Machine refuses a memory size that cannot hold the per-CPU blocks, an
   new Machine({ harts: 3, memoryBytes: 4 * 4096 });
   assert.throws(() => new Machine({ harts: 0 }), RangeError);
   assert.throws(() => new Machine({ seed: -1 }), RangeError);
+});
+
+Deno.test("Machine.execute refuses a wait that would never end, and only that one", () => {
+  const m = new Machine({ harts: 1 });
+  m.memory.write32(0x10, 2);
+  assert.throws(() => m.execute((h) => h.waitWhile32(0x10, 2)), TypeError);
+  assert.equal(m.execute((h) => h.waitWhile32(0x10, 3)), 2);
+  assert.throws(() => m.execute((h) => h.wfi()), TypeError);
+});
+
+Deno.test("a machine has 256 MiB of memory unless told otherwise", () => {
+  assert.equal(new Machine().memory.size, 256 * 1024 * 1024);
+});
+
+Deno.test("testDevice.raiseAt refuses a time that is negative, NaN or infinite", () => {
+  const m = new Machine({ harts: 1 });
+  for (const bad of [-1, NaN, Infinity]) assert.throws(() => m.testDevice.raiseAt(bad, 1), RangeError, String(bad));
+  m.testDevice.raiseAt(0, 1);
+});
+
+Deno.test("explore refuses a prefix that is not a tape string", () => {
+  const setup = (m: Machine) => m.boot(function* (h) {
+    yield* h.pause();
+  });
+  assert.throws(() => explore({ setup, prefix: 5 as unknown as string }), TypeError);
+  assert.ok(explore({ setup, prefix: "t1." }).complete);
+});
+
+Deno.test("a trace hash is 16 hex digits", () => {
+  const m = new Machine({ harts: 2 });
+  m.boot(function* (h) {
+    yield* h.fetchAdd32(0x10, 1);
+  });
+  assert.match(m.run().traceHash, /^[0-9a-f]{16}$/);
+});
+
+Deno.test("yielding something that is not an instruction names what was yielded", async (t) => {
+  class Widget {}
+  for (
+    const [value, says] of [
+      [null, "yielded null"],
+      [undefined, "yielded undefined"],
+      [new Widget(), "yielded an object (Widget)"],
+      [7, "yielded number 7"],
+    ] as const
+  ) {
+    await t.step(says, () => {
+      const m = new Machine({ harts: 1 });
+      m.boot(function* () {
+        yield value as never;
+      });
+      assert.throws(() => m.run(), (e: unknown) => e instanceof MachinePanic && e.message.includes(says));
+    });
+  }
 });

@@ -112,9 +112,12 @@ Deno.test("PLIC: a source is deliverable only if pending, enabled and strictly a
     assert.equal(plic.claim(0), 3);
     assert.equal(plic.claim(0), 0);
   });
-  await t.step("raise and claim tell every hart's context", () => {
+  await t.step("raise and a priority change tell every hart's context", () => {
     host.updated = [];
     plic.raise(1);
+    assert.deepEqual(host.updated, [0, 1]);
+    host.updated = [];
+    plic.setPriority(1, 2); // may make a pending source deliverable: re-read every hart
     assert.deepEqual(host.updated, [0, 1]);
   });
 });
@@ -182,6 +185,13 @@ Deno.test("PLIC: source, priority, threshold and context ranges are exact", () =
   assert.throws(() => plic.setEnabled(2, 1, true), RangeError);
   assert.throws(() => plic.setEnabled(-1, 1, true), RangeError);
   assert.throws(() => plic.claim(2), RangeError);
+  for (const bad of [0, PLIC_SOURCES]) {
+    assert.throws(() => plic.priority(bad), RangeError);
+    assert.throws(() => plic.enabled(0, bad), RangeError);
+    assert.throws(() => plic.isPending(bad), RangeError);
+    assert.throws(() => plic.complete(0, bad), RangeError);
+  }
+  assert.throws(() => plic.threshold(2), RangeError);
   plic.setEnabled(1, 3, true);
   assert.equal(plic.enabled(1, 3), true);
   assert.equal(plic.enabled(0, 3), false);
@@ -305,6 +315,11 @@ Deno.test("LAPIC: claimSource names each in-service line once, newest class firs
   assert.equal(lapic.claimSource(), 7);
   lapic.eoi();
   assert.equal(lapic.claimSource(), null);
+  // Line 0 is a line like any other.
+  lapic.accept(0x45, 0);
+  assert.equal(lapic.acknowledge(), 0x45);
+  assert.equal(lapic.claimSource(), 0);
+  lapic.eoi();
   // A vector that comes back after EOI can be claimed again.
   lapic.accept(0x40, 7);
   assert.equal(lapic.acknowledge(), 0x40);
@@ -417,6 +432,7 @@ Deno.test("IOAPIC: a masked pin holds its assertion until unmasked, then deliver
     assert.throws(() => io.setRedirection(0, { dest: 2 }), RangeError);
     assert.throws(() => io.setRedirection(0, { dest: -1 }), RangeError);
     io.setRedirection(0, { vector: 255, dest: 1 });
+    io.setRedirection(1, { vector: 32, dest: 0 }); // both ends of the vector range are valid
   });
 });
 

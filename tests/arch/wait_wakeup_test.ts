@@ -69,3 +69,29 @@ Deno.test("a failed compare-exchange does not wake a waiter, a later store does"
   assert.equal(m.run().status, "halted");
   assert.deepEqual(log, ["cas saw 0", "store", "woke seeing 3"]);
 });
+
+Deno.test("an interrupt taken by one of two harts waiting on a word does not unregister the other", () => {
+  const m = new Machine({ harts: 3 });
+  const log: string[] = [];
+  m.onInterrupt("software", function* (hart) {
+    log.push(`irq ${hart.id}`);
+  });
+  for (const id of [0, 1]) {
+    m.bootHart(id, function* (hart) {
+      hart.enableInterrupts();
+      yield* hart.waitWhile32(WORD, 0);
+      log.push(`woke ${id}`);
+    });
+  }
+  m.bootHart(2, function* (hart) {
+    hart.setTimer(1_000);
+    yield* hart.wfi(); // both waiters are blocked now
+    hart.sendIpi(0);
+    hart.setTimer(2_000);
+    yield* hart.wfi();
+    yield* hart.store32(WORD, 1);
+  });
+  const r = m.run();
+  assert.equal(r.status, "halted", `a waiter was lost: ${r.status}`);
+  assert.deepEqual(log.toSorted(), ["irq 0", "woke 0", "woke 1"]);
+});
