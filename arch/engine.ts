@@ -544,12 +544,12 @@ export class Engine<H> implements PlatformHost {
       }
       case OpCode.Store64:
         mem.write64(addr, ins.x);
-        this.#wrote(addr);
+        this.#wrote64(addr);
         break;
       case OpCode.Swap64: {
         const old = mem.read64(addr);
         mem.write64(addr, ins.x);
-        this.#wrote(addr);
+        this.#wrote64(addr);
         value = old;
         word = Number(old & 0xffffffffn);
         break;
@@ -558,7 +558,7 @@ export class Engine<H> implements PlatformHost {
         const old = mem.read64(addr);
         if (old === BigInt.asUintN(64, ins.x)) {
           mem.write64(addr, ins.y);
-          this.#wrote(addr);
+          this.#wrote64(addr);
         }
         value = old;
         word = Number(old & 0xffffffffn);
@@ -567,7 +567,7 @@ export class Engine<H> implements PlatformHost {
       case OpCode.FetchAdd64: {
         const old = mem.read64(addr);
         mem.write64(addr, old + ins.x);
-        this.#wrote(addr);
+        this.#wrote64(addr);
         value = old;
         word = Number(old & 0xffffffffn);
         break;
@@ -686,6 +686,12 @@ export class Engine<H> implements PlatformHost {
       );
     }
     c.pend[depth] = ins;
+  }
+
+  /** A 64-bit store covers two words: wake the harts waiting on either. */
+  #wrote64(addr: number): void {
+    this.#wrote(addr);
+    this.#wrote(addr + 4);
   }
 
   /** A store hit `addr`: wake the harts waiting on it. */

@@ -2,9 +2,8 @@
 // to the word wakes the hart", so a 64-bit write must wake the harts watching
 // either word, not only the one at its own address.
 //
-// Fails today: the engine wakes only the watchers of the write's address
-// (arch/engine.ts, #wrote(addr) after every 64-bit write), so a hart waiting
-// on the high word sleeps forever and the run ends in deadlock.
+// The engine once woke only the watchers of the write's own address, so a
+// hart waiting on the high word slept forever and the run ended in deadlock.
 
 import assert from "node:assert/strict";
 import { type Arch, Machine } from "../../mod.ts";
