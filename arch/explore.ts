@@ -20,6 +20,11 @@
  * begin that way are explored: one branch of the tree, or the rest of a
  * failing run. Preemptions inside the prefix do not count toward the bound.
  *
+ * A search cut short by `maxSchedules` reports a `resume` point: the next
+ * schedule's choices. Passing it back goes on exactly where the search
+ * stopped, so a long search can run in slices (each slice's schedules plus
+ * the next's add up to the whole).
+ *
  * Invariants:
  * - Every schedule within the bound is run exactly once; none outside it is.
  * - The order of exploration is a pure function of the program, so counts
@@ -73,6 +78,12 @@ export interface ExploreOptions {
    * from a run recorded with `recordTape`, to search around that run.
    */
   readonly prefix?: string;
+  /**
+   * Where to pick up a search that stopped at `maxSchedules`: the report's
+   * `resume`. Pass the same program and options (prefix and bound too); the
+   * search goes on with the schedule it would have run next.
+   */
+  readonly resume?: string;
   /** Trace lines kept in a failure, from the end of the failing schedule (default 40; 0 for none). */
   readonly traceLines?: number;
   /** Boots the program on a fresh machine. */
@@ -97,6 +108,26 @@ export interface ExploreReport {
   readonly complete: boolean;
   /** The largest number of decisions in one schedule. */
   readonly maxDecisions: number;
+  /**
+   * When the search stopped at `maxSchedules` (not complete): where the
+   * next schedule starts, for the `resume` option of another call.
+   */
+  readonly resume?: string;
+}
+
+/** Marks a resume point, so that it is never mistaken for a replay tape. */
+const RESUME = "resume:";
+
+/** The text form of a resume point: the next schedule's alternative indices. */
+function resumePoint(prefix: readonly number[]): string {
+  return RESUME + new Tape(prefix).toString();
+}
+
+function parseResume(text: unknown): number[] {
+  if (typeof text !== "string" || !text.startsWith(RESUME)) {
+    throw new TypeError(`explore: resume must be the resume point of an earlier report (resume:t1.…), got ${text}`);
+  }
+  return [...Tape.parse(text.slice(RESUME.length)).values];
 }
 
 /**
@@ -299,11 +330,11 @@ export function explore(options: ExploreOptions): ExploreReport {
   }
   const forced = options.prefix === undefined ? [] : Tape.parse(options.prefix).values;
   const traceLines = checkTraceLines("explore", options.traceLines ?? 40);
-  let prefix: number[] | null = [];
+  let prefix: number[] | null = options.resume === undefined ? [] : parseResume(options.resume);
   let schedules = 0;
   let maxDecisions = 0;
   while (prefix !== null) {
-    if (schedules >= maxSchedules) return { schedules, complete: false, maxDecisions };
+    if (schedules >= maxSchedules) return { schedules, complete: false, maxDecisions, resume: resumePoint(prefix) };
     schedules++;
     const policy = new PrefixPolicy(prefix, forced);
     const { machine, error } = runSchedule(options, { ...options.machine, policy, recordTape: true });

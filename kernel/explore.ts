@@ -33,6 +33,8 @@ export interface ExploreKernelOptions {
   readonly maxSteps?: number;
   /** A tape (`t1.…`) whose decisions start every schedule; only schedules that begin with them are explored. */
   readonly prefix?: string;
+  /** Where to pick up a search that stopped at `maxSchedules` (the report's `resume`). */
+  readonly resume?: string;
   /** Trace lines kept in a failure, from the end of the failing schedule (default 40; 0 for none). */
   readonly traceLines?: number;
   /** Spawns the program's tasks. */
@@ -66,6 +68,7 @@ export function exploreKernel(options: ExploreKernelOptions): ExploreReport {
     maxSchedules: options.maxSchedules,
     maxSteps: options.maxSteps ?? 200_000,
     prefix: options.prefix,
+    resume: options.resume,
     traceLines: options.traceLines,
     accept: ["idle", "halted"],
     create(machineOptions) {

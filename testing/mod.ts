@@ -13,7 +13,8 @@
  *   trace on, and judge it the same way.
  * - {@linkcode explore} and {@linkcode exploreKernel} run every schedule of
  *   a small program within a preemption bound; a `prefix` tape focuses them
- *   on the schedules that begin with it.
+ *   on the schedules that begin with it, and a search cut short by
+ *   `maxSchedules` reports a `resume` point to go on from.
  *
  * @example
  * ```ts
