@@ -282,8 +282,10 @@ function mutantsOf(file: string, text: string): Mutant[] {
   let current: ts.Node = sf;
   const visit = (n: ts.Node): void => {
     current = n;
-    if (ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n) || ts.isImportDeclaration(n) ||
-      ts.isExportDeclaration(n)) return;
+    if (
+      ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n) || ts.isImportDeclaration(n) ||
+      ts.isExportDeclaration(n)
+    ) return;
     if (ts.isTypeNode(n) && !ts.isExpressionWithTypeArguments(n)) return;
 
     if (ts.isBinaryExpression(n)) {
@@ -352,7 +354,12 @@ function mutantsOf(file: string, text: string): Mutant[] {
     }
 
     if (ts.isPropertyAccessExpression(n) && Object.hasOwn(SWAP_METHOD, n.name.text)) {
-      add(n.name.getStart(sf), n.name.getEnd(), SWAP_METHOD[n.name.text], `${n.name.text} -> ${SWAP_METHOD[n.name.text]}`);
+      add(
+        n.name.getStart(sf),
+        n.name.getEnd(),
+        SWAP_METHOD[n.name.text],
+        `${n.name.text} -> ${SWAP_METHOD[n.name.text]}`,
+      );
     }
 
     if (ts.isExpressionStatement(n)) {
@@ -615,13 +622,22 @@ async function baseline(dir: string, folder: string, useCoverage: boolean): Prom
  * tree (`--only`, `--line`) skip it.
  */
 async function cachedBaseline(dir: string, folder: string, useCoverage: boolean): Promise<TestFileInfo[]> {
-  const files = (await walk(dir)).filter((f) => /^(kernel|arch|tests|testing)\//.test(f) || /^[^/]+\.(ts|json)$/.test(f));
-  const h = new Uint8Array(await crypto.subtle.digest(
-    "SHA-256",
-    new TextEncoder().encode(
-      JSON.stringify(["v2", folder, useCoverage, ...await Promise.all(files.map(async (f) => [f, await Deno.readTextFile(`${dir}/${f}`)]))]),
+  const files = (await walk(dir)).filter((f) =>
+    /^(kernel|arch|tests|testing)\//.test(f) || /^[^/]+\.(ts|json)$/.test(f)
+  );
+  const h = new Uint8Array(
+    await crypto.subtle.digest(
+      "SHA-256",
+      new TextEncoder().encode(
+        JSON.stringify([
+          "v2",
+          folder,
+          useCoverage,
+          ...await Promise.all(files.map(async (f) => [f, await Deno.readTextFile(`${dir}/${f}`)])),
+        ]),
+      ),
     ),
-  ));
+  );
   const key = [...h.slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("");
   const cacheDir = `${Deno.env.get("TMPDIR") ?? "/tmp"}/ksim-mutate-cache`;
   const cacheFile = `${cacheDir}/${key}.json`;
@@ -751,7 +767,9 @@ async function main(): Promise<void> {
       `killed ${killed}, timeouts ${timeouts} (count as killed), survived ${survived}, ` +
         `no coverage ${uncovered} (survived), invalid ${invalid} (excluded)`,
     );
-    console.log(`score: ${killed + timeouts}/${valid} = ${(100 * (killed + timeouts) / Math.max(1, valid)).toFixed(1)}%`);
+    console.log(
+      `score: ${killed + timeouts}/${valid} = ${(100 * (killed + timeouts) / Math.max(1, valid)).toFixed(1)}%`,
+    );
     if (timeouts > 0) {
       console.log("\ntimeouts:");
       for (const r of results.filter((r) => r.outcome === "timeout")) {
@@ -761,7 +779,9 @@ async function main(): Promise<void> {
     console.log("\nsurvivors:");
     for (const r of results.filter((r) => r.outcome === "survived" || r.outcome === "no-coverage")) {
       console.log(
-        `  ${r.id} ${r.file}:${r.line} ${r.original} -> ${r.mutated}${r.outcome === "no-coverage" ? "  (no coverage)" : ""}`,
+        `  ${r.id} ${r.file}:${r.line} ${r.original} -> ${r.mutated}${
+          r.outcome === "no-coverage" ? "  (no coverage)" : ""
+        }`,
       );
     }
     if (o.json) {

@@ -156,9 +156,10 @@ Deno.test("testDevice.raiseAt refuses a time that is negative, NaN or infinite",
 });
 
 Deno.test("explore refuses a prefix that is not a tape string", () => {
-  const setup = (m: Machine) => m.boot(function* (h) {
-    yield* h.pause();
-  });
+  const setup = (m: Machine) =>
+    m.boot(function* (h) {
+      yield* h.pause();
+    });
   assert.throws(() => explore({ setup, prefix: 5 as unknown as string }), TypeError);
   assert.ok(explore({ setup, prefix: "t1." }).complete);
 });

@@ -47,7 +47,10 @@ Deno.test("describeState names every flag and the join-waker field", () => {
     describeState(POLLING | WOKEN | (2 << JOIN_WAKER_SHIFT) | 2 * REF_ONE),
     "POLLING|WOKEN join=Waiting refs=2",
   );
-  assert.equal(describeState(COMPLETE | HAS_OUTPUT | (1 << JOIN_WAKER_SHIFT)), "COMPLETE|HAS_OUTPUT join=Registering refs=0");
+  assert.equal(
+    describeState(COMPLETE | HAS_OUTPUT | (1 << JOIN_WAKER_SHIFT)),
+    "COMPLETE|HAS_OUTPUT join=Registering refs=0",
+  );
   assert.equal(
     describeState(CANCELLED | HAS_JOIN_HANDLE | (3 << JOIN_WAKER_SHIFT) | 0xff_ffff * REF_ONE),
     "CANCELLED|HAS_JOIN_HANDLE join=Woken refs=16777215",
