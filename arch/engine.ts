@@ -32,7 +32,7 @@
  * @module
  */
 
-import { DEFER, Instruction, type Op, OpCode, opName, setInPlace, WRITE_BYTES } from "./op.ts";
+import { DEFER, Instruction, Issue, type Op, OpCode, opName, setInPlace, WRITE_BYTES } from "./op.ts";
 import { MemoryFault, type PhysicalMemory } from "./memory.ts";
 import type { InterruptCause, Platform, PlatformHost } from "./platform.ts";
 import type { Policy } from "./policy/policy.ts";
@@ -614,7 +614,7 @@ export class Engine<H> implements PlatformHost {
       let r = op.next();
       while (!r.done) {
         const ins = r.value;
-        if (!(ins instanceof Instruction)) {
+        if (!(ins instanceof Instruction) && !((ins as unknown) instanceof Issue)) {
           throw new TypeError(`Machine.execute: the operation yielded ${describeValue(ins)}, not an Instruction`);
         }
         if (ins.code === OpCode.Wfi || ins.code === OpCode.WaitWhile32) {
@@ -677,7 +677,7 @@ export class Engine<H> implements PlatformHost {
       return;
     }
     const ins = r.value;
-    if (!(ins instanceof Instruction)) {
+    if (!(ins instanceof Instruction) && !((ins as unknown) instanceof Issue)) {
       throw this.panic(
         c,
         `yielded ${
