@@ -18,7 +18,13 @@
  * `@ksim/ksim/arch` (devices, policies, decision sources, tapes),
  * `@ksim/ksim/kernel` (executor and timer internals) and
  * `@ksim/ksim/testing` (checking code under many schedules, and replaying
- * the one that fails). Processes, a futex and a fuzzer are not written yet.
+ * the one that fails).
+ *
+ * A kernel also has processes: {@linkcode Process} address spaces with
+ * private and shared, anonymous and file ({@linkcode SimFile}) mappings,
+ * protections, `fork`, and page frames in simulated RAM, so that processes
+ * sharing a page race on one physical word. Their threads and system
+ * calls, a futex and a fuzzer are not written yet.
  *
  * @example Four harts race on a non-atomic increment
  * ```ts
@@ -64,6 +70,24 @@
  * assert.equal(kernel.machine.execute(() => counter.tryLock())!.value.n, 6);
  * ```
  *
+ * @example Two processes share a page; private memory diverges after fork
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Kernel, PROT_READ } from "@ksim/ksim";
+ *
+ * const kernel = new Kernel({ harts: 2 });
+ * const parent = kernel.createProcess();
+ * const shared = parent.mmap(4096, { shared: true });
+ * const own = parent.mmap(4096); // MAP_PRIVATE, read and write
+ * const child = parent.fork();
+ * child.write32(shared, 1);
+ * child.write32(own, 2);
+ * assert.equal(parent.read32(shared), 1); // the same page
+ * assert.equal(parent.read32(own), 0); // the child wrote its own copy
+ * parent.mprotect(own, 4096, PROT_READ);
+ * assert.throws(() => parent.write32(own, 3), /read-only/);
+ * ```
+ *
  * @module
  */
 
@@ -105,3 +129,9 @@ export { WaitQueue, type WaitQueueSubscription } from "./kernel/sync/wait_queue.
 export { Mutex, type MutexGuard } from "./kernel/sync/mutex.ts";
 export { Semaphore, SemaphoreClosed } from "./kernel/sync/semaphore.ts";
 export { IrqSpinLock, SpinLock } from "./kernel/sync/spin_lock.ts";
+
+// Processes and memory.
+export { type MmapOptions, Process } from "./kernel/proc/process.ts";
+export { SimFile } from "./kernel/proc/file.ts";
+export { PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE } from "./kernel/proc/prot.ts";
+export { EFAULT } from "./kernel/errno.ts";

@@ -30,6 +30,9 @@ import type { JoinHandle } from "./task/join_handle.ts";
 import { describeState, TaskBits } from "./task/state.ts";
 import type { Task } from "./task/task.ts";
 import { DEFAULT_TIMER_TICK_NS, type Elapsed, Timer } from "./time/timer.ts";
+import { FramePool } from "./mem/frames.ts";
+import { Process } from "./proc/process.ts";
+import { SimFile } from "./proc/file.ts";
 
 /** Options of {@linkcode Kernel}: the machine's, plus the timer tick. */
 export interface KernelOptions extends MachineOptions {
@@ -113,6 +116,8 @@ export class Kernel {
   readonly timer: Timer;
   #hostHandles: JoinHandle<unknown>[] = [];
   #shutDown = false;
+  #pids = 0;
+  #files = 0;
 
   /**
    * Builds the machine and boots one worker per hart.
@@ -241,6 +246,47 @@ export class Kernel {
   cancel(handle: JoinHandle<unknown>): boolean {
     this.#checkHost("cancel", "handle.cancel");
     return this.executor.fromHost(() => this.machine.execute(() => handle.cancel()));
+  }
+
+  /**
+   * Creates a process with an empty address space (pids count from 1, in
+   * creation order, forks included). Callable from host code or from a
+   * task; it takes no step.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * const p = kernel.createProcess();
+   * const addr = p.mmap(4096);
+   * p.write32(addr, 7);
+   * assert.equal(p.read32(addr), 7);
+   * ```
+   */
+  createProcess(): Process {
+    const newPid = () => ++this.#pids;
+    return new Process(FramePool.of(this.machine), this.machine.arch, newPid(), newPid);
+  }
+
+  /**
+   * Creates a simulated file of `size` bytes, all zero, for `mmap` (files
+   * count from 1 in creation order).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * const file = kernel.createFile(4096);
+   * const p = kernel.createProcess();
+   * const addr = p.mmap(4096, { file, shared: true });
+   * p.write32(addr, 1);
+   * assert.equal(file.read32(0), 1);
+   * ```
+   */
+  createFile(size: number): SimFile {
+    return new SimFile(FramePool.of(this.machine), ++this.#files, size);
   }
 
   /**

@@ -1,8 +1,8 @@
 /**
  * ksim's kernel internals, for kernel engineers: the executor and its
  * per-hart schedulers and run queues, tasks and their state word, wakers,
- * the timer and its wheel, the kernel heap, and running a future on a bare
- * hart.
+ * the timer and its wheel, the kernel heap, the page-frame pool and the
+ * layout of RAM, and running a future on a bare hart.
  *
  * A program needs only `@ksim/ksim` (`Kernel`, `spawn`, the sync
  * primitives). This entry point is for looking inside a run, or for
@@ -83,6 +83,8 @@ export {
   TimerWheel,
   type TimerWheelOptions,
 } from "./time/wheel.ts";
-export { KERNEL_HEAP_BASE, WordHeap } from "./mem/heap.ts";
+export { KERNEL_HEAP_BASE, KERNEL_HEAP_MAX_BYTES, type KernelLayout, kernelLayout, WordHeap } from "./mem/heap.ts";
+export { FramePool } from "./mem/frames.ts";
+export { MMAP_BASE, MMAP_GAP, USER_VA_END, UserFault } from "./proc/process.ts";
 export { kernelOp } from "../arch/op.ts";
 export { type WaiterHolder, WaiterRegistry } from "./sync/waiters.ts";

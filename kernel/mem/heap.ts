@@ -6,10 +6,25 @@
  * is a real atomic, and thus a scheduling point, while their other fields are
  * plain JavaScript guarded by those atomics.
  *
+ * Physical memory of a machine running a kernel, from the bottom:
+ *
+ * ```text
+ * [0, USER_MEMORY_END)        programs' own data (bare programs, tests)
+ * [heapStart, heapEnd)        the kernel word heap, protected (16 MiB, at most 32 MiB long)
+ * [framesStart, framesEnd)    page frames of processes (FramePool), not protected
+ * [framesEnd, size)           the per-CPU blocks, one page per hart
+ * ```
+ *
+ * {@linkcode kernelLayout} computes it; the heap takes half of the RAM
+ * between {@linkcode KERNEL_HEAP_BASE} and the per-CPU blocks, at most
+ * {@linkcode KERNEL_HEAP_MAX_BYTES}, and the frame pool the rest. With the
+ * default 256 MiB of RAM: the heap is [16 MiB, 48 MiB), and some 208 MiB
+ * of frames follow it.
+ *
  * Invariants:
  * - Each machine has its own heap, in RAM from {@linkcode KERNEL_HEAP_BASE}
- *   up to the per-CPU blocks. Allocation is host-side bookkeeping: it takes
- *   no step.
+ *   up to `kernelLayout(machine).heapEnd`. Allocation is host-side
+ *   bookkeeping: it takes no step.
  * - A word is handed out at most once until freed; a freed word is zeroed
  *   and reused in LIFO order, so addresses are deterministic. Freeing a word
  *   twice, or one the heap never gave out, is a RangeError.
@@ -22,16 +37,84 @@
  */
 
 import { CPU_LOCAL_BLOCK, type Machine } from "../../arch/machine.ts";
+import { PAGE_SIZE } from "../../arch/memory.ts";
 
 /** Where kernel words start in physical memory (16 MiB). */
 export const KERNEL_HEAP_BASE = 0x0100_0000;
 
 /**
+ * The longest the kernel word heap gets (32 MiB: 8 Mi words, far more than
+ * 100,000 tasks need); the RAM above it holds process page frames.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Machine } from "@ksim/ksim";
+ * import { KERNEL_HEAP_BASE, KERNEL_HEAP_MAX_BYTES, kernelLayout } from "@ksim/ksim/kernel";
+ * const layout = kernelLayout(new Machine()); // 256 MiB of RAM
+ * assert.equal(layout.heapEnd, KERNEL_HEAP_BASE + KERNEL_HEAP_MAX_BYTES);
+ * ```
+ */
+export const KERNEL_HEAP_MAX_BYTES = 0x0200_0000;
+
+/**
+ * Where a kernel keeps its words and its page frames in a machine's RAM
+ * (see the module doc). Every bound is page-aligned.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Machine } from "@ksim/ksim";
+ * import { kernelLayout } from "@ksim/ksim/kernel";
+ * const m = new Machine({ harts: 2 });
+ * const l = kernelLayout(m);
+ * assert(l.heapStart < l.heapEnd && l.heapEnd === l.framesStart && l.framesStart < l.framesEnd);
+ * assert.equal(l.framesEnd, m.harts[0].cpuLocalBase); // the per-CPU blocks come next
+ * ```
+ */
+export interface KernelLayout {
+  /** The first byte of the word heap ({@linkcode KERNEL_HEAP_BASE}). */
+  readonly heapStart: number;
+  /** The end of the word heap (exclusive); the protected region is [heapStart, heapEnd). */
+  readonly heapEnd: number;
+  /** The first page frame (equal to `heapEnd`). */
+  readonly framesStart: number;
+  /** The end of the frame pool (exclusive): the per-CPU blocks start here. */
+  readonly framesEnd: number;
+}
+
+/**
+ * The kernel's layout of a machine's RAM: half of the RAM between
+ * {@linkcode KERNEL_HEAP_BASE} and the per-CPU blocks is the word heap (a
+ * page at least, {@linkcode KERNEL_HEAP_MAX_BYTES} at most) and the rest
+ * is page frames. A RangeError if there is no RAM above the base.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Machine } from "@ksim/ksim";
+ * import { kernelLayout } from "@ksim/ksim/kernel";
+ * const small = kernelLayout(new Machine({ harts: 1, memoryBytes: 32 * 1024 * 1024 }));
+ * assert.equal(small.heapEnd - small.heapStart, 8 * 1024 * 1024 - 4096); // half of (16 MiB less a page), in pages
+ * ```
+ */
+export function kernelLayout(machine: Machine): KernelLayout {
+  const framesEnd = machine.memory.size - machine.harts.length * CPU_LOCAL_BLOCK;
+  const room = framesEnd - KERNEL_HEAP_BASE;
+  if (room <= 0) {
+    throw new RangeError(`WordHeap: the machine needs more than ${KERNEL_HEAP_BASE} bytes of RAM for a kernel heap`);
+  }
+  const half = Math.floor(room / 2 / PAGE_SIZE) * PAGE_SIZE;
+  const heapEnd = KERNEL_HEAP_BASE + Math.min(KERNEL_HEAP_MAX_BYTES, Math.max(PAGE_SIZE, half));
+  return { heapStart: KERNEL_HEAP_BASE, heapEnd, framesStart: heapEnd, framesEnd };
+}
+
+/**
  * The end of the memory that belongs to programs: their data lives in
  * `[0, USER_MEMORY_END)`. The kernel heap starts here (and is protected
  * once a kernel object exists: a program's write there is a MemoryFault
- * naming the address and the region), and the per-CPU blocks sit at the top
- * of RAM.
+ * naming the address and the region), process page frames follow it, and
+ * the per-CPU blocks sit at the top of RAM.
  *
  * @example
  * ```ts
@@ -108,10 +191,7 @@ export class WordHeap {
    */
   constructor(machine: Machine) {
     this.#machine = machine;
-    this.#limit = machine.memory.size - machine.harts.length * CPU_LOCAL_BLOCK;
-    if (this.#limit <= KERNEL_HEAP_BASE) {
-      throw new RangeError(`WordHeap: the machine needs more than ${KERNEL_HEAP_BASE} bytes of RAM for a kernel heap`);
-    }
+    this.#limit = kernelLayout(machine).heapEnd;
     // Kernel objects write their words with kernel-mode atomics (kernelOp);
     // a program's stray write into the heap faults instead of corrupting them.
     machine.memory.protect(KERNEL_HEAP_BASE, this.#limit, "the kernel heap");

@@ -23,7 +23,7 @@ Deno.test("a task's write into the kernel heap panics that task with a clear fau
     assert(r.error instanceof MemoryFault);
     assert.equal(
       r.error.message,
-      "store32: physical address 0x1000000 is in the kernel heap [0x1000000, 0xfffe000), " +
+      "store32: physical address 0x1000000 is in the kernel heap [0x1000000, 0x3000000), " +
         "which only kernel-mode accesses may write",
     );
     assert.deepEqual(good.result(), { state: "completed", value: "fine" });

@@ -1,0 +1,223 @@
+/**
+ * The page-frame pool: 4 KiB pages of simulated physical memory that back
+ * process address spaces (anonymous pages, file pages, copies made on
+ * write).
+ *
+ * Invariants:
+ * - Each machine has one pool, in RAM from `kernelLayout(machine).framesStart`
+ *   to `framesEnd`: above the protected kernel heap and below the per-CPU
+ *   blocks, so a frame is never in the kernel heap nor in the programs'
+ *   region `[0, USER_MEMORY_END)`. User-mode atomics may write frames.
+ * - A frame handed out is zeroed and page-aligned. Allocation is host-side
+ *   bookkeeping: it takes no step.
+ * - Every allocated frame has a reference count (its holders: a file's page
+ *   cache, a shared anonymous region, each process page table that maps it
+ *   privately). `release` of the last reference frees it; freed frames are
+ *   reused last-in first-out, so frame addresses are deterministic.
+ * - Releasing a frame that is not allocated is a RangeError.
+ *
+ * @module
+ */
+
+import type { Machine } from "../../arch/machine.ts";
+import { PAGE_SIZE, type PhysicalMemory } from "../../arch/memory.ts";
+import { kernelLayout } from "./heap.ts";
+
+/**
+ * A machine's pool of page frames.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Machine } from "@ksim/ksim";
+ * import { FramePool } from "@ksim/ksim/kernel";
+ * const frames = FramePool.of(new Machine());
+ * const a = frames.alloc("a page");
+ * frames.release(a);
+ * assert.equal(frames.alloc("another"), a); // freed frames are reused first
+ * ```
+ */
+export class FramePool {
+  static #pools = new WeakMap<Machine, FramePool>();
+  /** The first frame's address. */
+  readonly start: number;
+  /** The end of the pool (exclusive). */
+  readonly end: number;
+  #machine: Machine;
+  #next: number;
+  #free: number[] = [];
+  #refs = new Map<number, number>();
+
+  /**
+   * The pool of a machine, created on first use.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Machine } from "@ksim/ksim";
+   * import { FramePool } from "@ksim/ksim/kernel";
+   * const m = new Machine();
+   * assert.equal(FramePool.of(m), FramePool.of(m));
+   * ```
+   */
+  static of(machine: Machine): FramePool {
+    let pool = FramePool.#pools.get(machine);
+    if (pool === undefined) {
+      pool = new FramePool(machine);
+      FramePool.#pools.set(machine, pool);
+    }
+    return pool;
+  }
+
+  /**
+   * Use {@linkcode FramePool.of}.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Machine } from "@ksim/ksim";
+   * import { FramePool, kernelLayout } from "@ksim/ksim/kernel";
+   * const m = new Machine();
+   * assert.equal(new FramePool(m).start, kernelLayout(m).framesStart);
+   * ```
+   */
+  constructor(machine: Machine) {
+    const layout = kernelLayout(machine);
+    this.#machine = machine;
+    this.start = layout.framesStart;
+    this.end = layout.framesEnd;
+    this.#next = this.start;
+  }
+
+  /**
+   * The machine's memory, where the frames are.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Machine } from "@ksim/ksim";
+   * import { FramePool } from "@ksim/ksim/kernel";
+   * const m = new Machine();
+   * const frames = FramePool.of(m);
+   * frames.memory.write32(frames.alloc("x"), 7);
+   * assert.equal(m.memory.read32(frames.start), 7);
+   * ```
+   */
+  get memory(): PhysicalMemory {
+    return this.#machine.memory;
+  }
+
+  /**
+   * Frames currently allocated.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Machine } from "@ksim/ksim";
+   * import { FramePool } from "@ksim/ksim/kernel";
+   * const frames = FramePool.of(new Machine());
+   * frames.alloc("x");
+   * assert.equal(frames.live, 1);
+   * ```
+   */
+  get live(): number {
+    return this.#refs.size;
+  }
+
+  /**
+   * Allocates a zeroed frame with one reference and returns its physical
+   * address. `what` names the owner in the error raised when the pool is
+   * empty.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Machine } from "@ksim/ksim";
+   * import { FramePool } from "@ksim/ksim/kernel";
+   * const frames = FramePool.of(new Machine());
+   * const a = frames.alloc("x"), b = frames.alloc("y");
+   * assert.equal(b - a, 4096);
+   * ```
+   */
+  alloc(what: string): number {
+    let frame = this.#free.pop();
+    if (frame === undefined) {
+      if (this.#next + PAGE_SIZE > this.end) {
+        throw new RangeError(`FramePool.alloc: out of page frames allocating ${what}`);
+      }
+      frame = this.#next;
+      this.#next += PAGE_SIZE;
+    }
+    const mem = this.#machine.memory;
+    for (let a = frame; a < frame + PAGE_SIZE; a += 4) if (mem.read32(a) !== 0) mem.write32(a, 0);
+    this.#refs.set(frame, 1);
+    return frame;
+  }
+
+  /**
+   * The reference count of an allocated frame (0 if it is free).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Machine } from "@ksim/ksim";
+   * import { FramePool } from "@ksim/ksim/kernel";
+   * const frames = FramePool.of(new Machine());
+   * const f = frames.alloc("x");
+   * frames.retain(f);
+   * assert.equal(frames.refs(f), 2);
+   * ```
+   */
+  refs(frame: number): number {
+    return this.#refs.get(frame) ?? 0;
+  }
+
+  /**
+   * Adds a reference to an allocated frame.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Machine } from "@ksim/ksim";
+   * import { FramePool } from "@ksim/ksim/kernel";
+   * const frames = FramePool.of(new Machine());
+   * const f = frames.alloc("x");
+   * frames.retain(f);
+   * frames.release(f);
+   * assert.equal(frames.live, 1); // one reference left
+   * ```
+   */
+  retain(frame: number): void {
+    this.#refs.set(frame, this.#count("retain", frame) + 1);
+  }
+
+  /**
+   * Drops a reference; the last one frees the frame.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Machine } from "@ksim/ksim";
+   * import { FramePool } from "@ksim/ksim/kernel";
+   * const frames = FramePool.of(new Machine());
+   * const f = frames.alloc("x");
+   * frames.release(f);
+   * assert.throws(() => frames.release(f), RangeError); // not allocated any more
+   * ```
+   */
+  release(frame: number): void {
+    const n = this.#count("release", frame);
+    if (n > 1) {
+      this.#refs.set(frame, n - 1);
+      return;
+    }
+    this.#refs.delete(frame);
+    this.#free.push(frame);
+  }
+
+  #count(api: string, frame: number): number {
+    const n = this.#refs.get(frame);
+    if (n === undefined) throw new RangeError(`FramePool.${api}: 0x${frame.toString(16)} is not an allocated frame`);
+    return n;
+  }
+}
