@@ -85,6 +85,7 @@ export {
 } from "./time/wheel.ts";
 export { KERNEL_HEAP_BASE, KERNEL_HEAP_MAX_BYTES, type KernelLayout, kernelLayout, WordHeap } from "./mem/heap.ts";
 export { FramePool } from "./mem/frames.ts";
-export { MMAP_BASE, MMAP_GAP, USER_VA_END, UserFault } from "./proc/process.ts";
+export { MMAP_BASE, MMAP_GAP, USER_VA_END } from "./proc/layout.ts";
+export { UserFault } from "./proc/fault.ts";
 export { kernelOp } from "../arch/op.ts";
 export { type WaiterHolder, WaiterRegistry } from "./sync/waiters.ts";

@@ -7,7 +7,7 @@
  *   anonymous, shared anonymous (a shared region), or a file mapping
  *   (shared or private), with a protection.
  * - `mmap` places each new mapping above every earlier one, with 4 MiB
- *   ({@linkcode MMAP_GAP}) left unmapped after it; addresses are never
+ *   (`MMAP_GAP`) left unmapped after it; addresses are never
  *   reused, so the 4 MiB after a fresh mapping stay unmapped until a user
  *   maps them (which `mmap` itself never does).
  * - Shared pages (shared anonymous, or shared file) are the backing's
@@ -36,51 +36,9 @@ import type { FramePool } from "../mem/frames.ts";
 import { EFAULT } from "../errno.ts";
 import { Backing, type PrivateMapper } from "./backing.ts";
 import { backingOf, SimFile } from "./file.ts";
-import { PROT_ALL, PROT_NONE, PROT_READ, PROT_WRITE, protName } from "./prot.ts";
-
-/**
- * Where `mmap` places the first mapping of a process (256 MiB).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { Kernel } from "@ksim/ksim";
- * import { MMAP_BASE } from "@ksim/ksim/kernel";
- * assert.equal(new Kernel({ harts: 1 }).createProcess().mmap(1), MMAP_BASE);
- * ```
- */
-export const MMAP_BASE = 0x1000_0000;
-
-/**
- * The unmapped gap `mmap` leaves after each mapping (4 MiB): a test may
- * count on `end + MMAP_GAP - 1` being unmapped.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { Kernel } from "@ksim/ksim";
- * import { MMAP_GAP } from "@ksim/ksim/kernel";
- * const p = new Kernel({ harts: 1 }).createProcess();
- * const a = p.mmap(4096);
- * assert.equal(p.mmap(4096), a + 4096 + MMAP_GAP);
- * ```
- */
-export const MMAP_GAP = 0x40_0000;
-
-/**
- * The end of user virtual memory (2^47, the lower half of x86-64 and
- * Sv48): `mmap` gives ENOMEM past it.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { Kernel } from "@ksim/ksim";
- * import { USER_VA_END } from "@ksim/ksim/kernel";
- * const p = new Kernel({ harts: 1 }).createProcess();
- * assert.throws(() => p.mmap(USER_VA_END), /ENOMEM/);
- * ```
- */
-export const USER_VA_END: number = 2 ** 47;
+import { PROT_NONE, PROT_READ, PROT_WRITE, protName } from "./prot.ts";
+import { checkAddr, checkLength, checkProt, hex, MMAP_BASE, MMAP_GAP, USER_VA_END } from "./layout.ts";
+import { UserFault } from "./fault.ts";
 
 /**
  * Options of `process.mmap`.
@@ -118,73 +76,6 @@ interface Vma {
   readonly backing: Backing | null;
   /** The backing's page index at `start`. */
   pgoff: number;
-}
-
-/**
- * A bad access by `read32`/`write32`: the virtual address and why.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { Kernel } from "@ksim/ksim";
- * import { UserFault } from "@ksim/ksim/kernel";
- * const p = new Kernel({ harts: 1 }).createProcess();
- * try {
- *   p.read32(0x1000);
- *   assert.fail("no fault");
- * } catch (e) {
- *   assert(e instanceof UserFault && e.vaddr === 0x1000 && e.reason === "is unmapped");
- * }
- * ```
- */
-export class UserFault extends RangeError {
-  /** The faulting user virtual address. */
-  readonly vaddr: number;
-  /** Why: "is unmapped", "is in a PROT_NONE mapping", ... */
-  readonly reason: string;
-  /**
-   * Creates a UserFault.
-   *
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { UserFault } from "@ksim/ksim/kernel";
-   * const f = new UserFault("Process.read32", 1, 0x40, "is unmapped");
-   * assert.equal(f.message, "Process.read32: address 0x40 of process 1 is unmapped");
-   * ```
-   */
-  constructor(api: string, pid: number, vaddr: number, reason: string) {
-    super(`${api}: address 0x${vaddr.toString(16)} of process ${pid} ${reason}`);
-    this.name = "UserFault";
-    this.vaddr = vaddr;
-    this.reason = reason;
-  }
-}
-
-const hex = (n: number) => "0x" + n.toString(16);
-
-function checkLength(api: string, len: unknown): number {
-  if (typeof len !== "number") throw new TypeError(`${api}: length must be a number, got ${typeof len}`);
-  if (!Number.isSafeInteger(len) || len <= 0) {
-    throw new RangeError(`${api}: length must be a positive integer (EINVAL), got ${len}`);
-  }
-  return Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
-}
-
-function checkAddr(api: string, addr: unknown): number {
-  if (typeof addr !== "number") throw new TypeError(`${api}: address must be a number, got ${typeof addr}`);
-  if (!Number.isSafeInteger(addr) || addr < 0 || addr % PAGE_SIZE !== 0) {
-    throw new RangeError(`${api}: address ${addr} is not page-aligned (EINVAL)`);
-  }
-  return addr;
-}
-
-function checkProt(api: string, prot: unknown): number {
-  if (typeof prot !== "number") throw new TypeError(`${api}: prot must be a number, got ${typeof prot}`);
-  if (!Number.isInteger(prot) || prot < 0 || (prot & ~PROT_ALL) !== 0) {
-    throw new RangeError(`${api}: prot ${prot} has bits other than PROT_READ|PROT_WRITE|PROT_EXEC (EINVAL)`);
-  }
-  return prot;
 }
 
 /**
