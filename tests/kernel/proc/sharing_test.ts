@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { currentHart, EFAULT, Kernel, PROT_READ, USER_MEMORY_END } from "../../../mod.ts";
 import type { Arch } from "../../../mod.ts";
 import { FramePool, kernelLayout, UserFault } from "../../../kernel/mod.ts";
+import { exploreKernel, ScheduleFailure } from "../../../testing/mod.ts";
 
 const ARCHES: Arch[] = ["riscv64", "x86_64"];
 const PAGE = 4096;
@@ -211,6 +212,36 @@ Deno.test("non-atomic increments from two processes on one shared page lose upda
   });
   assert.ok(totals.every((n) => n <= 40));
   assert.ok(totals.some((n) => n < 40), `some schedule loses an update: ${totals}`);
+});
+
+Deno.test("exploreKernel finds the lost update between two processes on a shared page, and passes the atomic version", () => {
+  const program = (atomic: boolean) => {
+    let read = (): number => -1;
+    return {
+      kernel: { harts: 2 },
+      preemptionBound: 1,
+      setup(kernel: Kernel) {
+        const a = kernel.createProcess();
+        const addr = a.mmap(PAGE, { shared: true });
+        const b = a.fork();
+        read = () => b.read32(addr);
+        for (const p of [a, b]) {
+          const paddr = p.translate(addr, "write");
+          kernel.spawn(function* () {
+            const hart = currentHart();
+            if (atomic) yield* hart.fetchAdd32(paddr, 1);
+            else yield* hart.store32(paddr, (yield* hart.load32(paddr)) + 1);
+          });
+        }
+      },
+      check: () => assert.equal(read(), 2, "lost update"),
+    };
+  };
+  assert.ok(exploreKernel(program(true)).schedules > 1);
+  assert.throws(
+    () => exploreKernel(program(false)),
+    (e) => e instanceof ScheduleFailure && /lost update/.test(e.message),
+  );
 });
 
 Deno.test("page frames lie between the kernel heap and the per-CPU blocks, and are reused LIFO", async (t) => {
