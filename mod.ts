@@ -135,3 +135,42 @@ export { type MmapOptions, Process } from "./kernel/proc/process.ts";
 export { SimFile } from "./kernel/proc/file.ts";
 export { PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE } from "./kernel/proc/prot.ts";
 export { EFAULT } from "./kernel/errno.ts";
+
+// Linux's futex ABI and errno numbers.
+export {
+  FUTEX_BITSET_MATCH_ANY,
+  FUTEX_CLOCK_REALTIME,
+  FUTEX_CMD_MASK,
+  FUTEX_CMP_REQUEUE,
+  FUTEX_CMP_REQUEUE_PI,
+  FUTEX_FD,
+  FUTEX_LOCK_PI,
+  FUTEX_LOCK_PI2,
+  FUTEX_OP,
+  FUTEX_OP_ADD,
+  FUTEX_OP_ANDN,
+  FUTEX_OP_CMP_EQ,
+  FUTEX_OP_CMP_GE,
+  FUTEX_OP_CMP_GT,
+  FUTEX_OP_CMP_LE,
+  FUTEX_OP_CMP_LT,
+  FUTEX_OP_CMP_NE,
+  FUTEX_OP_OPARG_SHIFT,
+  FUTEX_OP_OR,
+  FUTEX_OP_SET,
+  FUTEX_OP_XOR,
+  FUTEX_OWNER_DIED,
+  FUTEX_PRIVATE_FLAG,
+  FUTEX_REQUEUE,
+  FUTEX_TID_MASK,
+  FUTEX_TRYLOCK_PI,
+  FUTEX_UNLOCK_PI,
+  FUTEX_WAIT,
+  FUTEX_WAIT_BITSET,
+  FUTEX_WAIT_REQUEUE_PI,
+  FUTEX_WAITERS,
+  FUTEX_WAKE,
+  FUTEX_WAKE_BITSET,
+  FUTEX_WAKE_OP,
+} from "./kernel/futex/abi.ts";
+export { EAGAIN, EDEADLK, EINTR, EINVAL, ENOMEM, ENOSYS, EPERM, ESRCH, ETIMEDOUT } from "./kernel/errno.ts";
