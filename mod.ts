@@ -23,8 +23,9 @@
  * A kernel also has processes: {@linkcode Process} address spaces with
  * private and shared, anonymous and file ({@linkcode SimFile}) mappings,
  * protections, `fork`, and page frames in simulated RAM, so that processes
- * sharing a page race on one physical word. Their threads and system
- * calls, a futex and a fuzzer are not written yet.
+ * sharing a page race on one physical word, and {@linkcode Thread}s that
+ * make system calls through a {@linkcode Sys} handle. A futex and a fuzzer
+ * are not written yet.
  *
  * @example Four harts race on a non-atomic increment
  * ```ts
@@ -135,6 +136,9 @@ export { type MmapOptions, Process } from "./kernel/proc/process.ts";
 export { SimFile } from "./kernel/proc/file.ts";
 export { PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE } from "./kernel/proc/prot.ts";
 export { EFAULT } from "./kernel/errno.ts";
+export { Thread } from "./kernel/proc/thread.ts";
+export { Sys } from "./kernel/proc/sys.ts";
+export { CLOCK_MONOTONIC, CLOCK_REALTIME } from "./kernel/time/clock.ts";
 
 // Linux's futex ABI and errno numbers.
 export {

@@ -146,8 +146,12 @@ export interface MachineOptions {
 export interface RunOptions {
   /** Most steps this call may make (default 10,000,000). */
   readonly maxSteps?: number;
-  /** Checked before every step; the run stops when it returns true. */
-  readonly until?: () => boolean;
+  /**
+   * A predicate, checked before every step: the run stops (`stopped`) when
+   * it returns true. Or an absolute virtual time in ns: the run stops once
+   * the clock reaches it, as `maxTime` does (the earlier of the two wins).
+   */
+  readonly until?: (() => boolean) | number;
   /** Stop (status `stopped`) once virtual time reaches this many ns; idle time jumps no further. */
   readonly maxTime?: number;
 }
@@ -430,8 +434,12 @@ export class Machine {
     if (!(maxSteps >= 0) || (!Number.isSafeInteger(maxSteps) && maxSteps !== Infinity)) {
       throw new RangeError(`Machine.run: maxSteps must be a non-negative integer or Infinity, got ${maxSteps}`);
     }
-    if (options.until !== undefined && typeof options.until !== "function") {
-      throw new TypeError("Machine.run: until must be a function");
+    const until = options.until;
+    if (until !== undefined && typeof until !== "function" && typeof until !== "number") {
+      throw new TypeError("Machine.run: until must be a function or a virtual time in ns");
+    }
+    if (typeof until === "number" && (Number.isNaN(until) || until < 0)) {
+      throw new RangeError(`Machine.run: until must be a non-negative number of ns, got ${until}`);
     }
     if (this.#engine.current !== null) {
       throw new TypeError("Machine.run: cannot run a machine from inside its own step");
@@ -440,7 +448,8 @@ export class Machine {
     if (typeof maxTime !== "number" || Number.isNaN(maxTime) || maxTime < 0) {
       throw new RangeError(`Machine.run: maxTime must be a non-negative number of ns, got ${maxTime}`);
     }
-    const report = this.#engine.run(maxSteps, options.until, maxTime);
+    const stopAt = typeof until === "number" ? Math.min(until, maxTime) : maxTime;
+    const report = this.#engine.run(maxSteps, typeof until === "function" ? until : undefined, stopAt);
     const exhausted = this.policy instanceof ReplayPolicy ? this.policy.exhausted : undefined;
     return exhausted === undefined ? report : { ...report, tapeExhausted: exhausted };
   }

@@ -33,6 +33,7 @@ import { DEFAULT_TIMER_TICK_NS, type Elapsed, Timer } from "./time/timer.ts";
 import { FramePool } from "./mem/frames.ts";
 import { Process } from "./proc/process.ts";
 import { SimFile } from "./proc/file.ts";
+import { Threads } from "./proc/thread.ts";
 
 /** Options of {@linkcode Kernel}: the machine's, plus the timer tick. */
 export interface KernelOptions extends MachineOptions {
@@ -114,6 +115,8 @@ export class Kernel {
   readonly executor: Executor;
   /** The timer. */
   readonly timer: Timer;
+  /** The threads of every process (tids, lookup by tid). */
+  readonly threads: Threads;
   #hostHandles: JoinHandle<unknown>[] = [];
   #shutDown = false;
   #pids = 0;
@@ -137,6 +140,7 @@ export class Kernel {
     this.machine = machine;
     this.timer = new Timer(machine, timerTickNs ?? DEFAULT_TIMER_TICK_NS);
     this.executor = new Executor(machine, new WaitQueue(), (hart) => this.timer.armIdle(hart));
+    this.threads = new Threads(machine, this.executor, this.timer, () => ++this.#pids);
     kernels.set(machine, this);
     const timer = this.timer;
     machine.onInterrupt("timer", (hart) => timer.onInterrupt(hart));
@@ -266,7 +270,7 @@ export class Kernel {
    */
   createProcess(): Process {
     const newPid = () => ++this.#pids;
-    return new Process(FramePool.of(this.machine), this.machine.arch, newPid(), newPid);
+    return new Process(FramePool.of(this.machine), this.machine.arch, newPid(), newPid, this.threads);
   }
 
   /**

@@ -87,5 +87,8 @@ export { KERNEL_HEAP_BASE, KERNEL_HEAP_MAX_BYTES, type KernelLayout, kernelLayou
 export { FramePool } from "./mem/frames.ts";
 export { MMAP_BASE, MMAP_GAP, USER_VA_END } from "./proc/layout.ts";
 export { UserFault } from "./proc/fault.ts";
+export { Threads } from "./proc/thread.ts";
+export { Interrupted, Signals } from "./proc/signal.ts";
+export { clockNs, REALTIME_OFFSET_NS } from "./time/clock.ts";
 export { kernelOp } from "../arch/op.ts";
 export { type WaiterHolder, WaiterRegistry } from "./sync/waiters.ts";

@@ -39,6 +39,9 @@ import { backingOf, SimFile } from "./file.ts";
 import { PROT_NONE, PROT_READ, PROT_WRITE, protName } from "./prot.ts";
 import { checkAddr, checkLength, checkProt, hex, MMAP_BASE, MMAP_GAP, USER_VA_END } from "./layout.ts";
 import { UserFault } from "./fault.ts";
+import type { Async } from "../task/async.ts";
+import type { Thread, Threads } from "./thread.ts";
+import type { Sys } from "./sys.ts";
 
 /**
  * Options of `process.mmap`.
@@ -104,6 +107,7 @@ export class Process {
   readonly #frames: FramePool;
   readonly #arch: Arch;
   readonly #newPid: () => number;
+  readonly #threads: Threads | null;
   #vmas: Vma[] = [];
   /** Private frames by virtual page number. */
   #private = new Map<number, number>();
@@ -112,7 +116,9 @@ export class Process {
   readonly #mapper: PrivateMapper = { dropPagesFrom: (backing, from) => this.#dropPagesFrom(backing, from) };
 
   /**
-   * Use `kernel.createProcess()`. `newPid` numbers the children of `fork`.
+   * Use `kernel.createProcess()`. `newPid` numbers the children of `fork`;
+   * `threads` is the kernel's thread table (without one, the process can
+   * run no threads).
    *
    * @example
    * ```ts
@@ -122,11 +128,60 @@ export class Process {
    * assert.deepEqual([kernel.createProcess().pid, kernel.createProcess().pid], [1, 2]);
    * ```
    */
-  constructor(frames: FramePool, arch: Arch, pid: number, newPid: () => number) {
+  constructor(frames: FramePool, arch: Arch, pid: number, newPid: () => number, threads: Threads | null = null) {
     this.#frames = frames;
     this.#arch = arch;
     this.pid = pid;
     this.#newPid = newPid;
+    this.#threads = threads;
+  }
+
+  /**
+   * Spawns a thread that runs `body` in this address space, from host code
+   * (between runs); inside the simulation, a thread uses
+   * `yield* sys.spawnThread(body)`. The body is a generator function of
+   * the thread's {@linkcode Sys} handle; system calls compose with
+   * `yield* sys.…`, and what it returns is the thread's exit code.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 2 });
+   * const p = kernel.createProcess();
+   * const addr = p.mmap(4096);
+   * const t = p.spawnThread(function* (sys) {
+   *   yield* sys.store32(addr, 41);
+   *   return (yield* sys.load32(addr)) + 1;
+   * });
+   * kernel.run();
+   * assert.equal(t.tid, p.pid); // the first thread's tid is the pid
+   * assert.equal(t.exitCode, 42);
+   * ```
+   */
+  spawnThread(body: (sys: Sys) => Async<number | void>): Thread {
+    if (this.#threads === null) throw new TypeError("Process.spawnThread: this process was made without a kernel");
+    return this.#threads.spawnFromHost(this, body);
+  }
+
+  /**
+   * The threads spawned in this process, exited ones included, in spawn
+   * order.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * const p = kernel.createProcess();
+   * p.spawnThread(function* () { return 1; });
+   * p.spawnThread(function* () { return 2; });
+   * kernel.run();
+   * assert.deepEqual(p.threads().map((t) => t.exitCode), [1, 2]);
+   * ```
+   */
+  threads(): Thread[] {
+    return this.#threads?.of(this) ?? [];
   }
 
   /**
@@ -273,7 +328,7 @@ export class Process {
    * ```
    */
   fork(): Process {
-    const child = new Process(this.#frames, this.#arch, this.#newPid(), this.#newPid);
+    const child = new Process(this.#frames, this.#arch, this.#newPid(), this.#newPid, this.#threads);
     child.#cursor = this.#cursor;
     child.#vmas = this.#vmas.map((vma) => {
       if (vma.backing !== null) {

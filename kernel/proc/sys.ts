@@ -1,0 +1,341 @@
+/**
+ * `Sys`: the system-call handle a thread body receives. Every call is an
+ * operation, used as `yield* sys.call(…)`, and returns a number: a result,
+ * or `-errno`. Bad user input never throws; a value of the wrong type (a
+ * string for an address) is a bug in the program and throws a TypeError.
+ *
+ * Invariants:
+ * - User memory atomics (`load32`, `store32`, `cas32`, `fetchAdd32`) are
+ *   user-mode instructions, not system calls: each translates the address
+ *   through the process (`translate`, a read for `load32`, a write for the
+ *   others) and is then exactly one scheduling point, the hart's atomic on
+ *   that physical word (never `kernelOp`). A misaligned address gives
+ *   `-EINVAL` and a fault `-EFAULT`, with no step taken.
+ * - Every other call traps into the kernel first: one scheduling point (a
+ *   `pause` step named after the call), so a program that polls the clock
+ *   in a loop still lets virtual time and other harts move on. On the way
+ *   in, a pending signal is handled (see `signal.ts`).
+ * - `nanosleep` sleeps on the timer wheel and never wakes early; a signal
+ *   ends it with `-EINTR`, SA_RESTART or not, as on Linux.
+ * - Values read are unsigned 32-bit numbers, so a negative result is
+ *   always an errno.
+ *
+ * @module
+ */
+
+import { currentHart } from "../../arch/hart.ts";
+import { EINTR, EINVAL } from "../errno.ts";
+import type { Async } from "../task/async.ts";
+import { clockNs } from "../time/clock.ts";
+import type { Process } from "./process.ts";
+import { Interrupted } from "./signal.ts";
+import type { Thread, Threads } from "./thread.ts";
+
+/**
+ * The system calls of one thread. A thread body receives it:
+ * `process.spawnThread(function* (sys) { … })`.
+ *
+ * @example Two threads count to 200 with fetchAdd32
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Kernel, type Sys } from "@ksim/ksim";
+ * const kernel = new Kernel({ harts: 2, policy: "random", seed: 3 });
+ * const p = kernel.createProcess();
+ * const counter = p.mmap(4096);
+ * function* worker(sys: Sys) {
+ *   for (let i = 0; i < 100; i++) yield* sys.fetchAdd32(counter, 1);
+ *   return 0;
+ * }
+ * p.spawnThread(worker);
+ * p.spawnThread(worker);
+ * kernel.run();
+ * assert.equal(p.read32(counter), 200);
+ * ```
+ */
+export class Sys {
+  readonly #thread: Thread;
+  readonly #threads: Threads;
+
+  /**
+   * Made by the kernel for each thread.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Kernel, Sys } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * let handle: unknown;
+   * kernel.createProcess().spawnThread(function* (sys) { handle = sys; });
+   * kernel.run();
+   * assert(handle instanceof Sys);
+   * ```
+   */
+  constructor(thread: Thread, threads: Threads) {
+    this.#thread = thread;
+    this.#threads = threads;
+  }
+
+  /**
+   * The process the thread runs in (for `read32`/`write32`, which take no
+   * step, and `mmap`).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * const p = kernel.createProcess();
+   * const t = p.spawnThread(function* (sys) { return sys.process.pid; });
+   * kernel.run();
+   * assert.equal(t.exitCode, p.pid);
+   * ```
+   */
+  get process(): Process {
+    return this.#thread.process;
+  }
+
+  /**
+   * Atomically loads the 32-bit word at user address `vaddr` (unsigned):
+   * one scheduling point. `-EINVAL` if misaligned, `-EFAULT` if the page
+   * cannot be read.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { EFAULT, EINVAL, Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * const p = kernel.createProcess();
+   * const addr = p.mmap(4096);
+   * p.write32(addr, 0xdead_beef);
+   * const seen: number[] = [];
+   * p.spawnThread(function* (sys) {
+   *   seen.push(yield* sys.load32(addr), yield* sys.load32(addr + 2), yield* sys.load32(addr + 4096));
+   * });
+   * kernel.run();
+   * assert.deepEqual(seen, [0xdead_beef, -EINVAL, -EFAULT]);
+   * ```
+   */
+  *load32(vaddr: number): Async<number> {
+    const paddr = this.#word("load32", vaddr, "read");
+    if (paddr < 0) return paddr;
+    return yield* currentHart().load32(paddr);
+  }
+
+  /**
+   * Atomically stores `value` (modulo 2^32) at user address `vaddr`: one
+   * scheduling point. Returns 0, `-EINVAL` if misaligned, or `-EFAULT` if
+   * the page cannot be written (unmapped, read-only, PROT_NONE).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { EFAULT, Kernel, PROT_READ } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * const p = kernel.createProcess();
+   * const rw = p.mmap(4096);
+   * const ro = p.mmap(4096, { prot: PROT_READ });
+   * const t = p.spawnThread(function* (sys) {
+   *   const ok = yield* sys.store32(rw, 5);
+   *   const bad = yield* sys.store32(ro, 5);
+   *   return ok === 0 && bad === -EFAULT ? 0 : 1;
+   * });
+   * kernel.run();
+   * assert.deepEqual([t.exitCode, p.read32(rw), p.read32(ro)], [0, 5, 0]);
+   * ```
+   */
+  *store32(vaddr: number, value: number): Async<number> {
+    const paddr = this.#word("store32", vaddr, "write");
+    if (paddr < 0) return paddr;
+    yield* currentHart().store32(paddr, value);
+    return 0;
+  }
+
+  /**
+   * Compare-and-swap on the word at `vaddr`: if it equals `expected`,
+   * writes `desired`. Returns the old value (success iff it equals
+   * `expected`), or `-EINVAL` / `-EFAULT`. One scheduling point; the
+   * address is translated for a write, as the instruction would be.
+   *
+   * @example A spin lock in user space
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Kernel, type Sys } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 3, policy: "random", seed: 9 });
+   * const p = kernel.createProcess();
+   * const lock = p.mmap(4096), count = lock + 4;
+   * function* body(sys: Sys) {
+   *   for (let i = 0; i < 20; i++) {
+   *     while ((yield* sys.cas32(lock, 0, 1)) !== 0) continue; // spin
+   *     const n = yield* sys.load32(count);
+   *     yield* sys.store32(count, n + 1);
+   *     yield* sys.store32(lock, 0);
+   *   }
+   * }
+   * for (let i = 0; i < 3; i++) p.spawnThread(body);
+   * kernel.run();
+   * assert.equal(p.read32(count), 60);
+   * ```
+   */
+  *cas32(vaddr: number, expected: number, desired: number): Async<number> {
+    const paddr = this.#word("cas32", vaddr, "write");
+    if (paddr < 0) return paddr;
+    return yield* currentHart().cas32(paddr, expected, desired);
+  }
+
+  /**
+   * Atomically adds `value` (wrapping mod 2^32) to the word at `vaddr` and
+   * returns the old value, or `-EINVAL` / `-EFAULT`. One scheduling point.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * const p = kernel.createProcess();
+   * const addr = p.mmap(4096);
+   * const t = p.spawnThread(function* (sys) {
+   *   yield* sys.fetchAdd32(addr, 2);
+   *   return yield* sys.fetchAdd32(addr, 3);
+   * });
+   * kernel.run();
+   * assert.deepEqual([t.exitCode, p.read32(addr)], [2, 5]);
+   * ```
+   */
+  *fetchAdd32(vaddr: number, value: number): Async<number> {
+    const paddr = this.#word("fetchAdd32", vaddr, "write");
+    if (paddr < 0) return paddr;
+    return yield* currentHart().fetchAdd32(paddr, value);
+  }
+
+  /**
+   * clock_gettime(2): clock `clockid` in ns (`CLOCK_MONOTONIC` is virtual
+   * time; `CLOCK_REALTIME` is virtual time plus a fixed offset), or
+   * `-EINVAL` for any other clock.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { CLOCK_MONOTONIC, EINVAL, Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * const seen: number[] = [];
+   * kernel.createProcess().spawnThread(function* (sys) {
+   *   seen.push(yield* sys.clockGettime(CLOCK_MONOTONIC), kernel.machine.now, yield* sys.clockGettime(99));
+   * });
+   * kernel.run();
+   * assert.equal(seen[0], seen[1]); // virtual time, exactly
+   * assert.equal(seen[2], -EINVAL);
+   * ```
+   */
+  *clockGettime(clockid: number): Async<number> {
+    if (typeof clockid !== "number") throw new TypeError(`sys.clockGettime: clockid must be a number`);
+    yield* this.#enter(`clock_gettime(${clockid})`);
+    return clockNs(clockid, currentHart().now());
+  }
+
+  /**
+   * nanosleep(2): sleeps for `ns` nanoseconds of virtual time on the timer
+   * wheel, never less. Returns 0; `-EINVAL` for a negative or non-finite
+   * duration; `-EINTR` if a signal arrives first (SA_RESTART or not).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { EINVAL, Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * const seen: number[] = [];
+   * kernel.createProcess().spawnThread(function* (sys) {
+   *   seen.push(yield* sys.nanosleep(-1), yield* sys.nanosleep(2_000_000));
+   * });
+   * const report = kernel.run();
+   * assert.deepEqual(seen, [-EINVAL, 0]);
+   * assert.ok(report.now >= 2_000_000);
+   * ```
+   */
+  *nanosleep(ns: number): Async<number> {
+    if (typeof ns !== "number") throw new TypeError(`sys.nanosleep: ns must be a number`);
+    yield* this.#enter(`nanosleep(${ns})`);
+    if (!(ns >= 0) || !Number.isFinite(ns)) return -EINVAL;
+    const woke = yield* this.#thread.signals.interruptible(this.#threads.timer.sleep(ns));
+    return woke instanceof Interrupted ? -EINTR : 0;
+  }
+
+  /**
+   * gettid(2): the thread's id.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * const t = kernel.createProcess().spawnThread(function* (sys) { return yield* sys.gettid(); });
+   * kernel.run();
+   * assert.equal(t.exitCode, t.tid);
+   * ```
+   */
+  *gettid(): Async<number> {
+    yield* this.#enter("gettid");
+    return this.#thread.tid;
+  }
+
+  /**
+   * exit(2): ends the thread with `code`, which becomes `thread.exitCode`.
+   * It does not return (see `Thread.exit` for what happens on the way).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * const t = kernel.createProcess().spawnThread(function* (sys) {
+   *   yield* sys.exit(-2);
+   *   return 0;
+   * });
+   * kernel.run();
+   * assert.equal(t.exitCode, -2);
+   * ```
+   */
+  *exit(code: number): Async<never> {
+    yield* this.#enter(`exit(${code})`);
+    return yield* this.#thread.exit(code);
+  }
+
+  /**
+   * Spawns a thread in the same process (clone(2) with CLONE_THREAD) and
+   * returns its tid. Find its `Thread` with `process.threads()`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 2 });
+   * const p = kernel.createProcess();
+   * let child = 0;
+   * p.spawnThread(function* (sys) {
+   *   child = yield* sys.spawnThread(function* (sys) { return yield* sys.gettid(); });
+   * });
+   * kernel.run();
+   * const t = p.threads().find((t) => t.tid === child)!;
+   * assert.equal(t.exitCode, child);
+   * ```
+   */
+  *spawnThread(body: (sys: Sys) => Async<number | void>): Async<number> {
+    yield* this.#enter("spawn_thread");
+    const thread = yield* this.#threads.spawn(this.#thread.process, body);
+    return thread.tid;
+  }
+
+  /** The trap into the kernel: one step; a pending signal is handled on the way. */
+  *#enter(call: string): Async<void> {
+    yield* currentHart().pause(call);
+    this.#thread.signals.take();
+  }
+
+  /** The physical address of an aligned user word, or `-EINVAL` / `-EFAULT`. */
+  #word(call: string, vaddr: number, access: "read" | "write"): number {
+    if (typeof vaddr !== "number") {
+      throw new TypeError(`sys.${call}: the address must be a number, got ${typeof vaddr}`);
+    }
+    if (vaddr % 4 !== 0) return -EINVAL;
+    return this.#thread.process.translate(vaddr, access);
+  }
+}
