@@ -15,6 +15,11 @@
  *   a small program within a preemption bound; a `prefix` tape focuses them
  *   on the schedules that begin with it, and a search cut short by
  *   `maxSchedules` reports a `resume` point to go on from.
+ * - {@linkcode FutexModel} is a sequential reference model of Linux's
+ *   futex: replay futex calls in their linearisation order, over a
+ *   {@linkcode FutexMemory} view such as {@linkcode FlatFutexMemory}, and
+ *   it predicts every return value and which waiters each call wakes or
+ *   moves.
  *
  * @example
  * ```ts
@@ -64,3 +69,12 @@ export type { CheckPolicy, CheckReport, ReplayReport } from "./harness.ts";
 export { explore, type ExploreOptions, type ExploreReport, FAIRNESS_PICKS, ScheduleFailure } from "../arch/explore.ts";
 export { exploreKernel, type ExploreKernelOptions } from "../kernel/explore.ts";
 export { TapeDivergence, type TapeExhausted } from "../arch/policy/replay.ts";
+export { FlatFutexMemory, type FutexFault, type FutexKeyResult, type FutexMemory } from "./futex_memory.ts";
+export {
+  type FutexCall,
+  FutexModel,
+  type FutexModelOptions,
+  type FutexOutcome,
+  type FutexTimeout,
+  type FutexWaiter,
+} from "./futex_model.ts";
