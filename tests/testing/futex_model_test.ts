@@ -196,6 +196,27 @@ Deno.test("FutexModel: FUTEX_WAKE", async (t) => {
   });
 });
 
+Deno.test("FutexModel: a wake that meets a requeue-PI waiter returns EINVAL, but those before it stay woken", () => {
+  const { call, block, model } = world();
+  block({ tid: 1, op: FUTEX_WAIT | P, uaddr: A, val: 0 });
+  block({ tid: 2, op: FUTEX_WAIT_REQUEUE_PI | P, uaddr: A, uaddr2: C, val: 0 });
+  block({ tid: 3, op: FUTEX_WAIT | P, uaddr: A, val: 0 });
+  const out = call({ tid: 9, op: FUTEX_WAKE | P, uaddr: A, val: 5 });
+  assert.deepEqual([out.result, out.woken], [-EINVAL, [1]]);
+  assert.deepEqual(model.waiters().map((w) => w.tid), [2, 3]);
+});
+
+Deno.test("FutexModel: a PI word that disagrees with the owner it recorded is reported as not covered", () => {
+  const { mem, call, block, model } = world();
+  mem.set(C, 5);
+  block({ tid: 1, op: FUTEX_LOCK_PI | P, uaddr: C });
+  mem.set(C, 6); // user space rewrote the owner behind the kernel's back
+  const out = call({ tid: 2, op: FUTEX_LOCK_PI | P, uaddr: C });
+  assert.equal(out.status, "unsupported");
+  assert.match(out.reason!, /^model does not cover/);
+  assert.deepEqual(model.waiters().map((w) => w.tid), [1]); // nothing changed
+});
+
 Deno.test("FutexModel: FUTEX_WAKE_BITSET wakes the waiters whose mask meets val3", () => {
   const { call, block, res } = world();
   assert.equal(res({ tid: 9, op: FUTEX_WAKE_BITSET | P, uaddr: UNMAPPED + 1, val: 1, val3: 0 }), -EINVAL);
