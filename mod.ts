@@ -177,4 +177,12 @@ export {
   FUTEX_WAKE_BITSET,
   FUTEX_WAKE_OP,
 } from "./kernel/futex/abi.ts";
+export {
+  FUTEX_BUCKETS,
+  FUTEX_RESTART,
+  Futexes,
+  type FutexLogEntry,
+  type FutexLogTimeout,
+  type FutexTimespec,
+} from "./kernel/futex/futex.ts";
 export { EAGAIN, EDEADLK, EINTR, EINVAL, ENOMEM, ENOSYS, EPERM, ESRCH, ETIMEDOUT } from "./kernel/errno.ts";

@@ -34,6 +34,7 @@ import { FramePool } from "./mem/frames.ts";
 import { Process } from "./proc/process.ts";
 import { SimFile } from "./proc/file.ts";
 import { Threads } from "./proc/thread.ts";
+import type { Futexes } from "./futex/futex.ts";
 
 /** Options of {@linkcode Kernel}: the machine's, plus the timer tick. */
 export interface KernelOptions extends MachineOptions {
@@ -117,6 +118,21 @@ export class Kernel {
   readonly timer: Timer;
   /** The threads of every process (tids, lookup by tid). */
   readonly threads: Threads;
+
+  /**
+   * The futex table (its `log` holds each futex call's linearisation point).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * assert.equal(kernel.futex, kernel.threads.futex);
+   * ```
+   */
+  get futex(): Futexes {
+    return this.threads.futex;
+  }
   #hostHandles: JoinHandle<unknown>[] = [];
   #shutDown = false;
   #pids = 0;

@@ -27,8 +27,12 @@ export interface PrivateMapper {
   dropPagesFrom(backing: Backing, fromPage: number): void;
 }
 
+let nextBackingId = 0;
+
 /** Pages shared by every mapping of one object. */
 export class Backing {
+  /** A stable identity (futex keys use it: a page's frame may change when a file shrinks and regrows). */
+  readonly id: number = ++nextBackingId;
   readonly frames: FramePool;
   /** What it is, for messages: "file 1", "shared anonymous region". */
   readonly label: string;

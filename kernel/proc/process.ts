@@ -372,6 +372,51 @@ export class Process {
   }
 
   /**
+   * The futex key of the aligned user address `vaddr` (FUTEX_SPEC.md,
+   * "Address rules"), or `-EFAULT`. A private key (`shared` false) is
+   * (process, address) and needs no mapping. A shared key needs the page:
+   * a MAP_SHARED page (anonymous or file) is (backing object, page index,
+   * offset), so it matches across processes and survives a file shrinking
+   * and regrowing; a read-only MAP_PRIVATE file page is keyed by its file
+   * page too; private anonymous memory, and a writable MAP_PRIVATE file
+   * page (which the lookup copies), is (process, address), flagged shared
+   * so it never equals a private key. A read-only private anonymous page
+   * gives `-EFAULT`, and `access` "write" needs the page writable.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { EFAULT, Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * const a = kernel.createProcess();
+   * const addr = a.mmap(4096, { shared: true });
+   * const b = a.fork();
+   * assert.equal(a.futexKey(addr, "read", true), b.futexKey(addr, "read", true));
+   * assert.notEqual(a.futexKey(addr, "read", false), b.futexKey(addr, "read", false));
+   * assert.equal(a.futexKey(addr + 4096, "read", true), -EFAULT);
+   * ```
+   */
+  futexKey(vaddr: number, access: "read" | "write", shared: boolean): string | number {
+    if (!shared) return `private:${this.pid}:${vaddr}`;
+    const vma = this.#find(vaddr);
+    if (vma === undefined || vma.prot === PROT_NONE) return -EFAULT;
+    const writable = (vma.prot & PROT_WRITE) !== 0;
+    if (access === "write" && !writable) return -EFAULT;
+    const backing = vma.backing;
+    if (backing === null && !writable) return -EFAULT;
+    const vpn = Math.floor(vaddr / PAGE_SIZE);
+    const offset = vaddr % PAGE_SIZE;
+    const index = vma.pgoff + (vpn - vma.start / PAGE_SIZE);
+    if (backing !== null && backing.isFile && index >= backing.limit()) return -EFAULT;
+    if (backing !== null && (vma.shared || (!writable && !this.#private.has(vpn)))) {
+      return `shared:${backing.id}:${index}:${offset}`;
+    }
+    // Private memory: the lookup faults the page in for writing, as Linux's does.
+    if (typeof this.#resolve(vaddr, writable ? "write" : "read") !== "number") return -EFAULT;
+    return `shared-mm:${this.pid}:${vaddr}`;
+  }
+
+  /**
    * Reads the 32-bit word at user address `vaddr` (4-byte aligned), from
    * host code or from inside a task; not a scheduling point. A bad address
    * throws a `UserFault` naming the address and why.

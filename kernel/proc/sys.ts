@@ -27,6 +27,7 @@ import { currentHart } from "../../arch/hart.ts";
 import { EINTR, EINVAL } from "../errno.ts";
 import type { Async } from "../task/async.ts";
 import { clockNs } from "../time/clock.ts";
+import { FUTEX_RESTART, type FutexTimespec } from "../futex/futex.ts";
 import type { Process } from "./process.ts";
 import { Interrupted } from "./signal.ts";
 import type { Thread, Threads } from "./thread.ts";
@@ -257,6 +258,54 @@ export class Sys {
     if (!(ns >= 0) || !Number.isFinite(ns)) return -EINVAL;
     const woke = yield* this.#thread.signals.interruptible(this.#threads.timer.sleep(ns));
     return woke instanceof Interrupted ? -EINTR : 0;
+  }
+
+  /**
+   * futex(2): `sys.futex(uaddr, op, val, timeoutOrVal2?, uaddr2?, val3?)`
+   * returns a result (≥ 0) or `-errno`, with FUTEX_SPEC.md's checks and
+   * errno order. Implemented: WAIT, WAIT_BITSET, WAKE, WAKE_BITSET,
+   * REQUEUE, CMP_REQUEUE and WAKE_OP, private or shared, with
+   * FUTEX_CLOCK_REALTIME on WAIT_BITSET. The PI ops (LOCK_PI, LOCK_PI2,
+   * TRYLOCK_PI, UNLOCK_PI, WAIT_REQUEUE_PI, CMP_REQUEUE_PI), FUTEX_FD and
+   * unknown cmds return `-ENOSYS` in this version. For a waiting op,
+   * `timeoutOrVal2` is the timeout: `{ sec, nsec }`, the user address of a
+   * 16-byte timespec, or null/undefined/0 for none (WAIT: relative,
+   * CLOCK_MONOTONIC; WAIT_BITSET: absolute). For the others it is `val2`.
+   * A WAIT without a timeout that a signal interrupts restarts under
+   * SA_RESTART, else returns `-EINTR`; with a timeout it returns `-EINTR`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { EAGAIN, ETIMEDOUT, FUTEX_PRIVATE_FLAG, FUTEX_WAIT, Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * const p = kernel.createProcess();
+   * const word = p.mmap(4096);
+   * const seen: number[] = [];
+   * p.spawnThread(function* (sys) {
+   *   seen.push(yield* sys.futex(word, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 1));
+   *   seen.push(yield* sys.futex(word, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 0, { sec: 0, nsec: 5000 }));
+   * });
+   * kernel.run();
+   * assert.deepEqual(seen, [-EAGAIN, -ETIMEDOUT]);
+   * ```
+   */
+  *futex(
+    uaddr: number,
+    op: number,
+    val: number,
+    timeoutOrVal2?: number | FutexTimespec | null,
+    uaddr2: number = 0,
+    val3: number = 0,
+  ): Async<number> {
+    if (typeof uaddr !== "number" || typeof op !== "number" || typeof val !== "number") {
+      throw new TypeError("sys.futex: uaddr, op and val must be numbers");
+    }
+    for (;;) {
+      yield* this.#enter(`futex(${op})`);
+      const r = yield* this.#threads.futex.call(this.#thread, uaddr, op, val, timeoutOrVal2, uaddr2, val3);
+      if (r !== FUTEX_RESTART) return r;
+    }
   }
 
   /**

@@ -28,6 +28,7 @@
  * @module
  */
 
+import { Futexes } from "../futex/futex.ts";
 import type { Machine } from "../../arch/machine.ts";
 import type { Instruction, Op } from "../../arch/op.ts";
 import type { Executor } from "../executor/executor.ts";
@@ -322,6 +323,11 @@ export class Threads {
   readonly executor: Executor;
   /** The timer `nanosleep` sleeps on. */
   readonly timer: Timer;
+  /**
+   * The futex table `sys.futex` uses. A test may replace it (with a
+   * subclass) before any thread calls futex.
+   */
+  futex: Futexes;
   readonly #newId: () => number;
   readonly #live = new Map<number, Thread>();
   readonly #byProcess = new Map<number, Thread[]>();
@@ -340,6 +346,7 @@ export class Threads {
     this.machine = machine;
     this.executor = executor;
     this.timer = timer;
+    this.futex = new Futexes(machine, timer);
     this.#newId = newId;
   }
 
