@@ -24,8 +24,8 @@
  * private and shared, anonymous and file ({@linkcode SimFile}) mappings,
  * protections, `fork`, and page frames in simulated RAM, so that processes
  * sharing a page race on one physical word, and {@linkcode Thread}s that
- * make system calls through a {@linkcode Sys} handle. A futex and a fuzzer
- * are not written yet.
+ * make system calls through a {@linkcode Sys} handle, `sys.futex` among
+ * them (the non-PI ops; see docs/futex.md). A fuzzer is not written yet.
  *
  * @example Four harts race on a non-atomic increment
  * ```ts
