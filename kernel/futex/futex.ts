@@ -352,7 +352,11 @@ export class Futexes {
         if (w !== null) yield* w.drop();
       }
     }
-    if (waiter.state === "woken") return 0;
+    if (waiter.state === "woken") {
+      // A wake got there first: the call returns 0 and the signal stays pending for the next system call.
+      if (ended instanceof Interrupted) a.thread.signals.raise(ended.restart);
+      return 0;
+    }
     if (ended instanceof Interrupted) return a.timeout === null && ended.restart ? FUTEX_RESTART : -EINTR;
     return -ETIMEDOUT;
   }
