@@ -1,9 +1,10 @@
 /**
- * The in-kernel futex: keys, a table of hash buckets, and the non-PI ops
- * (WAIT, WAIT_BITSET, WAKE, WAKE_BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP),
- * with the checks and errno order of FUTEX_SPEC.md. `sys.futex` calls
- * {@linkcode Futexes.call}. The PI ops, FUTEX_FD and unknown cmds return
- * `-ENOSYS` in this version.
+ * The in-kernel futex: keys, a table of hash buckets, the non-PI ops
+ * (WAIT, WAIT_BITSET, WAKE, WAKE_BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP) and
+ * the PI lock ops (LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI), with the
+ * checks and errno order of FUTEX_SPEC.md. `sys.futex` calls
+ * {@linkcode Futexes.call}. WAIT_REQUEUE_PI, CMP_REQUEUE_PI, FUTEX_FD and
+ * unknown cmds return `-ENOSYS` in this version.
  *
  * Invariants:
  * - Each bucket has a {@linkcode SpinLock} built from simulated atomics and
@@ -23,6 +24,14 @@
  *   was woken and returns 0.
  * - Each waiter's waker is its own clone, consumed by exactly one wake or
  *   dropped exactly once.
+ * - PI: the user word holds the owner's TID with FUTEX_WAITERS and
+ *   FUTEX_OWNER_DIED. LOCK_PI and UNLOCK_PI read and update it with user
+ *   atomics (a compare-and-swap loop) while they hold the bucket lock, and
+ *   UNLOCK_PI hands the lock to the top PI waiter under that lock. While PI
+ *   waiters are queued on a key, the bucket records the key's owner
+ *   (`bucket.piOwner`); the record goes when the last PI waiter leaves.
+ *   Priorities are neither recorded nor enforced: all threads are equal,
+ *   so PI waiters are served FIFO.
  * - Every call, and every timeout or signal that removes a waiter, is
  *   logged in {@linkcode Futexes.log} with the step at which it holds the
  *   bucket lock(s) and decides: the linearisation point that
@@ -33,7 +42,7 @@
 
 import { currentHart } from "../../arch/hart.ts";
 import type { Machine } from "../../arch/machine.ts";
-import { EAGAIN, EFAULT, EINTR, EINVAL, ENOSYS, ETIMEDOUT } from "../errno.ts";
+import { EAGAIN, EDEADLK, EFAULT, EINTR, EINVAL, ENOSYS, EPERM, ESRCH, ETIMEDOUT } from "../errno.ts";
 import { SpinLock } from "../sync/spin_lock.ts";
 import { type Async, PENDING } from "../task/async.ts";
 import { contextWaker } from "../task/context.ts";
@@ -49,11 +58,16 @@ import {
   FUTEX_CMP_REQUEUE,
   FUTEX_LOCK_PI,
   FUTEX_LOCK_PI2,
+  FUTEX_OWNER_DIED,
   FUTEX_PRIVATE_FLAG,
   FUTEX_REQUEUE,
+  FUTEX_TID_MASK,
+  FUTEX_TRYLOCK_PI,
+  FUTEX_UNLOCK_PI,
   FUTEX_WAIT,
   FUTEX_WAIT_BITSET,
   FUTEX_WAIT_REQUEUE_PI,
+  FUTEX_WAITERS,
   FUTEX_WAKE,
   FUTEX_WAKE_BITSET,
   FUTEX_WAKE_OP,
@@ -120,6 +134,8 @@ export const FUTEX_RESTART: unique symbol = Symbol("futex restart");
 class Bucket {
   readonly lock: SpinLock;
   readonly queue: Waiter[] = [];
+  /** The owner TID of each PI key that has PI waiters queued here. */
+  readonly piOwner = new Map<string, number>();
   constructor(readonly index: number) {
     this.lock = new SpinLock(`futex bucket ${index}`);
   }
@@ -133,6 +149,7 @@ class Waiter {
     readonly bitset: number,
     public waker: Waker | null,
     public bucket: Bucket,
+    readonly kind: "wait" | "pi" = "wait",
   ) {}
 }
 
@@ -196,9 +213,12 @@ export class Futexes {
   readonly #machine: Machine;
   readonly #timer: Timer;
   readonly #buckets: Bucket[] = [];
+  readonly #threadExists: (tid: number) => boolean;
 
   /**
-   * Made by the kernel.
+   * Made by the kernel. `threadExists` says whether a TID names a live
+   * thread (LOCK_PI gives ESRCH for an owner that does not); by default
+   * every TID does.
    *
    * @example
    * ```ts
@@ -207,9 +227,10 @@ export class Futexes {
    * assert.deepEqual(new Kernel({ harts: 1 }).futex.log, []);
    * ```
    */
-  constructor(machine: Machine, timer: Timer) {
+  constructor(machine: Machine, timer: Timer, threadExists: (tid: number) => boolean = () => true) {
     this.#machine = machine;
     this.#timer = timer;
+    this.#threadExists = threadExists;
     for (let i = 0; i < FUTEX_BUCKETS; i++) this.#buckets.push(new Bucket(i));
   }
 
@@ -271,7 +292,9 @@ export class Futexes {
       const ns = timeout.sec * 1e9 + timeout.nsec;
       const now = currentHart().now();
       if (cmd === FUTEX_WAIT) a.deadline = now + ns;
-      else a.deadline = (op & FUTEX_CLOCK_REALTIME) !== 0 ? ns - REALTIME_OFFSET_NS : ns;
+      // LOCK_PI's deadline is always on CLOCK_REALTIME; the others' on MONOTONIC unless the flag says REALTIME.
+      else if (cmd === FUTEX_LOCK_PI || (op & FUTEX_CLOCK_REALTIME) !== 0) a.deadline = ns - REALTIME_OFFSET_NS;
+      else a.deadline = ns;
     }
     switch (cmd) {
       case FUTEX_WAIT:
@@ -285,7 +308,13 @@ export class Futexes {
         return yield* this.#requeue(a);
       case FUTEX_WAKE_OP:
         return yield* this.#wakeOp(a);
-      default: // 3. FUTEX_FD, the PI ops (not in this version), 14, 15 and stray bits.
+      case FUTEX_LOCK_PI:
+      case FUTEX_LOCK_PI2:
+      case FUTEX_TRYLOCK_PI:
+        return yield* this.#lockPi(a);
+      case FUTEX_UNLOCK_PI:
+        return yield* this.#unlockPi(a);
+      default: // 3. FUTEX_FD, the requeue-PI ops (not in this version), 14, 15 and stray bits.
         return this.#done(a, -ENOSYS);
     }
   }
@@ -369,15 +398,16 @@ export class Futexes {
     const bucket = this.#bucket(key);
     const wakers: Waker[] = [];
     const woken: number[] = [];
+    let n: number;
     yield* bucket.lock.lock();
     try {
-      const n = this.#wakeSome(bucket, key, a.val, bitset, woken, wakers);
+      n = this.#wakeSome(bucket, key, a.val, bitset, woken, wakers);
       this.#record(a, { result: n, woken });
     } finally {
       yield* bucket.lock.unlock();
     }
     yield* wakeAll(wakers);
-    return woken.length;
+    return n;
   }
 
   *#requeue(a: Args): Async<number> {
@@ -407,6 +437,11 @@ export class Futexes {
       for (const w of [...b1.queue]) {
         if (count - nrWake >= nrRequeue) break;
         if (w.key !== key1) continue;
+        if (w.kind !== "wait") {
+          // A PI waiter: Linux stops with EINVAL, keeping what it already woke and moved.
+          count = -EINVAL;
+          break;
+        }
         if (++count <= nrWake) {
           this.#wakeOne(b1, w, woken, wakers);
           continue;
@@ -458,7 +493,10 @@ export class Futexes {
       const o = old | 0;
       const holds = [o === cmparg, o !== cmparg, o < cmparg, o <= cmparg, o > cmparg, o >= cmparg][cmp];
       result = this.#wakeSome(b1, key1, a.val, FUTEX_BITSET_MATCH_ANY, woken, wakers);
-      if (holds) result += this.#wakeSome(b2, key2, a.val2, FUTEX_BITSET_MATCH_ANY, woken, wakers);
+      if (result >= 0 && holds) {
+        const n2 = this.#wakeSome(b2, key2, a.val2, FUTEX_BITSET_MATCH_ANY, woken, wakers);
+        result = n2 < 0 ? n2 : result + n2;
+      }
       this.#record(a, { result, woken });
     } finally {
       yield* this.#unlock2(b1, b2);
@@ -467,13 +505,174 @@ export class Futexes {
     return result;
   }
 
+  *#lockPi(a: Args): Async<number | typeof FUTEX_RESTART> {
+    const tid = a.thread.tid;
+    const trylock = a.cmd === FUTEX_TRYLOCK_PI;
+    const key = this.#key(a, a.uaddr, "write");
+    if (typeof key === "number") return this.#done(a, key);
+    const bucket = this.#bucket(key);
+    yield* bucket.lock.lock();
+    let waiter: Waiter;
+    try {
+      let uval = yield* this.#load(a, a.uaddr);
+      for (;;) {
+        if (uval < 0) return this.#done(a, uval);
+        const owner = uval & FUTEX_TID_MASK;
+        if (owner === tid) return this.#done(a, -EDEADLK);
+        const top = bucket.queue.find((w) => w.key === key);
+        if (top !== undefined) {
+          // The kernel already tracks this lock: only PI waiters may be queued on it.
+          if (top.kind !== "pi") return this.#done(a, -EINVAL);
+          if (owner !== bucket.piOwner.get(key)) return this.#done(a, -EINVAL);
+          if (trylock) return this.#done(a, -EAGAIN);
+          break;
+        }
+        // No waiters: take a free lock, or mark a held one FUTEX_WAITERS (which stays set even on failure).
+        const next = owner === 0 ? (uval & FUTEX_OWNER_DIED) | tid : uval | FUTEX_WAITERS;
+        const seen = yield* this.#cas(a, a.uaddr, uval, next >>> 0);
+        if (seen < 0) return this.#done(a, seen);
+        if (seen !== uval) {
+          uval = seen; // user space changed the word meanwhile: decide again on what it holds now
+          continue;
+        }
+        if (owner === 0) return this.#done(a, 0);
+        if (!this.#threadExists(owner)) return this.#done(a, -ESRCH);
+        if (trylock) return this.#done(a, -EAGAIN);
+        bucket.piOwner.set(key, owner);
+        break;
+      }
+      const expired = a.deadline !== null && currentHart().now() >= a.deadline;
+      if (a.timeout !== null && a.timeout !== "EFAULT") a.timeout.expired = expired;
+      if (expired) {
+        this.#dropPiOwnerIfIdle(bucket, key);
+        return this.#done(a, -ETIMEDOUT);
+      }
+      // Logged at the decision (the owner was checked with no scheduling point since); the lock is held until enqueued.
+      this.#record(a, { blocked: true });
+      waiter = new Waiter(tid, key, FUTEX_BITSET_MATCH_ANY, yield* contextWaker().clone(), bucket, "pi");
+      bucket.queue.push(waiter);
+    } finally {
+      yield* bucket.lock.unlock();
+    }
+    let ended: unknown = null;
+    try {
+      let wait: Async<unknown> = untilWoken(waiter);
+      if (a.deadline !== null) wait = this.#timer.timeout(wait, Math.max(0, a.deadline - currentHart().now()));
+      ended = yield* a.thread.signals.interruptible(wait);
+    } finally {
+      const b = yield* this.#lockWaiter(waiter);
+      let removed = false;
+      try {
+        if (waiter.state === "queued") {
+          b.queue.splice(b.queue.indexOf(waiter), 1);
+          waiter.state = "removed";
+          removed = true;
+          this.#dropPiOwnerIfIdle(b, waiter.key);
+          // LOCK_PI always restarts on a signal; it never returns EINTR.
+          if (ended instanceof Interrupted) this.#event(a.thread, "interrupt", { restart: true });
+          else if (ended instanceof Elapsed) this.#event(a.thread, "timeout", { result: -ETIMEDOUT });
+        }
+      } finally {
+        yield* b.lock.unlock();
+      }
+      if (removed) {
+        const w = waiter.waker;
+        waiter.waker = null;
+        if (w !== null) yield* w.drop();
+      }
+    }
+    if (waiter.state === "woken") {
+      // The lock was handed to us first: we own it; a signal stays pending for the next system call.
+      if (ended instanceof Interrupted) a.thread.signals.raise(ended.restart);
+      return 0;
+    }
+    if (ended instanceof Interrupted) return FUTEX_RESTART;
+    return -ETIMEDOUT;
+  }
+
+  *#unlockPi(a: Args): Async<number> {
+    const tid = a.thread.tid;
+    // EFAULT reading and EPERM come before the alignment and key checks.
+    const key = this.#key(a, a.uaddr, "write");
+    if (typeof key === "number") {
+      const uval = yield* this.#loadAny(a, a.uaddr);
+      if (uval < 0) return this.#done(a, uval);
+      if ((uval & FUTEX_TID_MASK) !== tid) return this.#done(a, -EPERM);
+      return this.#done(a, key);
+    }
+    const bucket = this.#bucket(key);
+    const wakers: Waker[] = [];
+    const woken: number[] = [];
+    yield* bucket.lock.lock();
+    try {
+      let uval = yield* this.#load(a, a.uaddr);
+      for (;;) {
+        if (uval < 0) return this.#done(a, uval);
+        if ((uval & FUTEX_TID_MASK) !== tid) return this.#done(a, -EPERM);
+        const top = bucket.queue.find((w) => w.key === key);
+        if (top !== undefined && (top.kind !== "pi" || bucket.piOwner.get(key) !== tid)) {
+          return this.#done(a, -EINVAL);
+        }
+        // Hand over to the top waiter (OWNER_DIED cleared), or release.
+        const next = top === undefined ? 0 : (FUTEX_WAITERS | top.tid) >>> 0;
+        const seen = yield* this.#cas(a, a.uaddr, uval, next);
+        if (seen < 0) return this.#done(a, seen);
+        if (seen !== uval) {
+          uval = seen;
+          continue;
+        }
+        if (top !== undefined) {
+          this.#wakeOne(bucket, top, woken, wakers);
+          bucket.piOwner.set(key, top.tid);
+          this.#dropPiOwnerIfIdle(bucket, key);
+        }
+        this.#record(a, { result: 0, woken });
+        break;
+      }
+    } finally {
+      yield* bucket.lock.unlock();
+    }
+    yield* wakeAll(wakers);
+    return 0;
+  }
+
   // --- helpers ---
 
-  /** Wakes up to `nr` (at least one) waiters of `key` whose bitset meets `bitset`; the bucket is locked. */
+  /** Forgets the owner of PI key `key` once no PI waiter of it is queued; the bucket is locked. */
+  #dropPiOwnerIfIdle(bucket: Bucket, key: string): void {
+    if (!bucket.queue.some((w) => w.key === key && w.kind === "pi")) bucket.piOwner.delete(key);
+  }
+
+  /** A compare-and-swap of the user word (one scheduling point): the old value, or -EFAULT if it is not writable. */
+  *#cas(a: Args, uaddr: number, expected: number, next: number): Async<number> {
+    const paddr = a.thread.process.translate(uaddr, "write");
+    if (paddr < 0) return -EFAULT;
+    return (yield* currentHart().cas32(paddr, expected, next)) >>> 0;
+  }
+
+  /** The user word at a possibly misaligned address, read byte by byte (UNLOCK_PI's read before the alignment check), or -EFAULT. */
+  *#loadAny(a: Args, uaddr: number): Async<number> {
+    if (uaddr % 4 === 0) return yield* this.#load(a, uaddr);
+    let v = 0;
+    for (let i = 3; i >= 0; i--) {
+      const paddr = a.thread.process.translate(uaddr + i, "read");
+      if (paddr < 0) return -EFAULT;
+      v = (v << 8) | this.#machine.memory.read8(paddr);
+    }
+    return v >>> 0;
+  }
+
+  /**
+   * Wakes up to `nr` (at least one) waiters of `key` whose bitset meets
+   * `bitset`; the bucket is locked. Meeting a PI waiter of `key` gives
+   * -EINVAL, keeping the waiters already woken.
+   */
   #wakeSome(bucket: Bucket, key: string, nr: number, bitset: number, woken: number[], wakers: Waker[]): number {
     let n = 0;
     for (const w of [...bucket.queue]) {
-      if (w.key !== key || (w.bitset & bitset) === 0) continue;
+      if (w.key !== key) continue;
+      if (w.kind !== "wait") return -EINVAL;
+      if ((w.bitset & bitset) === 0) continue;
       this.#wakeOne(bucket, w, woken, wakers);
       if (++n >= nr) break;
     }

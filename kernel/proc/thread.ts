@@ -346,7 +346,7 @@ export class Threads {
     this.machine = machine;
     this.executor = executor;
     this.timer = timer;
-    this.futex = new Futexes(machine, timer);
+    this.futex = new Futexes(machine, timer, (tid) => this.#live.has(tid));
     this.#newId = newId;
   }
 
