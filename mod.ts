@@ -25,7 +25,10 @@
  * protections, `fork`, and page frames in simulated RAM, so that processes
  * sharing a page race on one physical word, and {@linkcode Thread}s that
  * make system calls through a {@linkcode Sys} handle, `sys.futex` among
- * them (the non-PI ops; see docs/futex.md). A fuzzer is not written yet.
+ * them (the non-PI ops; see docs/futex.md). Thread bodies synchronise with
+ * {@linkcode FutexMutex}, {@linkcode FutexCondvar}, {@linkcode FutexBarrier}
+ * and {@linkcode FutexSemaphore}, built on the futex (docs/ulib.md). A
+ * fuzzer is not written yet.
  *
  * @example Four harts race on a non-atomic increment
  * ```ts
@@ -138,6 +141,19 @@ export { PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE } from "./kernel/proc/prot.
 export { EFAULT } from "./kernel/errno.ts";
 export { Thread } from "./kernel/proc/thread.ts";
 export { Sys } from "./kernel/proc/sys.ts";
+export {
+  checkFutexWord,
+  exchange32,
+  FutexBarrier,
+  FutexCondvar,
+  FutexMutex,
+  futexPrivateFlag,
+  FutexSemaphore,
+  futexWaitOnce,
+  futexWake,
+  type FutexWordOptions,
+  WAKE_ALL,
+} from "./kernel/ulib/mod.ts";
 export { CLOCK_MONOTONIC, CLOCK_REALTIME } from "./kernel/time/clock.ts";
 
 // Linux's futex ABI and errno numbers.
