@@ -26,9 +26,9 @@
  * sharing a page race on one physical word, and {@linkcode Thread}s that
  * make system calls through a {@linkcode Sys} handle, `sys.futex` among
  * them (the non-PI ops; see docs/futex.md). Thread bodies synchronise with
- * {@linkcode FutexMutex}, {@linkcode FutexCondvar}, {@linkcode FutexBarrier}
- * and {@linkcode FutexSemaphore}, built on the futex (docs/ulib.md). A
- * fuzzer is not written yet.
+ * {@linkcode FutexMutex}, {@linkcode FutexCondvar}, {@linkcode FutexBarrier},
+ * {@linkcode FutexSemaphore} and {@linkcode FutexPiMutex}, built on the
+ * futex (docs/ulib.md). A fuzzer is not written yet.
  *
  * @example Four harts race on a non-atomic increment
  * ```ts
@@ -147,6 +147,7 @@ export {
   FutexBarrier,
   FutexCondvar,
   FutexMutex,
+  FutexPiMutex,
   futexPrivateFlag,
   FutexSemaphore,
   futexWaitOnce,

@@ -2,11 +2,12 @@
  * User-space synchronisation on the futex, for thread bodies: a
  * three-state mutex ({@linkcode FutexMutex}, after Drepper's "Futexes Are
  * Tricky"), a condition variable ({@linkcode FutexCondvar}), a reusable
- * barrier ({@linkcode FutexBarrier}) and a counting semaphore
- * ({@linkcode FutexSemaphore}). Each is an object holding user addresses
- * and whether the mapping is shared; every operation takes the thread's
- * `sys` and returns 0 (or a count) or `-errno`. A PI mutex (FUTEX_LOCK_PI
- * / FUTEX_UNLOCK_PI) is not here yet.
+ * barrier ({@linkcode FutexBarrier}), a counting semaphore
+ * ({@linkcode FutexSemaphore}) and a priority-inheritance mutex
+ * ({@linkcode FutexPiMutex}, over FUTEX_LOCK_PI / FUTEX_UNLOCK_PI). Each
+ * is an object holding user addresses and whether the mapping is shared;
+ * every operation takes the thread's `sys` and returns 0 (or a count) or
+ * `-errno`. See docs/ulib.md.
  *
  * @example
  * ```ts
@@ -39,3 +40,4 @@ export {
 export { FutexCondvar } from "./condvar.ts";
 export { FutexBarrier } from "./barrier.ts";
 export { FutexSemaphore } from "./semaphore.ts";
+export { FutexPiMutex } from "./pi_mutex.ts";
