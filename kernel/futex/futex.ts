@@ -1,10 +1,10 @@
 /**
  * The in-kernel futex: keys, a table of hash buckets, the non-PI ops
  * (WAIT, WAIT_BITSET, WAKE, WAKE_BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP) and
- * the PI lock ops (LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI), with the
- * checks and errno order of FUTEX_SPEC.md. `sys.futex` calls
- * {@linkcode Futexes.call}. WAIT_REQUEUE_PI, CMP_REQUEUE_PI, FUTEX_FD and
- * unknown cmds return `-ENOSYS` in this version.
+ * the PI ops (LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI, WAIT_REQUEUE_PI,
+ * CMP_REQUEUE_PI), with the checks and errno order of FUTEX_SPEC.md.
+ * `sys.futex` calls {@linkcode Futexes.call}. FUTEX_FD and unknown cmds
+ * return `-ENOSYS`.
  *
  * Invariants:
  * - Each bucket has a {@linkcode SpinLock} built from simulated atomics and
@@ -56,6 +56,7 @@ import {
   FUTEX_CLOCK_REALTIME,
   FUTEX_CMD_MASK,
   FUTEX_CMP_REQUEUE,
+  FUTEX_CMP_REQUEUE_PI,
   FUTEX_LOCK_PI,
   FUTEX_LOCK_PI2,
   FUTEX_OWNER_DIED,
@@ -149,8 +150,12 @@ class Waiter {
     readonly bitset: number,
     public waker: Waker | null,
     public bucket: Bucket,
-    readonly kind: "wait" | "pi" = "wait",
+    public kind: "wait" | "pi" | "requeue_pi" = "wait",
+    /** The key of the PI lock a "requeue_pi" waiter (WAIT_REQUEUE_PI) waits to be requeued to. */
+    public requeuePiKey: string | null = null,
   ) {}
+  /** True once CMP_REQUEUE_PI moved this WAIT_REQUEUE_PI waiter onto its PI lock. */
+  requeued = false;
 }
 
 /** The number of hash buckets. */
@@ -314,7 +319,11 @@ export class Futexes {
         return yield* this.#lockPi(a);
       case FUTEX_UNLOCK_PI:
         return yield* this.#unlockPi(a);
-      default: // 3. FUTEX_FD, the requeue-PI ops (not in this version), 14, 15 and stray bits.
+      case FUTEX_WAIT_REQUEUE_PI:
+        return yield* this.#waitRequeuePi(a);
+      case FUTEX_CMP_REQUEUE_PI:
+        return yield* this.#cmpRequeuePi(a);
+      default: // 3. FUTEX_FD, 14, 15 and stray bits.
         return this.#done(a, -ENOSYS);
     }
   }
@@ -634,6 +643,146 @@ export class Futexes {
     }
     yield* wakeAll(wakers);
     return 0;
+  }
+
+  *#waitRequeuePi(a: Args): Async<number | typeof FUTEX_RESTART> {
+    if (a.uaddr === a.uaddr2) return this.#done(a, -EINVAL);
+    const key2 = this.#key(a, a.uaddr2, "write");
+    if (typeof key2 === "number") return this.#done(a, key2);
+    const key = this.#key(a, a.uaddr, "read");
+    if (typeof key === "number") return this.#done(a, key);
+    const bucket = this.#bucket(key);
+    yield* bucket.lock.lock();
+    let waiter: Waiter;
+    try {
+      const v = yield* this.#load(a, a.uaddr);
+      if (v < 0) return this.#done(a, v);
+      if (v !== a.val >>> 0) return this.#done(a, -EAGAIN);
+      const expired = a.deadline !== null && currentHart().now() >= a.deadline;
+      if (a.timeout !== null && a.timeout !== "EFAULT") a.timeout.expired = expired;
+      if (expired) return this.#done(a, -ETIMEDOUT);
+      this.#record(a, { blocked: true });
+      const wk = yield* contextWaker().clone();
+      waiter = new Waiter(a.thread.tid, key, FUTEX_BITSET_MATCH_ANY, wk, bucket, "requeue_pi", key2);
+      bucket.queue.push(waiter);
+    } finally {
+      yield* bucket.lock.unlock();
+    }
+    let ended: unknown = null;
+    try {
+      let wait: Async<unknown> = untilWoken(waiter);
+      if (a.deadline !== null) wait = this.#timer.timeout(wait, Math.max(0, a.deadline - currentHart().now()));
+      ended = yield* a.thread.signals.interruptible(wait);
+    } finally {
+      const b = yield* this.#lockWaiter(waiter);
+      let removed = false;
+      try {
+        if (waiter.state === "queued") {
+          b.queue.splice(b.queue.indexOf(waiter), 1);
+          waiter.state = "removed";
+          removed = true;
+          this.#dropPiOwnerIfIdle(b, waiter.key);
+          // A signal restarts the wait before the requeue (even without SA_RESTART) and gives EAGAIN after it.
+          if (ended instanceof Interrupted) {
+            this.#event(a.thread, "interrupt", waiter.requeued ? { result: -EAGAIN } : { restart: true });
+          } else if (ended instanceof Elapsed) this.#event(a.thread, "timeout", { result: -ETIMEDOUT });
+        }
+      } finally {
+        yield* b.lock.unlock();
+      }
+      if (removed) {
+        const w = waiter.waker;
+        waiter.waker = null;
+        if (w !== null) yield* w.drop();
+      }
+    }
+    if (waiter.state === "woken") {
+      // It owns uaddr2 (taken for it by CMP_REQUEUE_PI, or handed over by UNLOCK_PI).
+      if (ended instanceof Interrupted) a.thread.signals.raise(ended.restart);
+      return 0;
+    }
+    if (ended instanceof Interrupted) return waiter.requeued ? -EAGAIN : FUTEX_RESTART;
+    return -ETIMEDOUT;
+  }
+
+  *#cmpRequeuePi(a: Args): Async<number> {
+    const nrWake = a.val, nrRequeue = a.val2;
+    if (nrWake < 0 || nrRequeue < 0) return this.#done(a, -EINVAL);
+    if (a.uaddr === a.uaddr2) return this.#done(a, -EINVAL);
+    if (nrWake !== 1) return this.#done(a, -EINVAL);
+    const key1 = this.#key(a, a.uaddr, "read");
+    if (typeof key1 === "number") return this.#done(a, key1);
+    const key2 = this.#key(a, a.uaddr2, "write");
+    if (typeof key2 === "number") return this.#done(a, key2);
+    if (key1 === key2) return this.#done(a, -EINVAL);
+    const b1 = this.#bucket(key1), b2 = this.#bucket(key2);
+    const wakers: Waker[] = [];
+    const woken: number[] = [], moved: number[] = [];
+    let count = 0;
+    yield* this.#lock2(b1, b2);
+    try {
+      const v = yield* this.#load(a, a.uaddr);
+      if (v < 0) return this.#done(a, v);
+      if (v !== a.val3) return this.#done(a, -EAGAIN);
+      // Try to take uaddr2 for the top waiter (Linux's futex_proxy_trylock_atomic).
+      let cur = yield* this.#load(a, a.uaddr2);
+      let owner: number;
+      for (;;) {
+        if (cur < 0) return this.#done(a, cur);
+        const top = b1.queue.find((w) => w.key === key1);
+        if (top === undefined) return this.#done(a, 0);
+        if (top.kind !== "requeue_pi" || top.requeuePiKey !== key2) return this.#done(a, -EINVAL);
+        const curOwner = cur & FUTEX_TID_MASK;
+        if (curOwner === top.tid) return this.#done(a, -EDEADLK);
+        const top2 = b2.queue.find((w) => w.key === key2);
+        if (top2 !== undefined) {
+          if (top2.kind !== "pi" || curOwner !== b2.piOwner.get(key2)) return this.#done(a, -EINVAL);
+          owner = curOwner;
+          break;
+        }
+        const next = curOwner === 0
+          ? (cur & FUTEX_OWNER_DIED) | top.tid | (nrRequeue !== 0 ? FUTEX_WAITERS : 0)
+          : cur | FUTEX_WAITERS;
+        const seen = yield* this.#cas(a, a.uaddr2, cur, next >>> 0);
+        if (seen < 0) return this.#done(a, seen);
+        if (seen !== cur) {
+          cur = seen;
+          continue;
+        }
+        if (curOwner === 0) {
+          this.#wakeOne(b1, top, woken, wakers);
+          owner = top.tid;
+          count = 1;
+        } else {
+          if (!this.#threadExists(curOwner)) return this.#done(a, -ESRCH);
+          owner = curOwner;
+        }
+        break;
+      }
+      for (const w of [...b1.queue]) {
+        if (count - nrWake >= nrRequeue) break;
+        if (w.key !== key1) continue;
+        if (w.kind !== "requeue_pi" || w.requeuePiKey !== key2) {
+          count = -EINVAL;
+          break;
+        }
+        b2.piOwner.set(key2, owner);
+        moved.push(w.tid);
+        b1.queue.splice(b1.queue.indexOf(w), 1);
+        b2.queue.push(w);
+        w.key = key2;
+        w.bucket = b2;
+        w.kind = "pi";
+        w.requeued = true;
+        w.requeuePiKey = null;
+        count++;
+      }
+      this.#record(a, { result: count, woken, moved });
+    } finally {
+      yield* this.#unlock2(b1, b2);
+    }
+    yield* wakeAll(wakers);
+    return count;
   }
 
   // --- helpers ---

@@ -3,7 +3,8 @@
 // each timeout and signal) plus the programs' own stores is replayed
 // through FutexModel, and every return value, wake and requeue must agree.
 // The programs mix the non-PI ops with the PI lock ops (LOCK_PI, LOCK_PI2,
-// TRYLOCK_PI, UNLOCK_PI); the model learns which threads exist (ESRCH)
+// TRYLOCK_PI, UNLOCK_PI), and lock-heavy programs add WAIT_REQUEUE_PI and
+// CMP_REQUEUE_PI; the model learns which threads exist (ESRCH)
 // from each thread's exit point.
 // A fixture whose CMP_REQUEUE checks the word before locking (BROKEN ON
 // PURPOSE) must be caught.
@@ -12,6 +13,7 @@ import fc from "fast-check";
 import {
   ETIMEDOUT,
   FUTEX_CMP_REQUEUE,
+  FUTEX_CMP_REQUEUE_PI,
   FUTEX_LOCK_PI,
   FUTEX_LOCK_PI2,
   FUTEX_OP,
@@ -21,6 +23,7 @@ import {
   FUTEX_UNLOCK_PI,
   FUTEX_WAIT,
   FUTEX_WAIT_BITSET,
+  FUTEX_WAIT_REQUEUE_PI,
   FUTEX_WAKE,
   FUTEX_WAKE_BITSET,
   FUTEX_WAKE_OP,
@@ -54,7 +57,14 @@ const small = fc.constantFrom(0, 1);
 const timeout = fc.option(fc.constantFrom(0, 2_000, 30_000).map((nsec) => ({ sec: 0, nsec })), { freq: 2 });
 /** A PI lock's absolute deadline, in ns of virtual time (converted to CLOCK_REALTIME for LOCK_PI). */
 const piTimeout = fc.option(fc.constantFrom(0, 40_000, 300_000).map((nsec) => ({ sec: 0, nsec })), { freq: 2 });
-const PI_CMDS = [FUTEX_LOCK_PI, FUTEX_LOCK_PI2, FUTEX_TRYLOCK_PI, FUTEX_UNLOCK_PI];
+const PI_CMDS = [
+  FUTEX_LOCK_PI,
+  FUTEX_LOCK_PI2,
+  FUTEX_TRYLOCK_PI,
+  FUTEX_UNLOCK_PI,
+  FUTEX_WAIT_REQUEUE_PI,
+  FUTEX_CMP_REQUEUE_PI,
+];
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant("store" as const), a: slot, v: small }),
   ...[
@@ -137,9 +147,25 @@ const unlockStep: fc.Arbitrary<Step> = fc.constant({
   a2: 0,
   v3: 0,
 });
+/** A condition variable on the second word whose waiters are requeued onto the PI lock on the first. */
+const mostlyZero = fc.constantFrom(0, 0, 0, 1);
+const condWaitStep: fc.Arbitrary<Step> = fc.tuple(mostlyZero, piTimeout).map(([val, t]) => ({
+  kind: "futex",
+  cmd: FUTEX_WAIT_REQUEUE_PI,
+  a: 1,
+  val,
+  t,
+  v2: 0,
+  a2: 0,
+  v3: 0,
+}));
+const condSignalStep: fc.Arbitrary<Step> = fc.tuple(fc.constantFrom(1, 1, 1, 2), fc.constantFrom(0, 1, 10), mostlyZero)
+  .map(([val, v2, v3]) => ({ kind: "futex", cmd: FUTEX_CMP_REQUEUE_PI, a: 1, val, t: null, v2, a2: 0, v3 }));
 const piStepArb: fc.Arbitrary<Step> = fc.oneof(
   { arbitrary: lockStep, weight: 4 },
   { arbitrary: unlockStep, weight: 4 },
+  { arbitrary: condWaitStep, weight: 2 },
+  { arbitrary: condSignalStep, weight: 2 },
   { arbitrary: stepArb, weight: 1 },
 );
 
@@ -193,7 +219,7 @@ function agree(prog: Program, broken = false): string | null {
           yield* sys.store32(base + SLOTS[s.a], s.v);
           stores.push({ before: kernel.futex.log.length, a: SLOTS[s.a], v: s.v });
         } else {
-          let timeoutOrVal2 = s.cmd === FUTEX_WAIT || s.cmd === FUTEX_WAIT_BITSET || s.cmd === FUTEX_LOCK_PI2
+          let timeoutOrVal2 = [FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_LOCK_PI2, FUTEX_WAIT_REQUEUE_PI].includes(s.cmd)
             ? s.t
             : s.v2;
           if (s.cmd === FUTEX_LOCK_PI && s.t !== null) {
@@ -272,6 +298,7 @@ function agree(prog: Program, broken = false): string | null {
   stats.piCalls += pi.length;
   stats.piBlocked += pi.filter((e) => e.blocked).length;
   stats.handovers += pi.filter((e) => e.woken.length > 0).length;
+  stats.requeuedPi += pi.reduce((n, e) => n + e.moved.length, 0);
   for (const e of pi) {
     if (e.result !== undefined && e.result < 0) stats.piErrors[-e.result] = (stats.piErrors[-e.result] ?? 0) + 1;
   }
@@ -287,6 +314,7 @@ const stats = {
   piCalls: 0,
   piBlocked: 0,
   handovers: 0,
+  requeuedPi: 0,
   piErrors: {} as Record<number, number>,
   unsupported: 0,
 };
@@ -307,7 +335,7 @@ Deno.test("futex model agreement: 200 random programs (2–4 threads, random and
 
 const PI_AGREEMENT_RUNS = 300;
 
-Deno.test("futex model agreement: 300 random PI lock programs (LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI)", () => {
+Deno.test("futex model agreement: 300 random PI programs (LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI, requeue-PI)", () => {
   const before = { ...stats, piErrors: { ...stats.piErrors } };
   fc.assert(
     fc.property(piProgramArb, (prog) => {
@@ -316,20 +344,22 @@ Deno.test("futex model agreement: 300 random PI lock programs (LOCK_PI, LOCK_PI2
     }),
     { numRuns: PI_AGREEMENT_RUNS, seed: 0x9105 },
   );
-  const d = (k: "piCalls" | "piBlocked" | "handovers" | "unsupported" | "signals") => stats[k] - before[k];
+  const d = (k: "piCalls" | "piBlocked" | "handovers" | "unsupported" | "signals" | "requeuedPi") =>
+    stats[k] - before[k];
   console.log(
     `futex PI agreement: ${PI_AGREEMENT_RUNS} programs, ${
       JSON.stringify({
         piCalls: d("piCalls"),
         piBlocked: d("piBlocked"),
         handovers: d("handovers"),
+        requeuedPi: d("requeuedPi"),
         signals: d("signals"),
         unsupported: d("unsupported"),
       })
     }, PI errnos so far ${JSON.stringify(stats.piErrors)}`,
   );
   // The PI programs do block, hand over and take signals; few stop at a state the model does not cover.
-  assert(d("piBlocked") > 50 && d("handovers") > 30 && d("signals") > 5, JSON.stringify(stats));
+  assert(d("piBlocked") > 50 && d("handovers") > 30 && d("requeuedPi") > 10 && d("signals") > 5, JSON.stringify(stats));
   assert(d("unsupported") < PI_AGREEMENT_RUNS / 10, JSON.stringify(stats));
 });
 

@@ -14,7 +14,6 @@ import {
   ETIMEDOUT,
   FUTEX_CLOCK_REALTIME,
   FUTEX_CMP_REQUEUE,
-  FUTEX_CMP_REQUEUE_PI,
   FUTEX_FD,
   FUTEX_OP,
   FUTEX_OP_ADD,
@@ -31,7 +30,6 @@ import {
   FUTEX_REQUEUE,
   FUTEX_WAIT,
   FUTEX_WAIT_BITSET,
-  FUTEX_WAIT_REQUEUE_PI,
   FUTEX_WAKE,
   FUTEX_WAKE_BITSET,
   FUTEX_WAKE_OP,
@@ -109,12 +107,10 @@ for (const arch of ARCHES) {
           // 2. CLOCK_REALTIME on an op that cannot use it, even plain WAIT.
           yield* sys.futex(w + 2, FUTEX_WAIT | F | FUTEX_CLOCK_REALTIME, 0),
           yield* sys.futex(w, FUTEX_WAKE | F | FUTEX_CLOCK_REALTIME, 1),
-          // 3. unknown cmds: FD, 14, 15, and the requeue-PI ops (not implemented in this version).
+          // 3. unknown cmds: FD, 14, 15.
           yield* sys.futex(w, FUTEX_FD | F, 0),
           yield* sys.futex(w, 14 | F, 0),
           yield* sys.futex(w, 15 | F, 0),
-          yield* sys.futex(w, FUTEX_WAIT_REQUEUE_PI | F, 0, null, w + 4),
-          yield* sys.futex(w, FUTEX_CMP_REQUEUE_PI | F, 1, 0, w + 4),
           // alignment before faults
           yield* sys.futex(w + 0x10_0002, FUTEX_WAIT | F, 0),
           // bitset 0 before the key
@@ -129,8 +125,6 @@ for (const arch of ARCHES) {
         -EFAULT,
         -EINVAL,
         -EINVAL,
-        -ENOSYS,
-        -ENOSYS,
         -ENOSYS,
         -ENOSYS,
         -ENOSYS,

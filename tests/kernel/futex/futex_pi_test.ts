@@ -1,8 +1,9 @@
 // Conformance rows for ksim's PI futex ops (FUTEX_SPEC.md: LOCK_PI, LOCK_PI2,
-// TRYLOCK_PI, UNLOCK_PI), private and shared, on both ISAs: word transitions
-// with FUTEX_WAITERS and FUTEX_OWNER_DIED, every errno in the spec's order,
-// FIFO handover on unlock, timeouts that are never early, and LOCK_PI
-// restarting on signals.
+// TRYLOCK_PI, UNLOCK_PI, WAIT_REQUEUE_PI, CMP_REQUEUE_PI), private and
+// shared, on both ISAs: word transitions with FUTEX_WAITERS and
+// FUTEX_OWNER_DIED, every errno in the spec's order, FIFO handover on
+// unlock, timeouts that are never early, LOCK_PI restarting on signals, and
+// requeue-PI's acquisition, moves and signal rules.
 import assert from "node:assert/strict";
 import {
   CLOCK_MONOTONIC,
@@ -16,6 +17,7 @@ import {
   ESRCH,
   ETIMEDOUT,
   FUTEX_CLOCK_REALTIME,
+  FUTEX_CMP_REQUEUE_PI,
   FUTEX_LOCK_PI,
   FUTEX_LOCK_PI2,
   FUTEX_OWNER_DIED,
@@ -23,6 +25,7 @@ import {
   FUTEX_TRYLOCK_PI,
   FUTEX_UNLOCK_PI,
   FUTEX_WAIT,
+  FUTEX_WAIT_REQUEUE_PI,
   FUTEX_WAITERS,
   FUTEX_WAKE,
   Kernel,
@@ -310,6 +313,132 @@ for (const arch of ARCHES) {
         "interrupt(restart)",
         "call(blocked)",
       ]);
+    });
+
+    const WRQ = FUTEX_WAIT_REQUEUE_PI | F, CRQ = FUTEX_CMP_REQUEUE_PI | F;
+
+    Deno.test(`futex PI ${arch} ${mode.name}: WAIT_REQUEUE_PI and CMP_REQUEUE_PI errnos in the spec's order`, () => {
+      const { kernel, p, word: w } = setup(arch, F === 0);
+      let out: number[] = [];
+      p.spawnThread(function* (sys) {
+        const m = w + 4;
+        out = [
+          yield* sys.futex(w, WRQ, 0, null, w), // uaddr == uaddr2
+          yield* sys.futex(w + 2, WRQ, 0, null, w + 2),
+          yield* sys.futex(w, WRQ, 0, null, m + 2), // key of uaddr2 first
+          yield* sys.futex(w + 2, WRQ, 0, null, m), // then uaddr's
+          yield* sys.futex(w, WRQ, 1, null, m), // value mismatch
+          yield* sys.futex(w, WRQ, 0, { sec: 0, nsec: 5 }, m), // a past MONOTONIC deadline
+          yield* sys.futex(w, WRQ | FUTEX_CLOCK_REALTIME, 0, { sec: 0, nsec: 5 }, m), // REALTIME allowed
+          yield* sys.futex(w, CRQ, -1, 0, m, 0),
+          yield* sys.futex(w, CRQ, 1, -1, m, 0),
+          yield* sys.futex(w, CRQ, 1, 0, w, 0), // uaddr == uaddr2
+          yield* sys.futex(w, CRQ, 2, 0, m, 0), // nr_wake must be 1
+          yield* sys.futex(w, CRQ | FUTEX_CLOCK_REALTIME, 1, 0, m, 0),
+          yield* sys.futex(w + 2, CRQ, 1, 0, m, 0),
+          yield* sys.futex(w, CRQ, 1, 0, m + 2, 0),
+          yield* sys.futex(w, CRQ, 1, 0, m, 1), // mismatch
+          yield* sys.futex(w, CRQ, 1, 5, m, 0), // no waiters: 0
+        ];
+      });
+      kernel.run();
+      assert.deepEqual(out, [
+        -EINVAL,
+        -EINVAL,
+        -EINVAL,
+        -EINVAL,
+        -EAGAIN,
+        -ETIMEDOUT,
+        -ETIMEDOUT,
+        -EINVAL,
+        -EINVAL,
+        -EINVAL,
+        -EINVAL,
+        -ENOSYS,
+        -EINVAL,
+        -EINVAL,
+        -EAGAIN,
+        0,
+      ]);
+    });
+
+    Deno.test(`futex PI ${arch} ${mode.name}: CMP_REQUEUE_PI takes the lock for the top waiter and moves the rest; UNLOCK_PI hands over FIFO`, () => {
+      const { kernel, p, word: cond } = setup(arch, F === 0);
+      const mutex = cond + 4;
+      const got: [number, number][] = [];
+      const waiters = [0, 1, 2].map(() => {
+        const t = p.spawnThread(function* (sys) {
+          const r = yield* sys.futex(cond, WRQ, 0, null, mutex);
+          got.push([t.tid, p.read32(mutex)]);
+          yield* sys.nanosleep(10_000);
+          assert.equal(yield* sys.futex(mutex, UNLOCK, 0), 0);
+          return r;
+        });
+        kernel.run({ until: kernel.machine.now + 20_000 });
+        assert.equal(t.state, "blocked");
+        return t;
+      });
+      const wake = p.spawnThread(function* (sys) {
+        return yield* sys.futex(cond, FUTEX_WAKE | F, 1); // a plain wake aimed at a requeue-PI waiter
+      });
+      kernel.run({ until: kernel.machine.now + 20_000 });
+      assert.equal(wake.exitCode, -EINVAL);
+      const signaller = p.spawnThread(function* (sys) {
+        return yield* sys.futex(cond, CRQ, 1, 0x7fffffff, mutex, 0);
+      });
+      kernel.run();
+      const tids = waiters.map((t) => t.tid);
+      assert.equal(signaller.exitCode, 3); // one acquired + two requeued
+      assert.deepEqual(got, tids.map((t) => [t, (W | t) >>> 0]));
+      assert.deepEqual(waiters.map((t) => t.exitCode), [0, 0, 0]);
+      assert.equal(p.read32(mutex), 0);
+      const crq = kernel.futex.log.find((e) => e.call?.op === CRQ)!;
+      assert.deepEqual([crq.woken, crq.moved], [[tids[0]], tids.slice(1)]);
+    });
+
+    Deno.test(`futex PI ${arch} ${mode.name}: requeue-PI onto a held lock; a signal restarts before the requeue and gives EAGAIN after`, () => {
+      const { kernel, p, word: cond } = setup(arch, F === 0);
+      const mutex = cond + 4;
+      const owner = p.spawnThread(function* (sys) {
+        assert.equal(yield* sys.futex(mutex, LOCK, 0), 0);
+        yield* sys.nanosleep(500_000);
+        return yield* sys.futex(mutex, UNLOCK, 0);
+      });
+      kernel.run({ until: 10_000 });
+      const a = p.spawnThread(function* (sys) {
+        return yield* sys.futex(cond, WRQ, 0, null, mutex);
+      });
+      const b = p.spawnThread(function* (sys) {
+        return yield* sys.futex(cond, WRQ, 0, null, mutex);
+      });
+      kernel.run({ until: 40_000 });
+      a.interrupt({ restart: false }); // before the requeue: restarts, even without SA_RESTART
+      kernel.run({ until: 60_000 });
+      assert.equal(a.state, "blocked");
+      const plain = p.spawnThread(function* (sys) {
+        return yield* sys.futex(cond, CRQ, 1, 1, mutex, 0);
+      });
+      kernel.run({ until: 100_000 });
+      assert.equal(plain.exitCode, 2); // the lock is held: both requeued, none acquired
+      assert.equal(p.read32(mutex), (W | owner.tid) >>> 0);
+      b.interrupt({ restart: true }); // after the requeue: EAGAIN
+      kernel.run();
+      assert.equal(b.exitCode, -EAGAIN);
+      assert.equal(a.exitCode, 0);
+      assert.equal(owner.exitCode, 0);
+      assert.equal(p.read32(mutex), (W | a.tid) >>> 0);
+      // CMP_REQUEUE_PI when the top waiter is a plain WAIT waiter: EINVAL.
+      const k2 = setup(arch, F === 0);
+      const w2 = k2.p.spawnThread(function* (sys) {
+        return yield* sys.futex(k2.word, FUTEX_WAIT | F, 0, { sec: 0, nsec: 100_000 });
+      });
+      k2.kernel.run({ until: 20_000 });
+      const s2 = k2.p.spawnThread(function* (sys) {
+        return yield* sys.futex(k2.word, CRQ, 1, 1, k2.word + 4, 0);
+      });
+      k2.kernel.run();
+      assert.equal(s2.exitCode, -EINVAL);
+      assert.equal(w2.exitCode, -ETIMEDOUT);
     });
   }
 }
