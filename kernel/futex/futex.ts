@@ -7,9 +7,13 @@
  * return `-ENOSYS`.
  *
  * Invariants:
- * - Each bucket has a {@linkcode SpinLock} built from simulated atomics and
- *   a FIFO queue of waiters `{ tid, key, bitset, waker }`. A waiter is in
- *   the queue of `waiter.bucket` exactly while its state is "queued".
+ * - Each bucket has a {@linkcode SpinLock} built from simulated atomics and,
+ *   for each key with waiters, a FIFO queue of waiters `{ tid, key, bitset,
+ *   waker }` (a doubly-linked list; the key's entry goes with its last
+ *   waiter). A waiter is in its key's queue in `waiter.bucket` exactly while
+ *   its state is "queued". An op touches only the waiters of its own keys,
+ *   and a waiter leaves or changes queue in O(1), so the cost of a lookup
+ *   does not grow with unrelated live futexes.
  * - A WAIT reads the user word with a user atomic (one scheduling point on
  *   the physical word) while it holds the bucket lock, and enqueues itself
  *   under the same lock; a waker dequeues under the lock and marks the
@@ -132,13 +136,78 @@ export interface FutexLogEntry {
 /** What {@linkcode Futexes.call} returns when a signal restarts the call (SA_RESTART); `sys.futex` issues it again. */
 export const FUTEX_RESTART: unique symbol = Symbol("futex restart");
 
+/**
+ * The FIFO queue of one key's waiters: a doubly-linked list through the
+ * waiters, so that a given waiter leaves in O(1). `pi` counts its PI
+ * waiters (kind "pi").
+ */
+class WaiterQueue {
+  head: Waiter | null = null;
+  tail: Waiter | null = null;
+  size = 0;
+  pi = 0;
+  constructor(readonly key: string) {}
+}
+
 class Bucket {
   readonly lock: SpinLock;
-  readonly queue: Waiter[] = [];
+  /**
+   * The waiters here, one FIFO queue per key (in the order keys first got
+   * a waiter); a key's entry goes when its last waiter leaves. A lookup
+   * touches only its own key's waiters, however many other keys hash here.
+   */
+  readonly queues = new Map<string, WaiterQueue>();
+  /** How many waiters are queued here (all keys). */
+  count = 0;
   /** The owner TID of each PI key that has PI waiters queued here. */
   readonly piOwner = new Map<string, number>();
   constructor(readonly index: number) {
     this.lock = new SpinLock(`futex bucket ${index}`);
+  }
+
+  /** The first waiter of `key`, or undefined. */
+  first(key: string): Waiter | undefined {
+    return this.queues.get(key)?.head ?? undefined;
+  }
+
+  /** Whether a PI waiter of `key` is queued here. */
+  hasPi(key: string): boolean {
+    return (this.queues.get(key)?.pi ?? 0) > 0;
+  }
+
+  /** Appends `w` to the tail of its key's queue and points `w.bucket` here. */
+  push(w: Waiter): void {
+    let q = this.queues.get(w.key);
+    if (q === undefined) {
+      q = new WaiterQueue(w.key);
+      this.queues.set(w.key, q);
+    }
+    w.queue = q;
+    w.bucket = this;
+    w.prev = q.tail;
+    w.next = null;
+    if (q.tail === null) q.head = w;
+    else q.tail.next = w;
+    q.tail = w;
+    q.size++;
+    if (w.kind === "pi") q.pi++;
+    this.count++;
+  }
+
+  /** Unlinks `w` (queued here) in O(1), dropping its key's queue if it empties. */
+  remove(w: Waiter): void {
+    const q = w.queue;
+    if (q === null) throw new Error("futex: removing a waiter that is not queued");
+    if (w.prev === null) q.head = w.next;
+    else w.prev.next = w.next;
+    if (w.next === null) q.tail = w.prev;
+    else w.next.prev = w.prev;
+    w.prev = w.next = null;
+    w.queue = null;
+    q.size--;
+    if (w.kind === "pi") q.pi--;
+    this.count--;
+    if (q.size === 0) this.queues.delete(q.key);
   }
 }
 
@@ -156,6 +225,10 @@ class Waiter {
   ) {}
   /** True once CMP_REQUEUE_PI moved this WAIT_REQUEUE_PI waiter onto its PI lock. */
   requeued = false;
+  /** The key queue it is linked into while queued, and its neighbours there. */
+  queue: WaiterQueue | null = null;
+  prev: Waiter | null = null;
+  next: Waiter | null = null;
 }
 
 /** The number of hash buckets. */
@@ -250,7 +323,7 @@ export class Futexes {
    * ```
    */
   get queued(): number {
-    return this.#buckets.reduce((n, b) => n + b.queue.length, 0);
+    return this.#buckets.reduce((n, b) => n + b.count, 0);
   }
 
   /**
@@ -355,7 +428,7 @@ export class Futexes {
       if (a.timeout !== null && a.timeout !== "EFAULT") a.timeout.expired = expired;
       if (expired) return this.#done(a, -ETIMEDOUT);
       waiter = new Waiter(a.thread.tid, key, bitset, yield* contextWaker().clone(), bucket);
-      bucket.queue.push(waiter);
+      bucket.push(waiter);
       this.#record(a, { blocked: true });
     } finally {
       yield* bucket.lock.unlock();
@@ -371,7 +444,7 @@ export class Futexes {
       let removed = false;
       try {
         if (waiter.state === "queued") {
-          b.queue.splice(b.queue.indexOf(waiter), 1);
+          b.remove(waiter);
           waiter.state = "removed";
           removed = true;
           if (ended instanceof Interrupted) {
@@ -443,9 +516,9 @@ export class Futexes {
         if (v < 0) return this.#done(a, v);
         if (v !== a.val3) return this.#done(a, -EAGAIN);
       }
-      for (const w of [...b1.queue]) {
+      for (let w = b1.first(key1), next: Waiter | undefined; w !== undefined; w = next) {
+        next = w.next ?? undefined;
         if (count - nrWake >= nrRequeue) break;
-        if (w.key !== key1) continue;
         if (w.kind !== "wait") {
           // A PI waiter: Linux stops with EINVAL, keeping what it already woke and moved.
           count = -EINVAL;
@@ -457,10 +530,9 @@ export class Futexes {
         }
         moved.push(w.tid);
         if (key1 === key2) continue;
-        b1.queue.splice(b1.queue.indexOf(w), 1);
-        b2.queue.push(w);
+        b1.remove(w);
         w.key = key2;
-        w.bucket = b2;
+        b2.push(w);
       }
       this.#record(a, { result: count, woken, moved });
     } finally {
@@ -528,7 +600,7 @@ export class Futexes {
         if (uval < 0) return this.#done(a, uval);
         const owner = uval & FUTEX_TID_MASK;
         if (owner === tid) return this.#done(a, -EDEADLK);
-        const top = bucket.queue.find((w) => w.key === key);
+        const top = bucket.first(key);
         if (top !== undefined) {
           // The kernel already tracks this lock: only PI waiters may be queued on it.
           if (top.kind !== "pi") return this.#done(a, -EINVAL);
@@ -559,7 +631,7 @@ export class Futexes {
       // Logged at the decision (the owner was checked with no scheduling point since); the lock is held until enqueued.
       this.#record(a, { blocked: true });
       waiter = new Waiter(tid, key, FUTEX_BITSET_MATCH_ANY, yield* contextWaker().clone(), bucket, "pi");
-      bucket.queue.push(waiter);
+      bucket.push(waiter);
     } finally {
       yield* bucket.lock.unlock();
     }
@@ -573,7 +645,7 @@ export class Futexes {
       let removed = false;
       try {
         if (waiter.state === "queued") {
-          b.queue.splice(b.queue.indexOf(waiter), 1);
+          b.remove(waiter);
           waiter.state = "removed";
           removed = true;
           this.#dropPiOwnerIfIdle(b, waiter.key);
@@ -618,7 +690,7 @@ export class Futexes {
       for (;;) {
         if (uval < 0) return this.#done(a, uval);
         if ((uval & FUTEX_TID_MASK) !== tid) return this.#done(a, -EPERM);
-        const top = bucket.queue.find((w) => w.key === key);
+        const top = bucket.first(key);
         if (top !== undefined && (top.kind !== "pi" || bucket.piOwner.get(key) !== tid)) {
           return this.#done(a, -EINVAL);
         }
@@ -664,7 +736,7 @@ export class Futexes {
       this.#record(a, { blocked: true });
       const wk = yield* contextWaker().clone();
       waiter = new Waiter(a.thread.tid, key, FUTEX_BITSET_MATCH_ANY, wk, bucket, "requeue_pi", key2);
-      bucket.queue.push(waiter);
+      bucket.push(waiter);
     } finally {
       yield* bucket.lock.unlock();
     }
@@ -678,7 +750,7 @@ export class Futexes {
       let removed = false;
       try {
         if (waiter.state === "queued") {
-          b.queue.splice(b.queue.indexOf(waiter), 1);
+          b.remove(waiter);
           waiter.state = "removed";
           removed = true;
           this.#dropPiOwnerIfIdle(b, waiter.key);
@@ -729,12 +801,12 @@ export class Futexes {
       let owner: number;
       for (;;) {
         if (cur < 0) return this.#done(a, cur);
-        const top = b1.queue.find((w) => w.key === key1);
+        const top = b1.first(key1);
         if (top === undefined) return this.#done(a, 0);
         if (top.kind !== "requeue_pi" || top.requeuePiKey !== key2) return this.#done(a, -EINVAL);
         const curOwner = cur & FUTEX_TID_MASK;
         if (curOwner === top.tid) return this.#done(a, -EDEADLK);
-        const top2 = b2.queue.find((w) => w.key === key2);
+        const top2 = b2.first(key2);
         if (top2 !== undefined) {
           if (top2.kind !== "pi" || curOwner !== b2.piOwner.get(key2)) return this.#done(a, -EINVAL);
           owner = curOwner;
@@ -759,22 +831,21 @@ export class Futexes {
         }
         break;
       }
-      for (const w of [...b1.queue]) {
+      for (let w = b1.first(key1), next: Waiter | undefined; w !== undefined; w = next) {
+        next = w.next ?? undefined;
         if (count - nrWake >= nrRequeue) break;
-        if (w.key !== key1) continue;
         if (w.kind !== "requeue_pi" || w.requeuePiKey !== key2) {
           count = -EINVAL;
           break;
         }
         b2.piOwner.set(key2, owner);
         moved.push(w.tid);
-        b1.queue.splice(b1.queue.indexOf(w), 1);
-        b2.queue.push(w);
+        b1.remove(w);
         w.key = key2;
-        w.bucket = b2;
         w.kind = "pi";
         w.requeued = true;
         w.requeuePiKey = null;
+        b2.push(w);
         count++;
       }
       this.#record(a, { result: count, woken, moved });
@@ -789,7 +860,7 @@ export class Futexes {
 
   /** Forgets the owner of PI key `key` once no PI waiter of it is queued; the bucket is locked. */
   #dropPiOwnerIfIdle(bucket: Bucket, key: string): void {
-    if (!bucket.queue.some((w) => w.key === key && w.kind === "pi")) bucket.piOwner.delete(key);
+    if (!bucket.hasPi(key)) bucket.piOwner.delete(key);
   }
 
   /** A compare-and-swap of the user word (one scheduling point): the old value, or -EFAULT if it is not writable. */
@@ -818,8 +889,8 @@ export class Futexes {
    */
   #wakeSome(bucket: Bucket, key: string, nr: number, bitset: number, woken: number[], wakers: Waker[]): number {
     let n = 0;
-    for (const w of [...bucket.queue]) {
-      if (w.key !== key) continue;
+    for (let w = bucket.first(key), next: Waiter | undefined; w !== undefined; w = next) {
+      next = w.next ?? undefined;
       if (w.kind !== "wait") return -EINVAL;
       if ((w.bitset & bitset) === 0) continue;
       this.#wakeOne(bucket, w, woken, wakers);
@@ -829,7 +900,7 @@ export class Futexes {
   }
 
   #wakeOne(bucket: Bucket, w: Waiter, woken: number[], wakers: Waker[]): void {
-    bucket.queue.splice(bucket.queue.indexOf(w), 1);
+    bucket.remove(w);
     w.state = "woken";
     woken.push(w.tid);
     if (w.waker !== null) wakers.push(w.waker);
