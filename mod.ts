@@ -25,7 +25,7 @@
  * protections, `fork`, and page frames in simulated RAM, so that processes
  * sharing a page race on one physical word, and {@linkcode Thread}s that
  * make system calls through a {@linkcode Sys} handle, `sys.futex` among
- * them (the non-PI ops; see docs/futex.md). Thread bodies synchronise with
+ * them (every op but FD, PI ops included; see docs/futex.md). Thread bodies synchronise with
  * {@linkcode FutexMutex}, {@linkcode FutexCondvar}, {@linkcode FutexBarrier},
  * {@linkcode FutexSemaphore} and {@linkcode FutexPiMutex}, built on the
  * futex (docs/ulib.md). A fuzzer is not written yet.
