@@ -410,6 +410,16 @@ export class Futexes {
     return false;
   }
 
+  /**
+   * Whether a FUTEX_WAIT / WAIT_BITSET waiter whose timeout elapsed stays in
+   * its queue (the call still returns -ETIMEDOUT). Always false here; a test
+   * fixture overrides it to put back a stale-waiter bug that the
+   * model-agreement test must catch.
+   */
+  protected timedOutWaiterStaysQueued(): boolean {
+    return false;
+  }
+
   // --- ops ---
 
   *#wait(a: Args): Async<number | typeof FUTEX_RESTART> {
@@ -443,7 +453,10 @@ export class Futexes {
       const b = yield* this.#lockWaiter(waiter);
       let removed = false;
       try {
-        if (waiter.state === "queued") {
+        if (waiter.state === "queued" && ended instanceof Elapsed && this.timedOutWaiterStaysQueued()) {
+          // BROKEN ON PURPOSE (only when a fixture overrides timedOutWaiterStaysQueued): not unlinked.
+          this.#event(a.thread, "timeout", { result: -ETIMEDOUT });
+        } else if (waiter.state === "queued") {
           b.remove(waiter);
           waiter.state = "removed";
           removed = true;

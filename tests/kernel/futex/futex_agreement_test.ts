@@ -33,7 +33,7 @@ import {
 import { FlatFutexMemory, FutexModel } from "../../../testing/mod.ts";
 import { REALTIME_OFFSET_NS } from "../../../kernel/mod.ts";
 import type { FutexLogEntry } from "../../../kernel/futex/futex.ts";
-import { BrokenCmpRequeueFutexes } from "./fixtures/broken_futex.ts";
+import { BrokenCmpRequeueFutexes, BrokenTimeoutFutexes } from "./fixtures/broken_futex.ts";
 
 /** Word slots: two in one page, one in another. */
 const SLOTS = [0, 4, 4096];
@@ -196,14 +196,15 @@ interface Store {
 }
 
 /** Runs the program; returns a mismatch description, or null if the model agrees. */
-function agree(prog: Program, broken = false): string | null {
+function agree(prog: Program, broken: boolean | "timeout" = false): string | null {
   const kernel = new Kernel({
     arch: prog.riscv ? "riscv64" : "x86_64",
     harts: 3,
     seed: prog.seed,
     policy: prog.pct ? "pct" : "random",
   });
-  if (broken) kernel.threads.futex = new BrokenCmpRequeueFutexes(kernel.machine, kernel.timer);
+  if (broken === "timeout") kernel.threads.futex = new BrokenTimeoutFutexes(kernel.machine, kernel.timer);
+  else if (broken) kernel.threads.futex = new BrokenCmpRequeueFutexes(kernel.machine, kernel.timer);
   const p = kernel.createProcess();
   const base = p.mmap(8192, { shared: prog.shared });
   SLOTS.forEach((off, i) => p.write32(base + off, prog.init[i]));
@@ -394,5 +395,41 @@ Deno.test("futex model agreement catches a CMP_REQUEUE that checks the word befo
     endOnFailure: true,
   });
   assert(found.failed, "random programs did not catch the broken CMP_REQUEUE");
+  console.log(`random programs caught it after ${found.numRuns} runs`);
+});
+
+Deno.test("futex model agreement catches a timed-out WAIT that stays in the queue (BROKEN ON PURPOSE fixture)", () => {
+  // T1 waits on A with a short timeout and gets -ETIMEDOUT; T2 waits on A with a long one and is queued
+  // behind it; T3 sleeps 50 µs (a timed WAIT on B) and then wakes one waiter on A. Linux wakes T2 (returns 1 and T2 returns 0); the broken
+  // table hands the wake to T1's stale waiter, so T2 times out instead.
+  const threads: Step[][] = [
+    [{ kind: "futex", cmd: FUTEX_WAIT, a: 0, val: 0, t: { sec: 0, nsec: 1_000 }, v2: 0, a2: 0, v3: 0 }],
+    [{ kind: "futex", cmd: FUTEX_WAIT, a: 0, val: 0, t: { sec: 0, nsec: 200_000 }, v2: 0, a2: 0, v3: 0 }],
+    [{ kind: "futex", cmd: FUTEX_WAIT, a: 1, val: 0, t: { sec: 0, nsec: 50_000 }, v2: 0, a2: 0, v3: 0 }, {
+      kind: "futex",
+      cmd: FUTEX_WAKE,
+      a: 0,
+      val: 1,
+      t: null,
+      v2: 0,
+      a2: 0,
+      v3: 0,
+    }],
+  ];
+  let caught = -1;
+  for (let seed = 0; seed < 500 && caught < 0; seed++) {
+    const prog: Program = { threads, init: [0, 0, 0], shared: false, riscv: false, pct: false, seed, signal: null };
+    assert.equal(agree(prog), null, `the correct futex disagrees at seed ${seed}`);
+    if (agree(prog, "timeout") !== null) caught = seed;
+  }
+  assert(caught >= 0, "the stale timed-out waiter was never caught");
+  console.log(`stale timed-out waiter caught by the directed program at seed ${caught}`);
+  // And random programs find it too.
+  const found = fc.check(fc.property(programArb, (prog) => agree(prog, "timeout") === null), {
+    numRuns: 1000,
+    seed: 0x5eed,
+    endOnFailure: true,
+  });
+  assert(found.failed, "random programs did not catch the stale timed-out waiter");
   console.log(`random programs caught it after ${found.numRuns} runs`);
 });
