@@ -193,6 +193,8 @@ export {
   FUTEX_WAKE,
   FUTEX_WAKE_BITSET,
   FUTEX_WAKE_OP,
+  ROBUST_LIST_HEAD_LEN,
+  ROBUST_LIST_LIMIT,
 } from "./kernel/futex/abi.ts";
 export {
   FUTEX_BUCKETS,

@@ -76,6 +76,10 @@ export const FUTEX_WAITERS = 0x80000000;
 export const FUTEX_OWNER_DIED = 0x40000000;
 /** FUTEX_TID_MASK (0x3fffffff): the owner TID bits of a PI or robust futex word. */
 export const FUTEX_TID_MASK = 0x3fffffff;
+/** ROBUST_LIST_LIMIT (2048): the most robust-list entries the exit walk handles. */
+export const ROBUST_LIST_LIMIT = 2048;
+/** The one `len` `set_robust_list` accepts (24): `{ next, futex_offset, list_op_pending }`, three 64-bit words. */
+export const ROBUST_LIST_HEAD_LEN = 24;
 /** FUTEX_BITSET_MATCH_ANY (0xffffffff): the bitset that plain FUTEX_WAIT and FUTEX_WAKE use; it matches every waiter. */
 export const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
 

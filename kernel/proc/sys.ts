@@ -24,7 +24,8 @@
  */
 
 import { currentHart } from "../../arch/hart.ts";
-import { EINTR, EINVAL } from "../errno.ts";
+import { EINTR, EINVAL, ESRCH } from "../errno.ts";
+import { ROBUST_LIST_HEAD_LEN } from "../futex/abi.ts";
 import type { Async } from "../task/async.ts";
 import { clockNs } from "../time/clock.ts";
 import { FUTEX_RESTART, type FutexTimespec } from "../futex/futex.ts";
@@ -371,6 +372,66 @@ export class Sys {
     yield* this.#enter("spawn_thread");
     const thread = yield* this.#threads.spawn(this.#thread.process, body);
     return thread.tid;
+  }
+
+  /**
+   * set_robust_list(2): registers the robust-list head at user address
+   * `head` for this thread; the list is walked when the thread exits (see
+   * kernel/futex/robust.ts). `len` must be 24 (three 64-bit words, Linux's
+   * 64-bit layout), else `-EINVAL`. The head is not read until then, so
+   * any address is accepted. Returns 0.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { EINVAL, Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * const p = kernel.createProcess();
+   * const head = p.mmap(4096);
+   * const seen: number[] = [];
+   * p.spawnThread(function* (sys) {
+   *   seen.push(yield* sys.setRobustList(head, 12), yield* sys.setRobustList(head, 24));
+   *   seen.push(yield* sys.getRobustList(0));
+   * });
+   * kernel.run();
+   * assert.deepEqual(seen, [-EINVAL, 0, head]);
+   * ```
+   */
+  *setRobustList(head: number, len: number): Async<number> {
+    if (typeof head !== "number" || typeof len !== "number") {
+      throw new TypeError("sys.setRobustList: head and len must be numbers");
+    }
+    yield* this.#enter("set_robust_list");
+    if (len !== ROBUST_LIST_HEAD_LEN) return -EINVAL;
+    this.#thread.robustList = head;
+    return 0;
+  }
+
+  /**
+   * get_robust_list(2): the robust-list head registered by thread `tid`
+   * (0 for the calling thread), 0 if it registered none, or `-ESRCH` if no
+   * live thread has that tid. ksim returns the head instead of writing it
+   * and the length (always 24) to user memory.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { ESRCH, Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 1 });
+   * const seen: number[] = [];
+   * kernel.createProcess().spawnThread(function* (sys) {
+   *   seen.push(yield* sys.getRobustList(0), yield* sys.getRobustList(99_999));
+   * });
+   * kernel.run();
+   * assert.deepEqual(seen, [0, -ESRCH]);
+   * ```
+   */
+  *getRobustList(tid: number): Async<number> {
+    if (typeof tid !== "number") throw new TypeError("sys.getRobustList: tid must be a number");
+    yield* this.#enter("get_robust_list");
+    const thread = tid === 0 ? this.#thread : this.#threads.byTid(tid);
+    if (thread === undefined) return -ESRCH;
+    return thread.robustList;
   }
 
   /** The trap into the kernel: one step; a pending signal is handled on the way. */

@@ -29,6 +29,7 @@
  */
 
 import { Futexes } from "../futex/futex.ts";
+import { exitRobustList } from "../futex/robust.ts";
 import type { Machine } from "../../arch/machine.ts";
 import type { Instruction, Op } from "../../arch/op.ts";
 import type { Executor } from "../executor/executor.ts";
@@ -82,6 +83,13 @@ export class Thread {
   readonly process: Process;
   /** Its pending signal and interruptible waits (kernel side). */
   readonly signals: Signals = new Signals();
+  /**
+   * The robust-list head `sys.setRobustList` registered, 0 for none. The
+   * exit walk (kernel/futex/robust.ts) runs over it when the thread exits
+   * normally: returning, `sys.exit`, or a throw from the body; not when
+   * its task is dropped or the kernel panics.
+   */
+  robustList = 0;
   readonly #threads: Threads;
   #task: Task<unknown> | null = null;
   #suspended = false;
@@ -265,6 +273,7 @@ export class Thread {
   /** The task body: drives the user program, then records the exit. */
   *#drive(gen: Async<number | void>): Async<void> {
     let code = -1;
+    let walk = false;
     try {
       let r: IteratorResult<Instruction | Pending, number | void> = gen.next();
       while (!r.done) {
@@ -286,6 +295,7 @@ export class Thread {
       else if (value === undefined) code = 0;
       else if (typeof value === "number" && Number.isInteger(value)) code = value;
       else this.#error = new TypeError(`thread ${this.tid}: the body returned ${String(value)}, not an integer`);
+      walk = true;
     } catch (e) {
       if (e instanceof ThreadExit && e.thread === this) code = e.code;
       else if (e instanceof KernelPanic) throw e;
@@ -293,11 +303,18 @@ export class Thread {
         this.#error = e;
         throw e;
       } else this.#error = e;
+      walk = true;
     } finally {
-      this.#suspended = false;
-      this.#exited = true;
-      this.#exitCode = code;
-      this.#threads.exited(this);
+      try {
+        // Linux's exit_robust_list: while the thread still exists.
+        this.#suspended = false;
+        if (walk) yield* exitRobustList(this, this.#threads.futex, this.#threads.machine.memory);
+      } finally {
+        this.#suspended = false;
+        this.#exited = true;
+        this.#exitCode = code;
+        this.#threads.exited(this);
+      }
     }
   }
 }
