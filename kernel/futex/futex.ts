@@ -443,39 +443,21 @@ export class Futexes {
     } finally {
       yield* bucket.lock.unlock();
     }
-    let ended: unknown = null;
-    try {
-      let wait: Async<unknown> = untilWoken(waiter);
-      if (a.deadline !== null) wait = this.#timer.timeout(wait, Math.max(0, a.deadline - currentHart().now()));
-      ended = yield* a.thread.signals.interruptible(wait);
-    } finally {
-      // Leave the queue if still in it (a timeout, a signal, or the task dropped).
-      const b = yield* this.#lockWaiter(waiter);
-      let removed = false;
-      try {
-        if (waiter.state === "queued" && ended instanceof Elapsed && this.timedOutWaiterStaysQueued()) {
-          // BROKEN ON PURPOSE (only when a fixture overrides timedOutWaiterStaysQueued): not unlinked.
-          this.#event(a.thread, "timeout", { result: -ETIMEDOUT });
-        } else if (waiter.state === "queued") {
-          b.remove(waiter);
-          waiter.state = "removed";
-          removed = true;
-          if (ended instanceof Interrupted) {
-            const restart = a.timeout === null && ended.restart;
-            this.#event(a.thread, "interrupt", restart ? { restart } : { result: -EINTR });
-          } else if (ended instanceof Elapsed) {
-            this.#event(a.thread, "timeout", { result: -ETIMEDOUT });
-          }
-        }
-      } finally {
-        yield* b.lock.unlock();
+    const ended = yield* this.#sleep(a, waiter, (b, ended) => {
+      if (ended instanceof Elapsed && this.timedOutWaiterStaysQueued()) {
+        // BROKEN ON PURPOSE (only when a fixture overrides timedOutWaiterStaysQueued): not unlinked.
+        this.#event(a.thread, "timeout", { result: -ETIMEDOUT });
+        return false;
       }
-      if (removed) {
-        const w = waiter.waker;
-        waiter.waker = null;
-        if (w !== null) yield* w.drop();
+      b.remove(waiter);
+      if (ended instanceof Interrupted) {
+        const restart = a.timeout === null && ended.restart;
+        this.#event(a.thread, "interrupt", restart ? { restart } : { result: -EINTR });
+      } else if (ended instanceof Elapsed) {
+        this.#event(a.thread, "timeout", { result: -ETIMEDOUT });
       }
-    }
+      return true;
+    });
     if (waiter.state === "woken") {
       // A wake got there first: the call returns 0 and the signal stays pending for the next system call.
       if (ended instanceof Interrupted) a.thread.signals.raise(ended.restart);
@@ -648,33 +630,14 @@ export class Futexes {
     } finally {
       yield* bucket.lock.unlock();
     }
-    let ended: unknown = null;
-    try {
-      let wait: Async<unknown> = untilWoken(waiter);
-      if (a.deadline !== null) wait = this.#timer.timeout(wait, Math.max(0, a.deadline - currentHart().now()));
-      ended = yield* a.thread.signals.interruptible(wait);
-    } finally {
-      const b = yield* this.#lockWaiter(waiter);
-      let removed = false;
-      try {
-        if (waiter.state === "queued") {
-          b.remove(waiter);
-          waiter.state = "removed";
-          removed = true;
-          this.#dropPiOwnerIfIdle(b, waiter.key);
-          // LOCK_PI always restarts on a signal; it never returns EINTR.
-          if (ended instanceof Interrupted) this.#event(a.thread, "interrupt", { restart: true });
-          else if (ended instanceof Elapsed) this.#event(a.thread, "timeout", { result: -ETIMEDOUT });
-        }
-      } finally {
-        yield* b.lock.unlock();
-      }
-      if (removed) {
-        const w = waiter.waker;
-        waiter.waker = null;
-        if (w !== null) yield* w.drop();
-      }
-    }
+    const ended = yield* this.#sleep(a, waiter, (b, ended) => {
+      b.remove(waiter);
+      this.#dropPiOwnerIfIdle(b, waiter.key);
+      // LOCK_PI always restarts on a signal; it never returns EINTR.
+      if (ended instanceof Interrupted) this.#event(a.thread, "interrupt", { restart: true });
+      else if (ended instanceof Elapsed) this.#event(a.thread, "timeout", { result: -ETIMEDOUT });
+      return true;
+    });
     if (waiter.state === "woken") {
       // The lock was handed to us first: we own it; a signal stays pending for the next system call.
       if (ended instanceof Interrupted) a.thread.signals.raise(ended.restart);
@@ -753,34 +716,15 @@ export class Futexes {
     } finally {
       yield* bucket.lock.unlock();
     }
-    let ended: unknown = null;
-    try {
-      let wait: Async<unknown> = untilWoken(waiter);
-      if (a.deadline !== null) wait = this.#timer.timeout(wait, Math.max(0, a.deadline - currentHart().now()));
-      ended = yield* a.thread.signals.interruptible(wait);
-    } finally {
-      const b = yield* this.#lockWaiter(waiter);
-      let removed = false;
-      try {
-        if (waiter.state === "queued") {
-          b.remove(waiter);
-          waiter.state = "removed";
-          removed = true;
-          this.#dropPiOwnerIfIdle(b, waiter.key);
-          // A signal restarts the wait before the requeue (even without SA_RESTART) and gives EAGAIN after it.
-          if (ended instanceof Interrupted) {
-            this.#event(a.thread, "interrupt", waiter.requeued ? { result: -EAGAIN } : { restart: true });
-          } else if (ended instanceof Elapsed) this.#event(a.thread, "timeout", { result: -ETIMEDOUT });
-        }
-      } finally {
-        yield* b.lock.unlock();
-      }
-      if (removed) {
-        const w = waiter.waker;
-        waiter.waker = null;
-        if (w !== null) yield* w.drop();
-      }
-    }
+    const ended = yield* this.#sleep(a, waiter, (b, ended) => {
+      b.remove(waiter);
+      this.#dropPiOwnerIfIdle(b, waiter.key);
+      // A signal restarts the wait before the requeue (even without SA_RESTART) and gives EAGAIN after it.
+      if (ended instanceof Interrupted) {
+        this.#event(a.thread, "interrupt", waiter.requeued ? { result: -EAGAIN } : { restart: true });
+      } else if (ended instanceof Elapsed) this.#event(a.thread, "timeout", { result: -ETIMEDOUT });
+      return true;
+    });
     if (waiter.state === "woken") {
       // It owns uaddr2 (taken for it by CMP_REQUEUE_PI, or handed over by UNLOCK_PI).
       if (ended instanceof Interrupted) a.thread.signals.raise(ended.restart);
@@ -921,6 +865,39 @@ export class Futexes {
   }
 
   /** Locks the bucket the waiter is in now, re-checking after the lock that a requeue did not move it. */
+  /**
+   * Sleeps as `waiter`, which the caller queued under its bucket lock, until it is woken, its deadline passes or a
+   * signal lands. Then, if it is still queued, `leave` runs under the lock of the bucket it is in now (a requeue may
+   * have moved it): it removes the waiter from that bucket, logs why, and returns whether it did; a removed waiter's
+   * waker is dropped.
+   * Returns how the sleep ended: null (woken, or dropped), an Elapsed or an Interrupted.
+   */
+  *#sleep(a: Args, waiter: Waiter, leave: (b: Bucket, ended: unknown) => boolean): Async<unknown> {
+    let ended: unknown = null;
+    try {
+      let wait: Async<unknown> = untilWoken(waiter);
+      if (a.deadline !== null) wait = this.#timer.timeout(wait, Math.max(0, a.deadline - currentHart().now()));
+      ended = yield* a.thread.signals.interruptible(wait);
+    } finally {
+      const b = yield* this.#lockWaiter(waiter);
+      let removed = false;
+      try {
+        if (waiter.state === "queued" && leave(b, ended)) {
+          waiter.state = "removed";
+          removed = true;
+        }
+      } finally {
+        yield* b.lock.unlock();
+      }
+      if (removed) {
+        const w = waiter.waker;
+        waiter.waker = null;
+        if (w !== null) yield* w.drop();
+      }
+    }
+    return ended;
+  }
+
   *#lockWaiter(w: Waiter): Async<Bucket> {
     for (;;) {
       const b = w.bucket;
