@@ -71,7 +71,7 @@ export {
   WakeByRefAction,
   WakeByValAction,
 } from "./task/state.ts";
-export { dropFuture } from "./task/async.ts";
+export { dropFuture, pollOnce } from "./task/async.ts";
 export { contextWaker, enterPoll, exitPoll, inPoll } from "./task/context.ts";
 export { blockOn, HartWaker } from "./task/block_on.ts";
 export { DEFAULT_TIMER_TICK_NS, Timer, type TimerEntry } from "./time/timer.ts";

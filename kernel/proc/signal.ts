@@ -32,10 +32,9 @@
  */
 
 import type { Op } from "../../arch/op.ts";
-import { type Async, dropFuture, PENDING, type Pending } from "../task/async.ts";
+import { type Async, dropFuture, PENDING, pollOnce } from "../task/async.ts";
 import { contextWaker } from "../task/context.ts";
 import type { Waker } from "../task/waker.ts";
-import type { Instruction } from "../../arch/op.ts";
 
 /**
  * How an interruptible wait ended when a signal ended it.
@@ -185,19 +184,8 @@ export class Signals {
       const early = this.take();
       if (early !== null) return early;
       this.#waker = yield* contextWaker().clone();
-      let r: IteratorResult<Instruction | Pending, T> = op.next();
       for (;;) {
-        while (!r.done && r.value !== PENDING) {
-          let sent: unknown;
-          try {
-            sent = yield r.value as Instruction;
-          } catch (fault) {
-            // The instruction faulted: raise the fault where it was issued, in `op`.
-            r = op.throw(fault);
-            continue;
-          }
-          r = op.next(sent);
-        }
+        const r = yield* pollOnce(op);
         if (r.done) {
           finished = true;
           return r.value;
@@ -209,7 +197,6 @@ export class Signals {
           return signal;
         }
         yield PENDING;
-        r = op.next();
       }
     } finally {
       if (!finished) yield* dropFuture(op, "interruptible wait");

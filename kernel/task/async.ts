@@ -169,3 +169,48 @@ export function* dropFuture<T>(future: Async<T>, what: string): Op<void> {
     if (e !== signal) throw e;
   }
 }
+
+/**
+ * Polls `future` once: resumes it until it suspends (yields `PENDING`) or
+ * finishes, passing each instruction through to the hart, and raising the
+ * fault of an instruction back into the future that issued it, as a CPU does
+ * (and as in-place steps do). Returns the result it stopped at: done with the
+ * output, or not done with `PENDING`. The executor's task poll inlines the
+ * same loop, since every generator level there is paid by every instruction.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Machine, PENDING } from "@ksim/ksim";
+ * import { pollOnce } from "@ksim/ksim/kernel";
+ * const m = new Machine();
+ * let first: unknown, second: unknown;
+ * m.boot(function* (hart) {
+ *   const future = (function* () {
+ *     yield* hart.fetchAdd32(0x40, 1);
+ *     yield PENDING;
+ *     return "done";
+ *   })();
+ *   first = (yield* pollOnce(future)).value;
+ *   second = (yield* pollOnce(future)).value;
+ * });
+ * m.run();
+ * assert.equal(first, PENDING);
+ * assert.equal(second, "done");
+ * assert.equal(m.memory.read32(0x40), 1);
+ * ```
+ */
+export function* pollOnce<T>(future: Async<T>): Op<IteratorResult<Pending, T>> {
+  let r = future.next();
+  while (!r.done && r.value !== PENDING) {
+    let sent: unknown;
+    try {
+      sent = yield r.value as Instruction;
+    } catch (fault) {
+      r = future.throw(fault);
+      continue;
+    }
+    r = future.next(sent);
+  }
+  return r as IteratorResult<Pending, T>;
+}

@@ -20,9 +20,9 @@
  */
 
 import { currentHart, type Hart } from "../../arch/hart.ts";
-import { type Instruction, kernelOp, type Op } from "../../arch/op.ts";
+import { kernelOp, type Op } from "../../arch/op.ts";
 import { WordHeap } from "../mem/heap.ts";
-import { type Async, PENDING, type Pending } from "./async.ts";
+import { type Async, type Pending, pollOnce } from "./async.ts";
 import { enterPoll, exitPoll } from "./context.ts";
 import type { Waker } from "./waker.ts";
 
@@ -229,21 +229,9 @@ export function* blockOn<T>(future: Async<T>, waker?: HartWaker): Op<T> {
   const w = waker ?? new HartWaker(hart);
   for (;;) {
     enterPoll(hart, w);
-    let r: IteratorResult<Instruction | Pending, T>;
+    let r: IteratorResult<Pending, T>;
     try {
-      r = future.next();
-      while (!r.done && r.value !== PENDING) {
-        let sent: unknown;
-        try {
-          sent = yield r.value as Instruction;
-        } catch (fault) {
-          // The instruction faulted: raise the fault where it was issued, in
-          // the future, as a CPU does (and as in-place steps do).
-          r = future.throw(fault);
-          continue;
-        }
-        r = future.next(sent);
-      }
+      r = yield* pollOnce(future);
     } finally {
       exitPoll(hart);
     }

@@ -21,10 +21,9 @@ import { currentHart, type Hart } from "../../arch/hart.ts";
 import type { Machine } from "../../arch/machine.ts";
 import type { Op } from "../../arch/op.ts";
 import { IrqSpinLock } from "../sync/spin_lock.ts";
-import { type Async, dropFuture, PENDING, type Pending } from "../task/async.ts";
+import { type Async, dropFuture, PENDING, pollOnce } from "../task/async.ts";
 import { contextWaker } from "../task/context.ts";
 import type { Waker } from "../task/waker.ts";
-import type { Instruction } from "../../arch/op.ts";
 import { type TimerHandle, TimerWheel } from "./wheel.ts";
 
 /** Default wheel tick: 1 µs. */
@@ -196,18 +195,7 @@ export class Timer {
     let finished = false;
     try {
       for (;;) {
-        let r: IteratorResult<Instruction | Pending, T> = op.next();
-        while (!r.done && r.value !== PENDING) {
-          let sent: unknown;
-          try {
-            sent = yield r.value as Instruction;
-          } catch (fault) {
-            // The instruction faulted: raise the fault where it was issued, in `op`.
-            r = op.throw(fault);
-            continue;
-          }
-          r = op.next(sent);
-        }
+        const r = yield* pollOnce(op);
         if (r.done) {
           finished = true;
           return r.value;
