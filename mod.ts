@@ -159,6 +159,11 @@ export { CLOCK_MONOTONIC, CLOCK_REALTIME } from "./kernel/time/clock.ts";
 
 // Linux's futex ABI and errno numbers.
 export {
+  FUTEX2_MPOL,
+  FUTEX2_NUMA,
+  FUTEX2_PRIVATE,
+  FUTEX2_SIZE_MASK,
+  FUTEX2_SIZE_U32,
   FUTEX_BITSET_MATCH_ANY,
   FUTEX_CLOCK_REALTIME,
   FUTEX_CMD_MASK,
@@ -190,6 +195,7 @@ export {
   FUTEX_WAIT_BITSET,
   FUTEX_WAIT_REQUEUE_PI,
   FUTEX_WAITERS,
+  FUTEX_WAITV_MAX,
   FUTEX_WAKE,
   FUTEX_WAKE_BITSET,
   FUTEX_WAKE_OP,
@@ -204,4 +210,5 @@ export {
   type FutexLogTimeout,
   type FutexTimespec,
 } from "./kernel/futex/futex.ts";
+export type { FutexWaitvEntry, FutexWaitvLog, FutexWaitvTimeout } from "./kernel/futex/waitv.ts";
 export { EAGAIN, EDEADLK, EINTR, EINVAL, ENOMEM, ENOSYS, EPERM, ESRCH, ETIMEDOUT } from "./kernel/errno.ts";

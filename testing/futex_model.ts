@@ -11,8 +11,15 @@
  * as events: {@linkcode FutexModel.timeout} when a blocked call's timer
  * fires, {@linkcode FutexModel.interrupt} when a signal arrives.
  *
+ * futex_waitv reaches it as the steps the kernel logs: the call's checks
+ * ({@linkcode FutexModel.waitv}), each entry's check under its bucket lock
+ * ({@linkcode FutexModel.waitvQueue}) and the thread leaving its queues
+ * ({@linkcode FutexModel.waitvUnqueue}), so that wakes in between find
+ * the entries queued so far, as on Linux.
+ *
  * Invariants (checked by {@linkcode FutexModel.checkInvariants}):
- * - a tid is blocked in at most one queue, and is in the queue of its key;
+ * - a tid is blocked in at most one queue, and is in the queue of its key,
+ *   except a futex_waitv thread, which has one waiter per queued entry;
  * - each queue is FIFO: waiters join at the tail, requeued ones at the
  *   tail of their new queue (a requeue onto the same key keeps places);
  * - every tid that an outcome reports woken or moved was blocked just
@@ -44,6 +51,11 @@
  */
 
 import {
+  FUTEX2_MPOL,
+  FUTEX2_NUMA,
+  FUTEX2_PRIVATE,
+  FUTEX2_SIZE_MASK,
+  FUTEX2_SIZE_U32,
   FUTEX_BITSET_MATCH_ANY,
   FUTEX_CLOCK_REALTIME,
   FUTEX_CMD_MASK,
@@ -61,11 +73,13 @@ import {
   FUTEX_WAIT_BITSET,
   FUTEX_WAIT_REQUEUE_PI,
   FUTEX_WAITERS,
+  FUTEX_WAITV_MAX,
   FUTEX_WAKE,
   FUTEX_WAKE_BITSET,
   FUTEX_WAKE_OP,
 } from "../kernel/futex/abi.ts";
 import { EAGAIN, EDEADLK, EFAULT, EINTR, EINVAL, ENOSYS, EPERM, ESRCH, ETIMEDOUT } from "../kernel/errno.ts";
+import type { FutexWaitvEntry } from "../kernel/futex/waitv.ts";
 import type { FutexMemory } from "./futex_memory.ts";
 
 /**
@@ -97,6 +111,32 @@ export interface FutexCall {
   /** `val3`: a bitset, an expected value or an encoded WAKE_OP; 0 if left out. */
   val3?: number;
 }
+
+/**
+ * One futex_waitv call, as `sys.futexWaitv(waiters, nr, flags, timeout,
+ * clockid)` makes it, with the vector as the kernel read it: `entries`
+ * holds the first `nr` entries, or stops at an unreadable one ("EFAULT";
+ * a missing entry counts as unreadable too).
+ */
+export interface FutexWaitvCall {
+  /** The calling thread. It must not be blocked in the model. */
+  tid: number;
+  /** The user address of the vector (0 gives EINVAL). */
+  waiters: number;
+  /** The number of entries. */
+  nr: number;
+  /** The call's flags (must be 0). */
+  flags: number;
+  /** The absolute timeout; `null` or left out for none. */
+  timeout?: FutexTimeout;
+  /** CLOCK_MONOTONIC (1) or CLOCK_REALTIME (0); checked only with a timeout. */
+  clockid: number;
+  /** The entries read. */
+  entries: (FutexWaitvEntry | "EFAULT")[];
+}
+
+/** Why a futex_waitv thread stopped waiting (the kernel's "unqueue" step). */
+export type FutexWaitvEnded = "setup" | "woken" | "timeout" | "signal" | "signal_restart";
 
 /**
  * What a call or an event did.
@@ -133,7 +173,9 @@ export interface FutexOutcome {
 
 /**
  * A blocked thread: its futex key, its bitset, and what it waits for.
- * `"wait"` is WAIT or WAIT_BITSET; `"pi"` waits for a PI lock (LOCK_PI,
+ * `"wait"` is WAIT or WAIT_BITSET; `"waitv"` is entry `index` of a
+ * futex_waitv call (its cmd reads FUTEX_WAIT_BITSET, whose match-any
+ * bitset and absolute timeout it shares); `"pi"` waits for a PI lock (LOCK_PI,
  * LOCK_PI2, or WAIT_REQUEUE_PI after CMP_REQUEUE_PI moved it, then
  * `requeued` is true); `"requeue_pi"` is WAIT_REQUEUE_PI before the requeue,
  * with the key of its PI lock in `requeuePiKey`.
@@ -146,7 +188,9 @@ export interface FutexWaiter {
   /** Its bitset (FUTEX_BITSET_MATCH_ANY except for WAIT_BITSET). */
   bitset: number;
   /** What kind of wait. */
-  kind: "wait" | "pi" | "requeue_pi";
+  kind: "wait" | "waitv" | "pi" | "requeue_pi";
+  /** Its index in the futex_waitv vector (kind "waitv"). */
+  index?: number;
   /** The op's cmd (FUTEX_WAIT, FUTEX_LOCK_PI, …). */
   cmd: number;
   /** Whether the call has a timeout (a WAIT with one gives EINTR on a signal). */
@@ -162,6 +206,23 @@ export interface FutexModelOptions {
   /** Whether a TID names a live thread (LOCK_PI gives ESRCH for a missing owner). Default: every TID exists. */
   threadExists?: (tid: number) => boolean;
 }
+
+/** A futex_waitv call in progress: its checked entries, those queued so far, and the indices woken. */
+interface WaitvGroup {
+  uaddrs: number[];
+  vals: number[];
+  keys: string[];
+  timed: boolean;
+  /** The next entry setup checks. */
+  next: number;
+  queued: FutexWaiter[];
+  woken: number[];
+  /** The setup's errno (EAGAIN, EFAULT), 0 while it goes well. */
+  error: number;
+}
+
+const WAITV_FLAGS = FUTEX2_SIZE_MASK | FUTEX2_NUMA | FUTEX2_MPOL | FUTEX2_PRIVATE;
+const FUTEX_NO_NODE = 0xffffffff;
 
 const TIMEOUT_CMDS = new Set([FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_LOCK_PI, FUTEX_LOCK_PI2]);
 const REALTIME_CMDS = new Set([FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_LOCK_PI2]);
@@ -224,6 +285,7 @@ function unsupported(tid: number, reason: string): FutexOutcome {
 export class FutexModel {
   readonly #queues = new Map<string, FutexWaiter[]>();
   readonly #byTid = new Map<number, FutexWaiter>();
+  readonly #waitv = new Map<number, WaitvGroup>();
   /** The owner of each PI futex that has PI waiters queued. */
   readonly #piOwner = new Map<string, number>();
   readonly #threadExists: (tid: number) => boolean;
@@ -233,9 +295,9 @@ export class FutexModel {
     this.#threadExists = options.threadExists ?? (() => true);
   }
 
-  /** Whether `tid` is blocked in the model. */
+  /** Whether `tid` is blocked in the model (a futex_waitv call in progress counts). */
   isBlocked(tid: number): boolean {
-    return this.#byTid.has(tid);
+    return this.#byTid.has(tid) || this.#waitv.has(tid);
   }
 
   /** The blocked threads (copies), all or those of one key, each queue in FIFO order. */
@@ -250,7 +312,7 @@ export class FutexModel {
    */
   call(call: FutexCall, mem: FutexMemory): FutexOutcome {
     const tid = call.tid;
-    if (this.#byTid.has(tid)) throw new RangeError(`FutexModel.call: tid ${tid} is blocked and cannot call futex`);
+    if (this.isBlocked(tid)) throw new RangeError(`FutexModel.call: tid ${tid} is blocked and cannot call futex`);
     const op = call.op >>> 0;
     const cmd = (op & FUTEX_CMD_MASK) >>> 0;
     const step = new Step(tid);
@@ -342,8 +404,12 @@ export class FutexModel {
     for (const [key, q] of this.#queues) {
       if (q.length === 0) throw new Error(`FutexModel: empty queue kept for ${key}`);
       for (const w of q) {
-        queued++;
         if (w.key !== key) throw new Error(`FutexModel: tid ${w.tid} is queued on ${key} but keyed ${w.key}`);
+        if (w.kind === "waitv") {
+          if (!this.#waitv.get(w.tid)?.queued.includes(w)) throw new Error(`FutexModel: stray waitv entry of ${w.tid}`);
+          continue;
+        }
+        queued++;
         if (this.#byTid.get(w.tid) !== w) throw new Error(`FutexModel: tid ${w.tid} is queued twice or not recorded`);
       }
     }
@@ -353,6 +419,128 @@ export class FutexModel {
         throw new Error(`FutexModel: PI owner recorded for ${key} without PI waiters`);
       }
     }
+  }
+
+  /**
+   * Replays the checks of a futex_waitv call (the kernel's "call" step), in
+   * Linux 6.18's order: flags, nr and the vector address, the timeout's
+   * clock and timespec, every entry's flags, reserved word and value, then
+   * every entry's key (alignment, the FUTEX2_NUMA node word, which -1
+   * becomes 0 in `mem`, and the key). Returns "done" with `-errno`, or
+   * "blocked": setup goes on with {@linkcode FutexModel.waitvQueue}.
+   * Throws a `RangeError` if `call.tid` is blocked.
+   */
+  waitv(call: FutexWaitvCall, mem: FutexMemory): FutexOutcome {
+    const tid = call.tid;
+    if (this.isBlocked(tid)) {
+      throw new RangeError(`FutexModel.waitv: tid ${tid} is blocked and cannot call futex_waitv`);
+    }
+    const step = new Step(tid);
+    const nr = call.nr >>> 0;
+    if (call.flags >>> 0 !== 0) return step.done(-EINVAL);
+    if (nr === 0 || nr > FUTEX_WAITV_MAX || call.waiters === 0) return step.done(-EINVAL);
+    const t = call.timeout ?? null;
+    if (t !== null) {
+      if (call.clockid !== 0 && call.clockid !== 1) return step.done(-EINVAL);
+      if (t === "EFAULT") return step.done(-EFAULT);
+      if (!(t.sec >= 0) || !(t.nsec >= 0 && t.nsec < 1e9)) return step.done(-EINVAL);
+    }
+    const entries: FutexWaitvEntry[] = [];
+    for (let i = 0; i < nr; i++) {
+      const e = call.entries[i];
+      if (e === undefined || e === "EFAULT") return step.done(-EFAULT);
+      if ((e.flags & ~WAITV_FLAGS) !== 0 || e.reserved !== 0) return step.done(-EINVAL);
+      if ((e.flags & FUTEX2_SIZE_MASK) !== FUTEX2_SIZE_U32) return step.done(-EINVAL);
+      if (e.val > 0xffffffff) return step.done(-EINVAL);
+      entries.push(e);
+    }
+    const keys: string[] = [];
+    for (const e of entries) {
+      const numa = (e.flags & FUTEX2_NUMA) !== 0;
+      if (e.uaddr % (numa ? 8 : 4) !== 0) return step.done(-EINVAL);
+      if (numa) {
+        const node = mem.read32(e.uaddr + 4);
+        if (typeof node !== "number") return step.done(-EFAULT);
+        if (node !== 0 && node !== FUTEX_NO_NODE) return step.done(-EINVAL);
+        if (node === FUTEX_NO_NODE && mem.write32(e.uaddr + 4, 0)) return step.done(-EFAULT);
+      }
+      const k = mem.key(e.uaddr, "read", (e.flags & FUTEX2_PRIVATE) === 0);
+      if (!("key" in k)) return step.done(k.fault === "EINVAL" ? -EINVAL : -EFAULT);
+      keys.push(k.key);
+    }
+    this.#waitv.set(tid, {
+      uaddrs: entries.map((e) => e.uaddr),
+      vals: entries.map((e) => e.val),
+      keys,
+      timed: t !== null,
+      next: 0,
+      queued: [],
+      woken: [],
+      error: 0,
+    });
+    return step.blocked();
+  }
+
+  /**
+   * Replays the check of `tid`'s next futex_waitv entry under its bucket
+   * lock (the kernel's "queue" step): the word equals its val and the
+   * entry is queued ("blocked"), or a fault (EFAULT) or mismatch (EAGAIN)
+   * ends setup: "done" with the errno if no entry was queued before it,
+   * else "blocked" until {@linkcode FutexModel.waitvUnqueue}. Throws a
+   * `RangeError` if `tid` has no entry left to check.
+   */
+  waitvQueue(tid: number, mem: FutexMemory): FutexOutcome {
+    const g = this.#waitv.get(tid);
+    if (g === undefined || g.error !== 0 || g.next >= g.keys.length) {
+      throw new RangeError(`FutexModel.waitvQueue: tid ${tid} has no futex_waitv entry to check`);
+    }
+    const step = new Step(tid);
+    const i = g.next++;
+    const v = mem.read32(g.uaddrs[i]);
+    const error = typeof v !== "number" ? -EFAULT : v >>> 0 !== g.vals[i] ? -EAGAIN : 0;
+    if (error === 0) {
+      const w: FutexWaiter = {
+        tid,
+        key: g.keys[i],
+        bitset: FUTEX_BITSET_MATCH_ANY,
+        kind: "waitv",
+        index: i,
+        cmd: FUTEX_WAIT_BITSET,
+        timed: g.timed,
+        requeued: false,
+      };
+      g.queued.push(w);
+      this.#enqueue(w);
+      return step.blocked();
+    }
+    if (i === 0) {
+      this.#waitv.delete(tid);
+      return step.done(error);
+    }
+    g.error = error;
+    return step.blocked();
+  }
+
+  /**
+   * `tid`'s futex_waitv call leaves every queue (the kernel's "unqueue"
+   * step) and returns: the highest index a wake took (Linux's
+   * futex_unqueue_multiple), else the setup's errno, -ETIMEDOUT, -EINTR,
+   * or a restart ("signal_restart": a signal under SA_RESTART restarts
+   * futex_waitv even with a timeout). `ended` is why it stopped waiting.
+   * Throws a `RangeError` if `tid` has no futex_waitv call in progress.
+   */
+  waitvUnqueue(tid: number, ended: FutexWaitvEnded): FutexOutcome {
+    const g = this.#waitv.get(tid);
+    if (g === undefined) throw new RangeError(`FutexModel.waitvUnqueue: tid ${tid} is not in futex_waitv`);
+    for (const w of g.queued) if (this.#queues.get(w.key)?.includes(w)) this.#remove(w);
+    this.#waitv.delete(tid);
+    const step = new Step(tid);
+    if (g.woken.length > 0) return step.done(Math.max(...g.woken));
+    if (g.error !== 0) return step.done(g.error);
+    if (ended === "timeout") return step.done(-ETIMEDOUT);
+    if (ended === "signal") return step.done(-EINTR);
+    if (ended === "signal_restart") return { status: "restart", tid, woken: [], moved: [] };
+    return unsupported(tid, `a futex_waitv that ended "${ended}" with no entry woken and no setup error`);
   }
 
   // --- ops ---
@@ -396,7 +584,7 @@ export class FutexModel {
     let count = 0;
     for (const w of [...(this.#queues.get(key1) ?? [])]) {
       if (count - nrWake >= nrRequeue) break;
-      if (w.kind !== "wait") return step.done(-EINVAL);
+      if (w.kind !== "wait" && w.kind !== "waitv") return step.done(-EINVAL);
       if (++count <= nrWake) this.#wakeOne(w, step);
       else this.#move(w, key2, step);
     }
@@ -565,7 +753,7 @@ export class FutexModel {
   #wakeSome(key: string, nr: number, bitset: number, step: Step): number {
     let n = 0;
     for (const w of [...(this.#queues.get(key) ?? [])]) {
-      if (w.kind !== "wait") return -EINVAL;
+      if (w.kind !== "wait" && w.kind !== "waitv") return -EINVAL;
       if ((w.bitset & bitset) === 0) continue;
       this.#wakeOne(w, step);
       if (++n >= nr) break;
@@ -576,6 +764,7 @@ export class FutexModel {
   #wakeOne(w: FutexWaiter, step: Step): void {
     this.#remove(w);
     step.woken.push(w.tid);
+    if (w.kind === "waitv") this.#waitv.get(w.tid)!.woken.push(w.index!);
   }
 
   #move(w: FutexWaiter, key: string, step: Step): void {
@@ -590,7 +779,7 @@ export class FutexModel {
     const q = this.#queues.get(w.key);
     if (q) q.push(w);
     else this.#queues.set(w.key, [w]);
-    this.#byTid.set(w.tid, w);
+    if (w.kind !== "waitv") this.#byTid.set(w.tid, w);
   }
 
   #enqueuePi(a: Args, key: string, owner: number): void {
@@ -610,7 +799,7 @@ export class FutexModel {
     const q = this.#queues.get(w.key)!;
     q.splice(q.indexOf(w), 1);
     if (q.length === 0) this.#queues.delete(w.key);
-    this.#byTid.delete(w.tid);
+    if (w.kind !== "waitv") this.#byTid.delete(w.tid);
     if (!(this.#queues.get(w.key) ?? []).some((x) => x.kind === "pi")) this.#piOwner.delete(w.key);
   }
 

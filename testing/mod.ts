@@ -77,4 +77,6 @@ export {
   type FutexOutcome,
   type FutexTimeout,
   type FutexWaiter,
+  type FutexWaitvCall,
+  type FutexWaitvEnded,
 } from "./futex_model.ts";

@@ -80,6 +80,23 @@ export const FUTEX_TID_MASK = 0x3fffffff;
 export const ROBUST_LIST_LIMIT = 2048;
 /** The one `len` `set_robust_list` accepts (24): `{ next, futex_offset, list_op_pending }`, three 64-bit words. */
 export const ROBUST_LIST_HEAD_LEN = 24;
+/** FUTEX_WAITV_MAX (128): the most entries one futex_waitv call may wait on. */
+export const FUTEX_WAITV_MAX = 128;
+/** FUTEX2_SIZE_U32 (0x02): a futex_waitv entry's size flag for a 32-bit futex word, the only size Linux implements. */
+export const FUTEX2_SIZE_U32 = 0x02;
+/** FUTEX2_SIZE_MASK (0x03): the size bits of a futex2 flags word (U8 0, U16 1, U32 2, U64 3). */
+export const FUTEX2_SIZE_MASK = 0x03;
+/**
+ * FUTEX2_NUMA (0x04): the futex word is followed by a 32-bit NUMA node word
+ * (so the pair must be 8-byte aligned). The node must be a possible node or
+ * -1, which the key lookup replaces with the caller's node; ksim has one
+ * node, 0.
+ */
+export const FUTEX2_NUMA = 0x04;
+/** FUTEX2_MPOL (0x08): take the NUMA node from the memory policy; with one node it changes nothing. */
+export const FUTEX2_MPOL = 0x08;
+/** FUTEX2_PRIVATE (128): a futex_waitv entry's private flag, FUTEX_PRIVATE_FLAG's value: a private key. */
+export const FUTEX2_PRIVATE = 128;
 /** FUTEX_BITSET_MATCH_ANY (0xffffffff): the bitset that plain FUTEX_WAIT and FUTEX_WAKE use; it matches every waiter. */
 export const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
 

@@ -4,10 +4,11 @@
  * the PI ops (LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI, WAIT_REQUEUE_PI,
  * CMP_REQUEUE_PI), with the checks and errno order of FUTEX_SPEC.md.
  * `sys.futex` calls {@linkcode Futexes.call}. FUTEX_FD and unknown cmds
- * return `-ENOSYS`.
+ * return `-ENOSYS`. `sys.futexWaitv` calls {@linkcode Futexes.waitv}
+ * (waitv.ts), whose waiters are ordinary waiters of their keys here.
  *
  * Invariants:
- * - Each bucket has a {@linkcode SpinLock} built from simulated atomics and,
+ * - Each bucket (queue.ts) has a spin lock built from simulated atomics and,
  *   for each key with waiters, a FIFO queue of waiters `{ tid, key, bitset,
  *   waker }` (a doubly-linked list; the key's entry goes with its last
  *   waiter). A waiter is in its key's queue in `waiter.bucket` exactly while
@@ -27,7 +28,8 @@
  *   re-check), and removes itself only if it is still queued; otherwise it
  *   was woken and returns 0.
  * - Each waiter's waker is its own clone, consumed by exactly one wake or
- *   dropped exactly once.
+ *   dropped exactly once; the waiters of one futex_waitv call share their
+ *   group's waker, which the first wake of any of them takes.
  * - PI: the user word holds the owner's TID with FUTEX_WAITERS and
  *   FUTEX_OWNER_DIED. LOCK_PI and UNLOCK_PI read and update it with user
  *   atomics (a compare-and-swap loop) while they hold the bucket lock, and
@@ -47,7 +49,6 @@
 import { currentHart } from "../../arch/hart.ts";
 import type { Machine } from "../../arch/machine.ts";
 import { EAGAIN, EDEADLK, EFAULT, EINTR, EINVAL, ENOSYS, EPERM, ESRCH, ETIMEDOUT } from "../errno.ts";
-import { SpinLock } from "../sync/spin_lock.ts";
 import { type Async, PENDING } from "../task/async.ts";
 import { contextWaker } from "../task/context.ts";
 import type { Waker } from "../task/waker.ts";
@@ -77,6 +78,8 @@ import {
   FUTEX_WAKE_BITSET,
   FUTEX_WAKE_OP,
 } from "./abi.ts";
+import { Bucket, Waiter } from "./queue.ts";
+import { futexWaitv, type FutexWaitvLog, type FutexWaitvTimeout, type WaitvTable } from "./waitv.ts";
 
 /** A timespec given by value. */
 export interface FutexTimespec {
@@ -99,14 +102,16 @@ export type FutexLogTimeout = null | "EFAULT" | { sec: number; nsec: number; exp
  * arguments, `result` its return, or `blocked` true); "timeout" and
  * "interrupt" are a blocked call's timer or signal removing it from its
  * queue (`result` is -ETIMEDOUT or -EINTR; `restart` true if the signal
- * restarts the call instead). `woken` and `moved` list the tids the step
- * woke and requeued, in order.
+ * restarts the call instead). "waitv" is one step of a futex_waitv call
+ * (`waitv` says which; `blocked` true means the call goes on after it).
+ * `woken` and `moved` list the tids the step woke and requeued, in order
+ * (a futex_waitv thread is listed once per entry woken).
  */
 export interface FutexLogEntry {
   /** `machine.steps` at the decision. */
   step: number;
   /** What happened. */
-  kind: "call" | "timeout" | "interrupt";
+  kind: "call" | "timeout" | "interrupt" | "waitv";
   /** The calling (or timed-out, or interrupted) thread. */
   tid: number;
   /** Its process. */
@@ -121,6 +126,8 @@ export interface FutexLogEntry {
     val3: number;
     timeout: FutexLogTimeout;
   };
+  /** The futex_waitv step (kind "waitv"). */
+  waitv?: FutexWaitvLog;
   /** The return value, unless the call blocked or restarts. */
   result?: number;
   /** True if the call blocked. */
@@ -135,101 +142,6 @@ export interface FutexLogEntry {
 
 /** What {@linkcode Futexes.call} returns when a signal restarts the call (SA_RESTART); `sys.futex` issues it again. */
 export const FUTEX_RESTART: unique symbol = Symbol("futex restart");
-
-/**
- * The FIFO queue of one key's waiters: a doubly-linked list through the
- * waiters, so that a given waiter leaves in O(1). `pi` counts its PI
- * waiters (kind "pi").
- */
-class WaiterQueue {
-  head: Waiter | null = null;
-  tail: Waiter | null = null;
-  size = 0;
-  pi = 0;
-  constructor(readonly key: string) {}
-}
-
-class Bucket {
-  readonly lock: SpinLock;
-  /**
-   * The waiters here, one FIFO queue per key (in the order keys first got
-   * a waiter); a key's entry goes when its last waiter leaves. A lookup
-   * touches only its own key's waiters, however many other keys hash here.
-   */
-  readonly queues = new Map<string, WaiterQueue>();
-  /** How many waiters are queued here (all keys). */
-  count = 0;
-  /** The owner TID of each PI key that has PI waiters queued here. */
-  readonly piOwner = new Map<string, number>();
-  constructor(readonly index: number) {
-    this.lock = new SpinLock(`futex bucket ${index}`);
-  }
-
-  /** The first waiter of `key`, or undefined. */
-  first(key: string): Waiter | undefined {
-    return this.queues.get(key)?.head ?? undefined;
-  }
-
-  /** Whether a PI waiter of `key` is queued here. */
-  hasPi(key: string): boolean {
-    return (this.queues.get(key)?.pi ?? 0) > 0;
-  }
-
-  /** Appends `w` to the tail of its key's queue and points `w.bucket` here. */
-  push(w: Waiter): void {
-    let q = this.queues.get(w.key);
-    if (q === undefined) {
-      q = new WaiterQueue(w.key);
-      this.queues.set(w.key, q);
-    }
-    w.queue = q;
-    w.bucket = this;
-    w.prev = q.tail;
-    w.next = null;
-    if (q.tail === null) q.head = w;
-    else q.tail.next = w;
-    q.tail = w;
-    q.size++;
-    if (w.kind === "pi") q.pi++;
-    this.count++;
-  }
-
-  /** Unlinks `w` (queued here) in O(1), dropping its key's queue if it empties. */
-  remove(w: Waiter): void {
-    const q = w.queue;
-    if (q === null) throw new Error("futex: removing a waiter that is not queued");
-    if (w.prev === null) q.head = w.next;
-    else w.prev.next = w.next;
-    if (w.next === null) q.tail = w.prev;
-    else w.next.prev = w.prev;
-    w.prev = w.next = null;
-    w.queue = null;
-    q.size--;
-    if (w.kind === "pi") q.pi--;
-    this.count--;
-    if (q.size === 0) this.queues.delete(q.key);
-  }
-}
-
-class Waiter {
-  state: "queued" | "woken" | "removed" = "queued";
-  constructor(
-    readonly tid: number,
-    public key: string,
-    readonly bitset: number,
-    public waker: Waker | null,
-    public bucket: Bucket,
-    public kind: "wait" | "pi" | "requeue_pi" = "wait",
-    /** The key of the PI lock a "requeue_pi" waiter (WAIT_REQUEUE_PI) waits to be requeued to. */
-    public requeuePiKey: string | null = null,
-  ) {}
-  /** True once CMP_REQUEUE_PI moved this WAIT_REQUEUE_PI waiter onto its PI lock. */
-  requeued = false;
-  /** The key queue it is linked into while queued, and its neighbours there. */
-  queue: WaiterQueue | null = null;
-  prev: Waiter | null = null;
-  next: Waiter | null = null;
-}
 
 /** The number of hash buckets. */
 export const FUTEX_BUCKETS = 16;
@@ -292,6 +204,7 @@ export class Futexes {
   readonly #timer: Timer;
   readonly #buckets: Bucket[] = [];
   readonly #threadExists: (tid: number) => boolean;
+  readonly #waitvTable: WaitvTable;
 
   /**
    * Made by the kernel. `threadExists` says whether a TID names a live
@@ -310,6 +223,23 @@ export class Futexes {
     this.#timer = timer;
     this.#threadExists = threadExists;
     for (let i = 0; i < FUTEX_BUCKETS; i++) this.#buckets.push(new Bucket(i));
+    this.#waitvTable = {
+      machine,
+      timer,
+      bucket: (key) => this.#bucket(key),
+      readTimeout: (thread, t) => this.#readTimeout(thread, t),
+      record: (thread, step, out) =>
+        this.log.push({
+          step: machine.steps,
+          kind: "waitv",
+          tid: thread.tid,
+          pid: thread.process.pid,
+          waitv: step,
+          ...out,
+          woken: [],
+          moved: [],
+        }),
+    };
   }
 
   /**
@@ -399,6 +329,25 @@ export class Futexes {
       default: // 3. FUTEX_FD, 14, 15 and stray bits.
         return this.#done(a, -ENOSYS);
     }
+  }
+
+  /**
+   * One futex_waitv call by `thread`, after the trap into the kernel: the
+   * index of a woken entry, `-errno`, or {@linkcode FUTEX_RESTART}.
+   * `waiters` is the user address of `nr` 24-byte entries; `timeout` is
+   * absolute on `clockid` (`{ sec, nsec }`, the user address of a
+   * timespec, or null/undefined/0 for none). See kernel/futex/waitv.ts.
+   */
+  *waitv(
+    thread: Thread,
+    waiters: number,
+    nr: number,
+    flags: number,
+    timeout: FutexWaitvTimeout,
+    clockid: number,
+  ): Async<number | typeof FUTEX_RESTART> {
+    const r = yield* futexWaitv(this.#waitvTable, thread, waiters, nr, flags, timeout, clockid);
+    return r === "restart" ? FUTEX_RESTART : r;
   }
 
   /**
@@ -514,7 +463,7 @@ export class Futexes {
       for (let w = b1.first(key1), next: Waiter | undefined; w !== undefined; w = next) {
         next = w.next ?? undefined;
         if (count - nrWake >= nrRequeue) break;
-        if (w.kind !== "wait") {
+        if (w.kind !== "wait" && w.kind !== "waitv") {
           // A PI waiter: Linux stops with EINVAL, keeping what it already woke and moved.
           count = -EINVAL;
           break;
@@ -848,7 +797,7 @@ export class Futexes {
     let n = 0;
     for (let w = bucket.first(key), next: Waiter | undefined; w !== undefined; w = next) {
       next = w.next ?? undefined;
-      if (w.kind !== "wait") return -EINVAL;
+      if (w.kind !== "wait" && w.kind !== "waitv") return -EINVAL;
       if ((w.bitset & bitset) === 0) continue;
       this.#wakeOne(bucket, w, woken, wakers);
       if (++n >= nr) break;
@@ -860,11 +809,12 @@ export class Futexes {
     bucket.remove(w);
     w.state = "woken";
     woken.push(w.tid);
-    if (w.waker !== null) wakers.push(w.waker);
-    w.waker = null;
+    // A futex_waitv entry's group holds the thread's one waker: the first wake of any entry takes it.
+    const holder = w.group ?? w;
+    if (holder.waker !== null) wakers.push(holder.waker);
+    holder.waker = null;
   }
 
-  /** Locks the bucket the waiter is in now, re-checking after the lock that a requeue did not move it. */
   /**
    * Sleeps as `waiter`, which the caller queued under its bucket lock, until it is woken, its deadline passes or a
    * signal lands. Then, if it is still queued, `leave` runs under the lock of the bucket it is in now (a requeue may
@@ -898,6 +848,7 @@ export class Futexes {
     return ended;
   }
 
+  /** Locks the bucket the waiter is in now, re-checking after the lock that a requeue did not move it. */
   *#lockWaiter(w: Waiter): Async<Bucket> {
     for (;;) {
       const b = w.bucket;
@@ -937,7 +888,7 @@ export class Futexes {
     return yield* currentHart().load32(paddr);
   }
 
-  #readTimeout(thread: Thread, t: number | FutexTimespec | null | undefined): FutexLogTimeout {
+  #readTimeout(thread: Thread, t: FutexWaitvTimeout): FutexLogTimeout {
     if (t === null || t === undefined || t === 0) return null;
     if (typeof t === "object") return { sec: t.sec, nsec: t.nsec, expired: false };
     if (typeof t !== "number") throw new TypeError("sys.futex: the timeout must be a timespec, an address or null");

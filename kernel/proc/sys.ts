@@ -264,11 +264,10 @@ export class Sys {
   /**
    * futex(2): `sys.futex(uaddr, op, val, timeoutOrVal2?, uaddr2?, val3?)`
    * returns a result (≥ 0) or `-errno`, with FUTEX_SPEC.md's checks and
-   * errno order. Implemented: WAIT, WAIT_BITSET, WAKE, WAKE_BITSET,
-   * REQUEUE, CMP_REQUEUE and WAKE_OP, private or shared, with
-   * FUTEX_CLOCK_REALTIME on WAIT_BITSET. The PI ops (LOCK_PI, LOCK_PI2,
-   * TRYLOCK_PI, UNLOCK_PI, WAIT_REQUEUE_PI, CMP_REQUEUE_PI), FUTEX_FD and
-   * unknown cmds return `-ENOSYS` in this version. For a waiting op,
+   * errno order. Implemented: every op (WAIT, WAIT_BITSET, WAKE,
+   * WAKE_BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP and the PI ops), private or
+   * shared, with FUTEX_CLOCK_REALTIME where Linux takes it; FUTEX_FD and
+   * unknown cmds return `-ENOSYS`. For a waiting op,
    * `timeoutOrVal2` is the timeout: `{ sec, nsec }`, the user address of a
    * 16-byte timespec, or null/undefined/0 for none (WAIT: relative,
    * CLOCK_MONOTONIC; WAIT_BITSET: absolute). For the others it is `val2`.
@@ -305,6 +304,71 @@ export class Sys {
     for (;;) {
       yield* this.#enter(`futex(${op})`);
       const r = yield* this.#threads.futex.call(this.#thread, uaddr, op, val, timeoutOrVal2, uaddr2, val3);
+      if (r !== FUTEX_RESTART) return r;
+    }
+  }
+
+  /**
+   * futex_waitv(2) (futex2): waits on up to 128 futex words at once.
+   * `waiters` is the user address of `nr` 24-byte entries `{ u64 val,
+   * u64 uaddr, u32 flags, u32 reserved }` (little-endian; flags
+   * FUTEX2_SIZE_U32, optionally | FUTEX2_PRIVATE); `flags` must be 0;
+   * `timeout` is absolute on `clockid` (CLOCK_MONOTONIC or CLOCK_REALTIME):
+   * `{ sec, nsec }`, the user address of a 16-byte timespec, or null for
+   * none. Returns the index of the entry whose futex a wake (FUTEX_WAKE,
+   * WAKE_BITSET, WAKE_OP, REQUEUE…) reached, or `-errno`: EINVAL, EFAULT,
+   * EAGAIN if a word differs from its val, ETIMEDOUT, EINTR. A signal
+   * restarts the call under SA_RESTART, even with a timeout. Checks and
+   * their order are Linux 6.18's (docs/futex.md).
+   *
+   * @example Wait on two words; a wake on the second returns index 1
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import {
+   *   CLOCK_MONOTONIC, EAGAIN, FUTEX2_PRIVATE, FUTEX2_SIZE_U32, FUTEX_PRIVATE_FLAG, FUTEX_WAKE, Kernel, type Process,
+   * } from "@ksim/ksim";
+   *
+   * // Writes a futex_waitv vector at `at`: [expected value, word address] per entry.
+   * function vector(p: Process, at: number, entries: [number, number][]): number {
+   *   entries.forEach(([val, uaddr], i) => {
+   *     const words = [val, 0, uaddr, 0, FUTEX2_SIZE_U32 | FUTEX2_PRIVATE, 0];
+   *     words.forEach((w, j) => p.write32(at + 24 * i + 4 * j, w));
+   *   });
+   *   return at;
+   * }
+   * const kernel = new Kernel({ harts: 2, seed: 4 });
+   * const p = kernel.createProcess();
+   * const mem = p.mmap(4096), a = mem, b = mem + 4, v = mem + 64;
+   * const seen: number[] = [];
+   * const waiter = p.spawnThread(function* (sys) {
+   *   seen.push(yield* sys.futexWaitv(vector(p, v, [[1, a], [0, b]]), 2, 0, null, CLOCK_MONOTONIC)); // a is 0
+   *   return yield* sys.futexWaitv(vector(p, v, [[0, a], [0, b]]), 2, 0, null, CLOCK_MONOTONIC);
+   * });
+   * kernel.run({ until: 100_000 });
+   * assert.equal(waiter.state, "blocked");
+   * p.spawnThread(function* (sys) {
+   *   return yield* sys.futex(b, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1);
+   * });
+   * kernel.run();
+   * assert.deepEqual([seen[0], waiter.exitCode], [-EAGAIN, 1]);
+   * ```
+   */
+  *futexWaitv(
+    waiters: number,
+    nr: number,
+    flags: number,
+    timeout: number | FutexTimespec | null,
+    clockid: number,
+  ): Async<number> {
+    if (
+      typeof waiters !== "number" || typeof nr !== "number" || typeof flags !== "number" ||
+      typeof clockid !== "number"
+    ) {
+      throw new TypeError("sys.futexWaitv: waiters, nr, flags and clockid must be numbers");
+    }
+    for (;;) {
+      yield* this.#enter(`futex_waitv(${nr})`);
+      const r = yield* this.#threads.futex.waitv(this.#thread, waiters, nr, flags, timeout, clockid);
       if (r !== FUTEX_RESTART) return r;
     }
   }

@@ -5,13 +5,19 @@
 // The programs mix the non-PI ops with the PI lock ops (LOCK_PI, LOCK_PI2,
 // TRYLOCK_PI, UNLOCK_PI), and lock-heavy programs add WAIT_REQUEUE_PI and
 // CMP_REQUEUE_PI; the model learns which threads exist (ESRCH)
-// from each thread's exit point.
+// from each thread's exit point. futex_waitv calls (1–3 entries over the
+// same words, absolute MONOTONIC or REALTIME timeouts) are replayed step by
+// step: the checks, each entry queued under its lock, and the unqueue.
 // A fixture whose CMP_REQUEUE checks the word before locking (BROKEN ON
 // PURPOSE) must be caught.
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  CLOCK_MONOTONIC,
+  CLOCK_REALTIME,
   ETIMEDOUT,
+  FUTEX2_PRIVATE,
+  FUTEX2_SIZE_U32,
   FUTEX_CMP_REQUEUE,
   FUTEX_CMP_REQUEUE_PI,
   FUTEX_LOCK_PI,
@@ -40,6 +46,7 @@ const SLOTS = [0, 4, 4096];
 
 type Step =
   | { kind: "store"; a: number; v: number }
+  | { kind: "waitv"; entries: { a: number; val: number }[]; t: { sec: number; nsec: number } | null; rt: boolean }
   | {
     kind: "futex";
     cmd: number;
@@ -65,8 +72,16 @@ const PI_CMDS = [
   FUTEX_WAIT_REQUEUE_PI,
   FUTEX_CMP_REQUEUE_PI,
 ];
+/** A futex_waitv of 1–3 entries with an absolute deadline in ns of virtual time (converted for CLOCK_REALTIME). */
+const waitvArb: fc.Arbitrary<Step> = fc.record({
+  kind: fc.constant("waitv" as const),
+  entries: fc.array(fc.record({ a: slot, val: small }), { minLength: 1, maxLength: 3 }),
+  t: piTimeout,
+  rt: fc.boolean(),
+});
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant("store" as const), a: slot, v: small }),
+  waitvArb,
   ...[
     fc.tuple(slot, small, timeout).map(([a, val, t]) => ({ cmd: FUTEX_WAIT, a, val, t, v2: 0, a2: 0, v3: 0 })),
     fc.tuple(slot, small, fc.constantFrom(1, 2, 3, 0xffffffff)).map(([a, val, v3]) => ({
@@ -203,22 +218,37 @@ function agree(prog: Program, broken: boolean | "timeout" = false): string | nul
     seed: prog.seed,
     policy: prog.pct ? "pct" : "random",
   });
-  if (broken === "timeout") kernel.threads.futex = new BrokenTimeoutFutexes(kernel.machine, kernel.timer);
-  else if (broken) kernel.threads.futex = new BrokenCmpRequeueFutexes(kernel.machine, kernel.timer);
+  // The fixtures see live threads as the kernel's own table does (LOCK_PI's ESRCH), so only their bug differs.
+  const exists = (tid: number) => kernel.threads.byTid(tid) !== undefined;
+  if (broken === "timeout") kernel.threads.futex = new BrokenTimeoutFutexes(kernel.machine, kernel.timer, exists);
+  else if (broken) kernel.threads.futex = new BrokenCmpRequeueFutexes(kernel.machine, kernel.timer, exists);
   const p = kernel.createProcess();
   const base = p.mmap(8192, { shared: prog.shared });
+  const vectors = p.mmap(4096); // each thread's futex_waitv vector, 1 KiB apart
   SLOTS.forEach((off, i) => p.write32(base + off, prog.init[i]));
   const flag = prog.shared ? 0 : FUTEX_PRIVATE_FLAG;
   const stores: Store[] = [];
   const seen = new Map<number, number[]>();
   const exits: { before: number; tid: number }[] = [];
-  const threads = prog.threads.map((steps) =>
+  const threads = prog.threads.map((steps, k) =>
     p.spawnThread(function* (sys: Sys) {
       const mine: number[] = [];
       for (const s of steps) {
         if (s.kind === "store") {
           yield* sys.store32(base + SLOTS[s.a], s.v);
           stores.push({ before: kernel.futex.log.length, a: SLOTS[s.a], v: s.v });
+        } else if (s.kind === "waitv") {
+          const at = vectors + 1024 * k;
+          const flags = FUTEX2_SIZE_U32 | (prog.shared ? 0 : FUTEX2_PRIVATE);
+          s.entries.forEach((e, i) =>
+            [e.val, 0, base + SLOTS[e.a], 0, flags, 0].forEach((w, j) => p.write32(at + 24 * i + 4 * j, w))
+          );
+          let t = s.t;
+          if (t !== null && s.rt) {
+            const ns = REALTIME_OFFSET_NS + t.nsec;
+            t = { sec: Math.floor(ns / 1e9), nsec: ns % 1e9 };
+          }
+          mine.push(yield* sys.futexWaitv(at, s.entries.length, 0, t, s.rt ? CLOCK_REALTIME : CLOCK_MONOTONIC));
         } else {
           let timeoutOrVal2 = [FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_LOCK_PI2, FUTEX_WAIT_REQUEUE_PI].includes(s.cmd)
             ? s.t
@@ -250,6 +280,7 @@ function agree(prog: Program, broken: boolean | "timeout" = false): string | nul
   const predicted = new Map<number, number[]>();
   const finish = (tid: number, r: number) => predicted.set(tid, [...(predicted.get(tid) ?? []), r]);
   let si = 0, xi = 0;
+  const inWaitv = new Set<number>(); // a woken futex_waitv thread returns at its unqueue step, not 0 at the wake
   for (let i = 0; i <= log.length; i++) {
     while (si < stores.length && stores[si].before <= i) mem.set(stores[si].a, stores[si++].v);
     while (xi < exits.length && exits[xi].before <= i) live.delete(exits[xi++].tid);
@@ -268,6 +299,15 @@ function agree(prog: Program, broken: boolean | "timeout" = false): string | nul
         val3: c.val3,
         timeout: c.timeout,
       }, mem);
+    } else if (e.kind === "waitv") {
+      const w = e.waitv!;
+      if (w.step === "call") {
+        const entries = w.entries.map((x) => x === "EFAULT" ? x : { ...x, uaddr: x.uaddr - base });
+        out = model.waitv({ ...w, tid: e.tid, entries }, mem);
+      } else if (w.step === "queue") out = model.waitvQueue(e.tid, mem);
+      else out = model.waitvUnqueue(e.tid, w.ended);
+      if (out.status === "blocked") inWaitv.add(e.tid);
+      else inWaitv.delete(e.tid);
     } else if (e.kind === "timeout") out = model.timeout(e.tid);
     else out = model.interrupt(e.tid, { restart: e.restart });
     if (out.status === "unsupported") {
@@ -282,7 +322,7 @@ function agree(prog: Program, broken: boolean | "timeout" = false): string | nul
     if (JSON.stringify(out.woken) !== JSON.stringify(e.woken)) return `woken: ${where}`;
     if (JSON.stringify(out.moved) !== JSON.stringify(e.moved)) return `moved: ${where}`;
     if (want === "done") finish(e.tid, out.result!);
-    for (const t of out.woken) finish(t, 0);
+    for (const t of out.woken) if (!inWaitv.has(t)) finish(t, 0);
     model.checkInvariants();
   }
   // What each finished thread saw is what the model predicted for it.
@@ -295,6 +335,12 @@ function agree(prog: Program, broken: boolean | "timeout" = false): string | nul
   stats.blocked += log.filter((e) => e.blocked).length;
   stats.timeouts += log.filter((e) => e.kind === "timeout" || e.result === -ETIMEDOUT).length;
   stats.signals += log.filter((e) => e.kind === "interrupt").length;
+  const unqueues = log.filter((e) => e.waitv?.step === "unqueue");
+  stats.waitv += log.filter((e) => e.waitv?.step === "call").length;
+  stats.waitvQueued += log.filter((e) => e.waitv?.step === "queue" && e.blocked).length;
+  stats.waitvWoken += unqueues.filter((e) => (e.result ?? -1) >= 0).length;
+  stats.waitvSignals +=
+    unqueues.filter((e) => e.waitv?.step === "unqueue" && e.waitv.ended.startsWith("signal")).length;
   const pi = log.filter((e) => PI_CMDS.includes((e.call?.op ?? 0) & 127));
   stats.piCalls += pi.length;
   stats.piBlocked += pi.filter((e) => e.blocked).length;
@@ -318,6 +364,10 @@ const stats = {
   requeuedPi: 0,
   piErrors: {} as Record<number, number>,
   unsupported: 0,
+  waitv: 0,
+  waitvQueued: 0,
+  waitvWoken: 0,
+  waitvSignals: 0,
 };
 
 Deno.test("futex model agreement: 200 random programs (2–4 threads, random and PCT seeds, both ISAs)", () => {
@@ -332,6 +382,8 @@ Deno.test("futex model agreement: 200 random programs (2–4 threads, random and
   // The programs do block, time out and take signals (the generator is not vacuous).
   console.log(`futex agreement: ${AGREEMENT_RUNS} programs, ${JSON.stringify(stats)}`);
   assert(stats.blocked > 50 && stats.timeouts > 20 && stats.signals > 5, JSON.stringify(stats));
+  // futex_waitv calls queue entries and some return a woken entry's index.
+  assert(stats.waitvQueued > 20 && stats.waitvWoken > 5, JSON.stringify(stats));
 });
 
 const PI_AGREEMENT_RUNS = 300;
