@@ -26,9 +26,9 @@
  * - Deterministic: with the same input, the same `stillFails` answers and
  *   an rng with the same seed (or none), the candidates tried and the
  *   result are the same.
- * - At most `maxTries` calls to `stillFails`, the first check included.
- *   When the budget runs out, the smallest failing input so far is
- *   returned.
+ * - At most `maxTries` calls to `stillFails`, the first check included
+ *   (that check always happens, even when `maxTries` is 0). When the budget
+ *   runs out, the smallest failing input so far is returned.
  *
  * @module
  */

@@ -202,10 +202,13 @@ Deno.test("the compare tables stay bounded however many observations arrive", ()
   const m = new Mutator(new Prng(1), { maxLen: 64, compareCapacity: 100 });
   for (let i = 0; i < 10_000; i++) m.addCompares([{ a: i, b: `s${i}` }]);
   // The oldest observations are gone: only tokens from the last 50 pairs (100 operands) remain.
+  let tokensSeen = 0;
   for (let i = 0; i < 500; i++) {
     const out = new TextDecoder().decode(m.mutate(text("--------")));
     if (m.lastSequence.length !== 1) continue;
     const n = /s(\d+)/.exec(out);
     if (n) assert.ok(Number(n[1]) >= 9900, `old token s${n[1]} survived`);
+    if (n) tokensSeen++;
   }
+  assert.ok(tokensSeen > 10, `only ${tokensSeen} compare tokens were written`);
 });
