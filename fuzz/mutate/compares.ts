@@ -62,17 +62,38 @@ function operandKey(v: Operand): string {
   return (typeof v === "string" ? "s" : typeof v === "number" ? "n" : "b") + String(v);
 }
 
-/** A stored pair of unequal operands. Each operand's encodings are computed on first use, then kept. */
+/** A possible input-to-state write: replace `from` (an encoding of one operand) with the other operand, `to`. */
+export interface Candidate {
+  /** The bytes to look for. Never empty. */
+  readonly from: Uint8Array;
+  /** The operand to write instead. */
+  readonly to: Operand;
+  /** How both are encoded. */
+  readonly encoding: Encoding;
+  /** `to` in `encoding`. */
+  readonly toBytes: Uint8Array;
+}
+
+/** A stored pair of unequal operands. Its input-to-state candidates are computed on first use, then kept. */
 export class ComparedPair {
-  #encodings: readonly [readonly (Uint8Array | null)[], readonly (Uint8Array | null)[]] | null = null;
+  #candidates: readonly Candidate[] | null = null;
 
   /** @param a one operand. @param b the other. */
   constructor(readonly a: Operand, readonly b: Operand) {}
 
-  /** The encodings of `a` and of `b`, indexed like `ENCODINGS` (null where there is none). */
-  encodings(): readonly [readonly (Uint8Array | null)[], readonly (Uint8Array | null)[]] {
-    this.#encodings ??= [ENCODINGS.map((e) => encode(this.a, e)), ENCODINGS.map((e) => encode(this.b, e))];
-    return this.#encodings;
+  /** Every (direction, encoding) in which both operands have an encoding, the one to look for being non-empty. */
+  candidates(): readonly Candidate[] {
+    if (this.#candidates !== null) return this.#candidates;
+    const found: Candidate[] = [];
+    for (const encoding of ENCODINGS) {
+      const ea = encode(this.a, encoding);
+      const eb = encode(this.b, encoding);
+      if (ea === null || eb === null) continue;
+      if (ea.length > 0) found.push({ from: ea, to: this.b, encoding, toBytes: eb });
+      if (eb.length > 0) found.push({ from: eb, to: this.a, encoding, toBytes: ea });
+    }
+    this.#candidates = found;
+    return found;
   }
 }
 
@@ -144,28 +165,6 @@ function nudge(v: Operand, delta: number): Operand {
   return typeof v === "bigint" ? v + BigInt(delta) : v + delta;
 }
 
-/** A possible input-to-state write: replace `from` (an encoding of one operand) with the other operand, `to`. */
-interface Candidate {
-  readonly from: Uint8Array;
-  readonly to: Operand;
-  readonly encoding: Encoding;
-  /** `to` in `encoding`. */
-  readonly toBytes: Uint8Array;
-}
-
-/** Every (direction, encoding) in which both operands have an encoding, the one to look for being non-empty. */
-function candidatesOf(pair: ComparedPair): readonly Candidate[] {
-  const [encA, encB] = pair.encodings();
-  const found: Candidate[] = [];
-  ENCODINGS.forEach((encoding, e) => {
-    const [ea, eb] = [encA[e], encB[e]];
-    if (ea === null || eb === null) return;
-    if (ea.length > 0) found.push({ from: ea, to: pair.b, encoding, toBytes: eb });
-    if (eb.length > 0) found.push({ from: eb, to: pair.a, encoding, toBytes: ea });
-  });
-  return found;
-}
-
 /** The ±1 variant to write: 0 three times in four, else -1 or +1. */
 function pickDelta(rng: Prng): number {
   return rng.chance(0.75) ? 0 : rng.chance(0.5) ? 1 : -1;
@@ -187,7 +186,7 @@ export function inputToState(table: CompareTable): Mutation {
       let unmatched: string | null = null;
       for (let attempt = 0; attempt < PAIR_ATTEMPTS; attempt++) {
         const pair = table.pairs.pick(s.rng);
-        const all = candidatesOf(pair).filter((c) => c.from.length <= s.size);
+        const all = pair.candidates();
         const counts = countAll(s.data, s.size, all.map((c) => c.from));
         const found = all.filter((_, k) => counts[k] > 0);
         if (found.length > 0) {

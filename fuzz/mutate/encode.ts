@@ -72,15 +72,36 @@ export function encode(value: Operand, encoding: Encoding): Uint8Array | null {
     return out;
   }
   if (typeof value === "number" && !Number.isSafeInteger(value)) return null;
-  const v = BigInt(value);
   const width = intWidth(encoding);
-  const bits = BigInt(8 * width);
-  if (v < -(1n << (bits - 1n)) || v >= 1n << bits) return null;
-  let u = BigInt.asUintN(8 * width, v);
   const out = new Uint8Array(width);
+  const words = typeof value === "number" ? numberWords(value, width) : bigintWords(value, width);
+  if (words === null) return null;
+  const [lo, hi] = words;
   for (let i = 0; i < width; i++) {
-    out[le ? i : width - 1 - i] = Number(u & 0xffn);
-    u >>= 8n;
+    const byte = i < 4 ? (lo >>> (8 * i)) & 0xff : (hi >>> (8 * (i - 4))) & 0xff;
+    out[le ? i : width - 1 - i] = byte;
   }
   return out;
+}
+
+/** Whether an integer fits a `width`-byte field as a signed or an unsigned number. */
+function fits(v: number | bigint, width: number): boolean {
+  const bits = 8 * width;
+  return typeof v === "number"
+    ? v >= -(2 ** (bits - 1)) && v < 2 ** bits
+    : v >= -(1n << BigInt(bits - 1)) && v < 1n << BigInt(bits);
+}
+
+/** The low and high 32-bit words of a safe integer in two's complement, or null if it does not fit `width` bytes. */
+function numberWords(v: number, width: number): [number, number] | null {
+  if (!fits(v, width)) return null;
+  const hi = Math.floor(v / 0x1_0000_0000);
+  return [(v - hi * 0x1_0000_0000) >>> 0, hi >>> 0];
+}
+
+/** The low and high 32-bit words of a bigint in two's complement, or null if it does not fit `width` bytes. */
+function bigintWords(v: bigint, width: number): [number, number] | null {
+  if (!fits(v, width)) return null;
+  const u = BigInt.asUintN(64, v);
+  return [Number(u & 0xffff_ffffn), Number(u >> 32n)];
 }

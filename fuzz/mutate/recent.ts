@@ -1,12 +1,21 @@
 /**
- * A bounded, least-recently-used set with O(1) add and random pick. It holds
- * the compare tokens and compare pairs of a fuzzing run.
+ * A bounded set with approximately least-recently-used eviction and O(1)
+ * add and random pick. It holds the compare tokens and compare pairs of a
+ * fuzzing run.
+ *
+ * Eviction uses the CLOCK algorithm (second chance). A hand sweeps the
+ * slots. An entry that was refreshed since the hand last passed it gets its
+ * mark cleared and survives this pass. The first unmarked entry is
+ * replaced. So an entry that keeps being observed stays, and one that is
+ * not seen again leaves within two sweeps. Nothing is reordered on a
+ * refresh, which keeps `add` cheap while the engine feeds it the compares
+ * of every run.
  *
  * Invariants:
  * - There are at most `capacity` entries. Adding a new key when full evicts
- *   the least recently added or refreshed key.
- * - Adding a key that is already present refreshes it (it becomes the most
- *   recent) and keeps the stored value, with whatever it has cached.
+ *   exactly one entry, never the one being added.
+ * - Adding a key that is already present marks it as recently used and
+ *   keeps the stored value, with whatever that value has cached.
  * - `pick` is biased toward what was added lately. Half the time it picks
  *   among the last `RECENT_WINDOW` adds, and otherwise uniformly among all
  *   entries. Compares seen while running the input about to be mutated are
@@ -20,11 +29,15 @@ import type { Prng } from "../prng.ts";
 /** How many of the latest adds the recency-biased half of `pick` draws from. */
 export const RECENT_WINDOW = 64;
 
-/** A bounded LRU set of values keyed by string, with a recency-biased random pick. */
+/** A bounded set of values keyed by string, with CLOCK eviction and a recency-biased random pick. */
 export class Recent<T> {
-  /** key → slot. Map order is recency order (oldest first). */
+  /** key → slot. */
   readonly #slots = new Map<string, number>();
+  readonly #keys: string[] = [];
   readonly #values: T[] = [];
+  /** Per slot: refreshed since the clock hand last passed. */
+  readonly #marked: boolean[] = [];
+  #hand = 0;
   /** Ring of the slots touched by the last `RECENT_WINDOW` adds. */
   readonly #latest: number[] = [];
   #latestNext = 0;
@@ -41,27 +54,35 @@ export class Recent<T> {
 
   /** How many entries there are now. */
   get size(): number {
-    return this.#slots.size;
+    return this.#values.length;
   }
 
-  /** Adds `key` with `value`, evicting the least recent entry if full, or refreshes `key` (keeping its value) if present. */
+  /** Adds `key` with `value` (evicting one entry if full), or marks `key` as recently used if present. */
   add(key: string, value: T): void {
     let slot = this.#slots.get(key);
     if (slot !== undefined) {
-      this.#slots.delete(key);
+      this.#marked[slot] = true;
     } else {
-      if (this.#slots.size === this.capacity) {
-        const [oldest, oldSlot] = this.#slots.entries().next().value as [string, number];
-        this.#slots.delete(oldest);
-        slot = oldSlot;
-      } else {
-        slot = this.#values.length;
-      }
+      slot = this.#values.length < this.capacity ? this.#values.length : this.#evict();
+      this.#slots.set(key, slot);
+      this.#keys[slot] = key;
       this.#values[slot] = value;
+      this.#marked[slot] = false;
     }
-    this.#slots.set(key, slot);
     this.#latest[this.#latestNext] = slot;
     this.#latestNext = (this.#latestNext + 1) % RECENT_WINDOW;
+  }
+
+  /** Frees the slot of the first unmarked entry at or after the hand, clearing marks on the way. */
+  #evict(): number {
+    while (this.#marked[this.#hand]) {
+      this.#marked[this.#hand] = false;
+      this.#hand = (this.#hand + 1) % this.capacity;
+    }
+    const slot = this.#hand;
+    this.#hand = (this.#hand + 1) % this.capacity;
+    this.#slots.delete(this.#keys[slot]);
+    return slot;
   }
 
   /**

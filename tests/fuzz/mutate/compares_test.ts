@@ -182,13 +182,13 @@ Deno.test("encode: integer widths hold signed and unsigned values that fit, and 
   assert.deepEqual(encode(1, "f64be"), Uint8Array.of(0x3f, 0xf0, 0, 0, 0, 0, 0, 0));
 });
 
-Deno.test("Recent: bounded, evicts the least recently added or refreshed key, keeps values, picks only live ones", () => {
+Deno.test("Recent: bounded; a refreshed key gets a second chance, keeps its value; picks only live ones", () => {
   const r = new Recent<number>(3);
   r.add("a", 1);
   r.add("b", 2);
   r.add("c", 3);
-  r.add("a", 10); // refresh (the value stays 1): b is now the oldest
-  r.add("d", 4); // evicts b
+  r.add("a", 10); // refresh (the value stays 1): the clock hand spares a once
+  r.add("d", 4); // evicts b, the first unrefreshed entry after a
   assert.equal(r.size, 3);
   const rng = new Prng(1);
   const seen = new Set<number>();
@@ -196,6 +196,21 @@ Deno.test("Recent: bounded, evicts the least recently added or refreshed key, ke
   assert.deepEqual([...seen].sort((x, y) => x - y), [1, 3, 4]);
   assert.throws(() => new Recent<number>(3).pick(rng), RangeError);
   assert.throws(() => new Recent<number>(0), RangeError);
+});
+
+Deno.test("Recent: a key that keeps being added survives any number of new keys", () => {
+  const r = new Recent<string>(8);
+  for (let i = 0; i < 1000; i++) {
+    r.add("hot", "hot");
+    r.add(`cold${i}`, `cold${i}`);
+  }
+  assert.equal(r.size, 8);
+  const rng = new Prng(2);
+  const seen = new Set<string>();
+  for (let i = 0; i < 400; i++) seen.add(r.pick(rng));
+  assert.ok(seen.has("hot"));
+  assert.equal(seen.size, 8);
+  assert.ok([...seen].every((v) => v === "hot" || Number(v.slice(4)) >= 990), [...seen].join());
 });
 
 Deno.test("the compare tables stay bounded however many observations arrive", () => {
