@@ -78,7 +78,11 @@ export interface Candidate {
 export class ComparedPair {
   #candidates: readonly Candidate[] | null = null;
 
-  /** @param a one operand. @param b the other. */
+  /**
+   * Stores a pair. Nothing is encoded until `candidates()` is first called.
+   * @param a one operand.
+   * @param b the other.
+   */
   constructor(readonly a: Operand, readonly b: Operand) {}
 
   /** Every (direction, encoding) in which both operands have an encoding, the one to look for being non-empty. */
@@ -104,7 +108,10 @@ export class CompareTable {
   /** Every pair of unequal operands seen, for input-to-state. */
   readonly pairs: Recent<ComparedPair>;
 
-  /** @param capacity the most entries each table keeps. */
+  /**
+   * Creates two empty tables.
+   * @param capacity the most entries each table keeps.
+   */
   constructor(capacity: number = DEFAULT_COMPARE_CAPACITY) {
     this.operands = new Recent(capacity);
     this.pairs = new Recent(capacity);

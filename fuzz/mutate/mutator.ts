@@ -91,6 +91,7 @@ export class Mutator {
   #last: readonly string[] = [];
 
   /**
+   * Creates a mutator. Its working buffer of `maxLen` bytes is allocated once, here.
    * @param rng drives every choice; seed it from `-seed`.
    * @param options see `MutatorOptions`.
    * @throws {RangeError} when maxLen, mutateDepth or compareCapacity is not an integer ≥ 1.

@@ -43,6 +43,7 @@ export class Recent<T> {
   #latestNext = 0;
 
   /**
+   * Creates an empty set.
    * @param capacity the most entries kept (≥ 1).
    * @throws {RangeError} when capacity is not a positive integer.
    */

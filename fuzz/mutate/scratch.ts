@@ -51,6 +51,7 @@ export class Scratch {
   partner: Uint8Array = new Uint8Array(0);
 
   /**
+   * Allocates the buffer, `maxSize` bytes, once.
    * @param maxSize the longest input a mutation may produce (`-max_len`).
    * @param rng the generator behind every choice.
    * @param onlyAscii when set, `randomByte()` draws from the `--only-ascii` alphabet.
