@@ -129,7 +129,11 @@ export class Mutator {
     this.#compares.add(observations);
   }
 
-  /** The names of the mutations the last `mutate()` call applied, in order (libFuzzer's "MS: 2 ChangeByte-InsertByte-"). */
+  /**
+   * The names of the mutations the last `mutate()` call applied, in order
+   * (libFuzzer's "MS: 2 ChangeByte-InsertByte-"). It is empty only in the
+   * rare call where no drawn mutation could apply.
+   */
   get lastSequence(): readonly string[] {
     return this.#last;
   }
