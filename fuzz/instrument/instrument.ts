@@ -6,7 +6,7 @@
  * runtime, and printed as JavaScript in the module system it was written in, with an inline source map that points at
  * the original file.
  *
- * The prologue, placed after the file's directive prologue, is:
+ * The prologue, placed after the file's directive prologue, is the module's connection to the runtime:
  *
  * ```text
  * if (globalThis.__ksimCov === undefined) throw new Error(…);
@@ -15,6 +15,9 @@
  * const __ksimS = __ksimC.registerSites(moduleKey, sites);   // when the module has compare sites
  * const __ksimK0 = [ …literal case values… ];                 // one per instrumented switch
  * ```
+ *
+ * as is in a CommonJS module, and in an ES module as `import { __ksimC, __ksimE, … } from "data:text/javascript,…"`,
+ * a module holding those statements and exporting those names.
  *
  * Invariants: the same source, file name and options always give the same code; the edge and site counts returned are
  * exactly the ones the prologue registers.
@@ -95,8 +98,8 @@ function variable(f: ts.NodeFactory, name: string, value: string): ts.Statement 
   );
 }
 
-/** The statements that connect a module to the runtime (see the module doc). */
-function prologue(f: ts.NodeFactory, key: string, plan: Plan): ts.Statement[] {
+/** The statements that connect a module to the runtime, and the names they declare (see the module doc). */
+function connection(f: ts.NodeFactory, key: string, plan: Plan): { statements: ts.Statement[]; names: string[] } {
   const runtime = f.createPropertyAccessExpression(f.createIdentifier("globalThis"), COVERAGE_GLOBAL);
   const call = (name: string, count: number) =>
     f.createCallExpression(
@@ -105,21 +108,48 @@ function prologue(f: ts.NodeFactory, key: string, plan: Plan): ts.Statement[] {
       [f.createStringLiteral(key), f.createNumericLiteral(count)],
     );
   const message = `ksim fuzz: ${key} is instrumented for coverage; call installCoverageRuntime() before loading it`;
-  const out: ts.Statement[] = [
+  const statements: ts.Statement[] = [
     f.createIfStatement(
       f.createStrictEquality(runtime, f.createIdentifier("undefined")),
       f.createThrowStatement(
         f.createNewExpression(f.createIdentifier("Error"), undefined, [f.createStringLiteral(message)]),
       ),
     ),
-    constant(f, RUNTIME_ID, runtime),
-    constant(f, EDGES_ID, call("edgeCounters", plan.edges)),
   ];
-  if (plan.sites > 0) out.push(constant(f, SITES_ID, call("registerSites", plan.sites)));
-  plan.caseTables.forEach((values, i) =>
-    out.push(constant(f, `${CASES_PREFIX}${i}`, f.createArrayLiteralExpression(values)))
+  const names: string[] = [];
+  const declare = (name: string, init: ts.Expression) => {
+    statements.push(constant(f, name, init));
+    names.push(name);
+  };
+  declare(RUNTIME_ID, runtime);
+  declare(EDGES_ID, call("edgeCounters", plan.edges));
+  if (plan.sites > 0) declare(SITES_ID, call("registerSites", plan.sites));
+  plan.caseTables.forEach((values, i) => declare(`${CASES_PREFIX}${i}`, f.createArrayLiteralExpression(values)));
+  return { statements, names };
+}
+
+/**
+ * The module's prologue. A CommonJS module runs its connection first thing. An ES module imports it from a `data:`
+ * module instead: imports are evaluated before the importer's body, so a function of the module that another module
+ * of an import cycle calls before this module's body has run still finds its counters.
+ */
+function prologue(f: ts.NodeFactory, key: string, plan: Plan, format: ModuleFormat): ts.Statement[] {
+  const { statements, names } = connection(f, key, plan);
+  if (format === "cjs") return statements;
+  const printer = ts.createPrinter();
+  const sf = ts.createSourceFile("prologue.mjs", "", ts.ScriptTarget.ESNext);
+  const text = statements.map((st) => printer.printNode(ts.EmitHint.Unspecified, st, sf)).join("\n") +
+    `\nexport { ${names.join(", ")} };\n`;
+  const bindings = f.createNamedImports(
+    names.map((n) => f.createImportSpecifier(false, undefined, f.createIdentifier(n))),
   );
-  return out;
+  return [
+    f.createImportDeclaration(
+      undefined,
+      f.createImportClause(undefined, undefined, bindings),
+      f.createStringLiteral(`data:text/javascript,${encodeURIComponent(text)}`),
+    ),
+  ];
 }
 
 /** A transformer factory that inserts `statements()` after the directive prologue. */
@@ -178,7 +208,7 @@ export function instrumentSource(source: string, fileName: string, options: Inst
   const before = [coverageTransformer(plan)];
   if (options.relocation !== undefined) before.push(relocateTransformer(options.relocation));
   before.push(prependTransformer((f) => [
-    ...prologue(f, key, plan),
+    ...prologue(f, key, plan, format),
     ...(format === "cjs" ? commonJsLocation(f, source, options.relocation) : []),
   ]));
   const out = ts.transpileModule(source, {

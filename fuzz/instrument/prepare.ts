@@ -43,7 +43,10 @@ export interface PreparedTarget {
 /** The edge count in a cached module's prologue, or `undefined` if the file is missing or not a cache file. */
 async function cachedEdges(file: string): Promise<number | undefined> {
   try {
-    const match = /\.edgeCounters\("[0-9a-f]+", (\d+)\)/.exec(await Deno.readTextFile(file));
+    // ES modules hold the prologue URL-encoded in a data: import (see instrument.ts).
+    const match = /\.edgeCounters\((?:"|%22)[0-9a-f]+(?:"|%22)(?:,|%2C)(?: |%20)(\d+)\)/.exec(
+      await Deno.readTextFile(file),
+    );
     return match === null ? undefined : Number(match[1]);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return undefined;

@@ -147,6 +147,15 @@ Deno.test("instrumented code without a runtime fails at load with an error that 
   assert.throws(() => evaluateCjs(code), /lonely is instrumented for coverage; call installCoverageRuntime\(\)/);
 });
 
+Deno.test("an instrumented ES module without a runtime fails to load with the same error", async () => {
+  const out = instrumentSource("export const x = 1;", "lonely.mjs", { moduleKey: "lonely-esm" });
+  const code = out.code.replaceAll("globalThis.__ksimCov", "globalThis.__notInstalled");
+  await assert.rejects(
+    import(`data:application/javascript,${encodeURIComponent(code)}`),
+    /lonely-esm is instrumented for coverage; call installCoverageRuntime\(\)/,
+  );
+});
+
 Deno.test("the output carries an inline source map back to the original file", () => {
   const out = instrumentSource("export const x = 1;\n", "/src/orig.ts", {
     relocation: { sourceUrl: "file:///src/orig.ts", rewrite: () => undefined },

@@ -98,6 +98,15 @@ Deno.test("an async .mjs target and an import cycle load from the cache", async 
   });
 });
 
+Deno.test("a module called by its import cycle before its body has run still finds its counters", async () => {
+  await withTempDir(async (cache) => {
+    const prepared = await prepareTarget(fixture("early_a.ts"), { cacheDir: cache });
+    const target = await import(prepared.entry);
+    assert.equal(target.fuzz(new Uint8Array(1)), "big");
+    assert.equal(target.fuzz(new Uint8Array(0)), "small");
+  });
+});
+
 Deno.test("instrumentAll instruments ksim's own modules too", async () => {
   await withTempDir(async (cache) => {
     const prepared = await prepareTarget(fixture("esm_target.ts"), { cacheDir: cache, instrumentAll: true });
