@@ -139,7 +139,7 @@ export { type MmapOptions, Process } from "./kernel/proc/process.ts";
 export { SimFile } from "./kernel/proc/file.ts";
 export { PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE } from "./kernel/proc/prot.ts";
 export { EFAULT } from "./kernel/errno.ts";
-export { Thread } from "./kernel/proc/thread.ts";
+export { type SpawnThreadOptions, Thread } from "./kernel/proc/thread.ts";
 export { Sys } from "./kernel/proc/sys.ts";
 export {
   checkFutexWord,

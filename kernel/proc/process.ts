@@ -40,7 +40,7 @@ import { PROT_NONE, PROT_READ, PROT_WRITE, protName } from "./prot.ts";
 import { checkAddr, checkLength, checkProt, hex, MMAP_BASE, MMAP_GAP, USER_VA_END } from "./layout.ts";
 import { UserFault } from "./fault.ts";
 import type { Async } from "../task/async.ts";
-import type { Thread, Threads } from "./thread.ts";
+import type { SpawnThreadOptions, Thread, Threads } from "./thread.ts";
 import type { Sys } from "./sys.ts";
 
 /**
@@ -142,6 +142,8 @@ export class Process {
    * `yield* sys.spawnThread(body)`. The body is a generator function of
    * the thread's {@linkcode Sys} handle; system calls compose with
    * `yield* sys.…`, and what it returns is the thread's exit code.
+   * `options.clearChildTid` is CLONE_CHILD_CLEARTID (see
+   * `SpawnThreadOptions`).
    *
    * @example
    * ```ts
@@ -159,9 +161,9 @@ export class Process {
    * assert.equal(t.exitCode, 42);
    * ```
    */
-  spawnThread(body: (sys: Sys) => Async<number | void>): Thread {
+  spawnThread(body: (sys: Sys) => Async<number | void>, options: SpawnThreadOptions = {}): Thread {
     if (this.#threads === null) throw new TypeError("Process.spawnThread: this process was made without a kernel");
-    return this.#threads.spawnFromHost(this, body);
+    return this.#threads.spawnFromHost(this, body, options);
   }
 
   /**

@@ -31,7 +31,7 @@ import { clockNs } from "../time/clock.ts";
 import { FUTEX_RESTART, type FutexTimespec } from "../futex/futex.ts";
 import type { Process } from "./process.ts";
 import { Interrupted } from "./signal.ts";
-import type { Thread, Threads } from "./thread.ts";
+import type { SpawnThreadOptions, Thread, Threads } from "./thread.ts";
 
 /**
  * The system calls of one thread. A thread body receives it:
@@ -416,6 +416,8 @@ export class Sys {
   /**
    * Spawns a thread in the same process (clone(2) with CLONE_THREAD) and
    * returns its tid. Find its `Thread` with `process.threads()`.
+   * `options.clearChildTid` is CLONE_CHILD_CLEARTID: the word the kernel
+   * clears and wakes when the new thread exits (see `SpawnThreadOptions`).
    *
    * @example
    * ```ts
@@ -432,10 +434,43 @@ export class Sys {
    * assert.equal(t.exitCode, child);
    * ```
    */
-  *spawnThread(body: (sys: Sys) => Async<number | void>): Async<number> {
+  *spawnThread(body: (sys: Sys) => Async<number | void>, options: SpawnThreadOptions = {}): Async<number> {
     yield* this.#enter("spawn_thread");
-    const thread = yield* this.#threads.spawn(this.#thread.process, body);
+    const thread = yield* this.#threads.spawn(this.#thread.process, body, options);
     return thread.tid;
+  }
+
+  /**
+   * set_tid_address(2): makes `addr` the calling thread's clear_child_tid
+   * (0 for none) and returns the caller's tid. When the thread exits, if
+   * another thread of its process is still live, the kernel stores 0 at
+   * `addr` and wakes one waiter there with a shared FUTEX_WAKE, after the
+   * robust-list walk (kernel/futex/child_tid.ts). The address is not
+   * checked now; a fault at exit is ignored.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Kernel } from "@ksim/ksim";
+   * const kernel = new Kernel({ harts: 2 });
+   * const p = kernel.createProcess();
+   * const word = p.mmap(4096);
+   * p.write32(word, 1);
+   * const worker = p.spawnThread(function* (sys) {
+   *   return (yield* sys.setTidAddress(word)) === (yield* sys.gettid()) ? 0 : 1;
+   * });
+   * p.spawnThread(function* (sys) {
+   *   yield* sys.nanosleep(1_000_000); // still live when the worker exits
+   * });
+   * kernel.run();
+   * assert.deepEqual([worker.exitCode, p.read32(word)], [0, 0]);
+   * ```
+   */
+  *setTidAddress(addr: number): Async<number> {
+    if (typeof addr !== "number") throw new TypeError("sys.setTidAddress: addr must be a number");
+    yield* this.#enter("set_tid_address");
+    this.#thread.clearChildTid = addr;
+    return this.#thread.tid;
   }
 
   /**

@@ -24,12 +24,16 @@
  *   body has finished, so threads that exit leave nothing for the shutdown
  *   audit. A thread still blocked at shutdown is reported as a leaked task.
  * - Exited threads leave the table: `byTid` finds live threads only.
+ * - On the exits that run the robust-list walk, the child-tid word
+ *   (`clearChildTid`) is cleared and woken after the walk, while the
+ *   thread is still live (kernel/futex/child_tid.ts).
  *
  * @module
  */
 
 import { Futexes } from "../futex/futex.ts";
 import { exitRobustList } from "../futex/robust.ts";
+import { exitClearChildTid } from "../futex/child_tid.ts";
 import type { Machine } from "../../arch/machine.ts";
 import type { Instruction, Op } from "../../arch/op.ts";
 import type { Executor } from "../executor/executor.ts";
@@ -41,6 +45,39 @@ import type { Timer } from "../time/timer.ts";
 import type { Process } from "./process.ts";
 import { Signals } from "./signal.ts";
 import { Sys } from "./sys.ts";
+
+/**
+ * Options of `process.spawnThread(body, options)` and
+ * `sys.spawnThread(body, options)`.
+ *
+ * @example A joiner waits for the word the kernel clears when the thread exits
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FUTEX_WAIT, Kernel, type SpawnThreadOptions } from "@ksim/ksim";
+ * const kernel = new Kernel({ harts: 2, seed: 5 });
+ * const p = kernel.createProcess();
+ * const tidWord = p.mmap(4096);
+ * p.write32(tidWord, 1); // nonzero while the child runs
+ * const options: SpawnThreadOptions = { clearChildTid: tidWord };
+ * const child = p.spawnThread(function* (sys) {
+ *   yield* sys.nanosleep(50_000);
+ * }, options);
+ * const joiner = p.spawnThread(function* (sys) {
+ *   for (let t; (t = yield* sys.load32(tidWord)) !== 0;) yield* sys.futex(tidWord, FUTEX_WAIT, t);
+ *   return child.state === "exited" ? 0 : 1;
+ * });
+ * kernel.run();
+ * assert.deepEqual([joiner.exitCode, p.read32(tidWord)], [0, 0]);
+ * ```
+ */
+export interface SpawnThreadOptions {
+  /**
+   * CLONE_CHILD_CLEARTID: the user address whose word the kernel sets to 0,
+   * with a shared FUTEX_WAKE of one waiter, when the thread exits while
+   * other threads of its process are live (default 0: none).
+   */
+  readonly clearChildTid?: number;
+}
 
 /** Thrown by `sys.exit` through the body to the thread's driver. */
 class ThreadExit {
@@ -90,6 +127,14 @@ export class Thread {
    * its task is dropped or the kernel panics.
    */
   robustList = 0;
+  /**
+   * The clear_child_tid address: set by `spawnThread(body, { clearChildTid })`
+   * (CLONE_CHILD_CLEARTID) or `sys.setTidAddress`, 0 for none. When the
+   * thread exits as for the robust-list walk, and after it, 0 is stored
+   * there and one waiter is woken, if another thread of the process is
+   * still live (kernel/futex/child_tid.ts); it is 0 afterwards.
+   */
+  clearChildTid = 0;
   readonly #threads: Threads;
   #task: Task<unknown> | null = null;
   #suspended = false;
@@ -308,7 +353,11 @@ export class Thread {
       try {
         // Linux's exit_robust_list: while the thread still exists.
         this.#suspended = false;
-        if (walk) yield* exitRobustList(this, this.#threads.futex, this.#threads.machine.memory);
+        if (walk) {
+          yield* exitRobustList(this, this.#threads.futex, this.#threads.machine.memory);
+          // Linux's mm_release, after the robust list: clear and wake the child-tid word.
+          yield* exitClearChildTid(this, this.#threads.futex, this.#threads.hasLiveSibling(this));
+        }
       } finally {
         this.#suspended = false;
         this.#exited = true;
@@ -431,12 +480,16 @@ export class Threads {
    * assert.equal(t.exitCode, 1);
    * ```
    */
-  spawnFromHost(process: Process, body: (sys: Sys) => Async<number | void>): Thread {
+  spawnFromHost(
+    process: Process,
+    body: (sys: Sys) => Async<number | void>,
+    options: SpawnThreadOptions = {},
+  ): Thread {
     if (this.machine.currentHart !== null) {
       throw new TypeError("Process.spawnThread: called from inside the simulation; use yield* sys.spawnThread(body)");
     }
     if (this.executor.closed) throw new TypeError("Process.spawnThread: the kernel was shut down");
-    const [thread, gen] = this.#create(process, body);
+    const [thread, gen] = this.#create("Process.spawnThread", process, body, options);
     this.executor.fromHost(() => this.machine.execute(() => thread.start(gen)));
     return thread;
   }
@@ -459,9 +512,9 @@ export class Threads {
    * assert.deepEqual(p.threads().map((t) => t.exitCode), [2, 9]);
    * ```
    */
-  *spawn(process: Process, body: (sys: Sys) => Async<number | void>): Op<Thread> {
+  *spawn(process: Process, body: (sys: Sys) => Async<number | void>, options: SpawnThreadOptions = {}): Op<Thread> {
     if (this.executor.closed) throw new TypeError("sys.spawnThread: the kernel was shut down");
-    const [thread, gen] = this.#create(process, body);
+    const [thread, gen] = this.#create("sys.spawnThread", process, body, options);
     yield* thread.start(gen);
     return thread;
   }
@@ -471,11 +524,29 @@ export class Threads {
     this.#live.delete(thread.tid);
   }
 
-  #create(process: Process, body: (sys: Sys) => Async<number | void>): [Thread, Async<number | void>] {
+  /** Whether another thread of `thread`'s process is live (Linux's `mm_users > 1`, as the exit path sees it). */
+  hasLiveSibling(thread: Thread): boolean {
+    return (this.#byProcess.get(thread.process.pid) ?? []).some((t) => t !== thread && this.#live.has(t.tid));
+  }
+
+  #create(
+    api: string,
+    process: Process,
+    body: (sys: Sys) => Async<number | void>,
+    options: SpawnThreadOptions,
+  ): [Thread, Async<number | void>] {
     if (typeof body !== "function") throw new TypeError("spawnThread: the body must be a generator function");
+    if (typeof options !== "object" || options === null) throw new TypeError(`${api}: options must be an object`);
+    const clearChildTid = options.clearChildTid ?? 0;
+    if (typeof clearChildTid !== "number" || !Number.isInteger(clearChildTid) || clearChildTid < 0) {
+      throw new TypeError(
+        `${api}: clearChildTid must be a user address (a non-negative integer), got ${clearChildTid}`,
+      );
+    }
     const list = this.#byProcess.get(process.pid) ?? [];
     const tid = list.length === 0 ? process.pid : this.#newId();
     const thread = new Thread(this, process, tid);
+    thread.clearChildTid = clearChildTid;
     const gen = body(new Sys(thread, this));
     if (gen === null || typeof gen !== "object" || typeof gen.next !== "function") {
       throw new TypeError(
