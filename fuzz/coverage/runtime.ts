@@ -88,6 +88,15 @@ export function distanceClass(a: unknown, b: unknown): number {
   return -1;
 }
 
+/** A 32-bit hash of a logged operand (FNV-1a for strings, which are at most 256 code units), for deduplication. */
+function hashOperand(v: Operand): number {
+  if (typeof v === "number") return Math.imul((v | 0) ^ ((v * 4294967296) | 0), 0x9e3779b1);
+  if (typeof v === "bigint") return Math.imul(Number(BigInt.asIntN(32, v)), 0x85ebca6b) ^ 0x5bd1e995;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < v.length; i++) h = Math.imul(h ^ v.charCodeAt(i), 0x01000193);
+  return h;
+}
+
 /** Whether `v` is a value the compare log keeps. */
 function recordable(v: unknown): v is Operand {
   const t = typeof v;
@@ -132,6 +141,9 @@ export class CoverageRuntime {
   readonly #logA: Operand[] = [];
   readonly #logB: Operand[] = [];
   #logged = 0;
+  #slots = new Int32Array(0);
+  #stamps = new Uint32Array(0);
+  #generation = 0;
 
   /** A runtime with room for `capacity` edges and `capacity` compare sites. */
   constructor(capacity: number = DEFAULT_CAPACITY) {
@@ -174,16 +186,29 @@ export class CoverageRuntime {
 
   /** The comparisons logged since the last reset or take, without duplicates, in first-seen order; empties the log. */
   takeCompares(): CmpObservation[] {
-    const seen = new Set<string>();
+    const n = this.#logged;
+    this.#logged = 0;
+    if (n === 0) return [];
+    const mask = this.#dedupeTable(n);
+    const gen = this.#generation;
+    const logA = this.#logA, logB = this.#logB, slots = this.#slots, stamps = this.#stamps;
     const out: CmpObservation[] = [];
-    for (let i = 0; i < this.#logged; i++) {
-      const a = this.#logA[i], b = this.#logB[i];
-      const key = `${typeof a}:${a}\u0000${typeof b}:${b}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+    for (let i = 0; i < n; i++) {
+      const a = logA[i], b = logB[i];
+      let h = (Math.imul(hashOperand(a), 31) + hashOperand(b)) & mask;
+      let duplicate = false;
+      for (; stamps[h] === gen; h = (h + 1) & mask) {
+        const j = slots[h];
+        if (Object.is(logA[j], a) && Object.is(logB[j], b)) {
+          duplicate = true;
+          break;
+        }
+      }
+      if (duplicate) continue;
+      stamps[h] = gen;
+      slots[h] = i;
       out.push({ a, b });
     }
-    this.#logged = 0;
     return out;
   }
 
@@ -274,6 +299,26 @@ export class CoverageRuntime {
     this.#logA[n] = a;
     this.#logB[n] = b;
     this.#logged = n + 1;
+  }
+
+  /**
+   * Readies the open-addressing table that `takeCompares` deduplicates `n` entries with: at least twice as many slots as
+   * entries, and a fresh generation so that no slot from an earlier take counts as used. Returns the slot mask.
+   */
+  #dedupeTable(n: number): number {
+    if (this.#slots.length < 2 * n) {
+      let size = 16;
+      while (size < 2 * n) size *= 2;
+      this.#slots = new Int32Array(size);
+      this.#stamps = new Uint32Array(size);
+      this.#generation = 0;
+    }
+    this.#generation = (this.#generation + 1) >>> 0;
+    if (this.#generation === 0) {
+      this.#stamps.fill(0);
+      this.#generation = 1;
+    }
+    return this.#slots.length - 1;
   }
 
   #distance(site: number, a: unknown, b: unknown): void {

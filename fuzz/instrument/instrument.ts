@@ -40,7 +40,7 @@ import { relocateTransformer, type Relocation } from "./relocate.ts";
 import { COVERAGE_GLOBAL } from "../coverage/runtime.ts";
 
 /** Changes whenever instrumented output for the same input changes; part of every cache key. */
-export const INSTRUMENTER_VERSION = "ksim-instrument-1";
+export const INSTRUMENTER_VERSION = "ksim-instrument-2";
 
 /** How to instrument a module. */
 export interface InstrumentOptions {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   COVERAGE_GLOBAL,
   CoverageRuntime,
@@ -92,6 +93,44 @@ Deno.test("compare hooks return what the operator returns and record only string
     rt.seq(s + 13, "x".repeat(256), "y");
     assert.equal(rt.takeCompares().length, 1);
   });
+});
+
+Deno.test('takeCompares keeps the first of each pair of identical operands, telling 1 from "1" and 0 from -0', () => {
+  const rt = new CoverageRuntime(64);
+  const s = rt.registerSites("m", 8);
+  const pairs: [string | number | bigint, string | number | bigint][] = [
+    [1, 2],
+    ["1", 2],
+    [1n, 2],
+    [-0, 2],
+    [0, 2],
+    [NaN, 2],
+    [NaN, 2],
+    [1, 2],
+  ];
+  pairs.forEach(([a, b], i) => rt.seq(s + i, a, b));
+  assert.deepEqual(rt.takeCompares(), pairs.slice(0, 6).map(([a, b]) => ({ a, b })));
+});
+
+Deno.test("takeCompares deduplicates like a reference filter, whatever the log holds", () => {
+  const operand = fc.oneof(
+    fc.integer({ min: -3, max: 3 }),
+    fc.constantFrom(-0, NaN, 0.5, 2 ** 32, 2 ** 32 + 1),
+    fc.bigInt({ min: -3n, max: 3n }),
+    fc.constantFrom("", "a", "b", "ab", "ba", "1"),
+  );
+  fc.assert(
+    fc.property(fc.array(fc.tuple(operand, operand), { maxLength: 300 }), (pairs) => {
+      const rt = new CoverageRuntime(512);
+      const s = rt.registerSites("m", 300);
+      pairs.forEach(([a, b], i) => rt.seq(s + i, a, b));
+      const expected = pairs.filter(([a, b], i) =>
+        pairs.findIndex(([x, y]) => Object.is(x, a) && Object.is(y, b)) === i
+      );
+      assert.deepEqual(rt.takeCompares(), expected.map(([a, b]) => ({ a, b })));
+    }),
+    { numRuns: 200, seed: 7 },
+  );
 });
 
 Deno.test("the compare log is bounded per site and per run", async (t) => {
