@@ -237,9 +237,9 @@ function check(
   if (call.nr === 0 || call.nr > FUTEX_WAITV_MAX || call.waiters === 0) return -EINVAL;
   let deadline: number | null = null;
   const t = table.readTimeout(thread, timeout);
+  call.timeout = t;
   if (t !== null) {
     if (call.clockid !== CLOCK_MONOTONIC && call.clockid !== CLOCK_REALTIME) return -EINVAL;
-    call.timeout = t;
     if (t === "EFAULT") return -EFAULT;
     if (!(t.sec >= 0) || !(t.nsec >= 0 && t.nsec < 1e9)) return -EINVAL;
     const ns = t.sec * 1e9 + t.nsec;

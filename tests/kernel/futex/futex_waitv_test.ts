@@ -35,6 +35,7 @@ import {
   type Sys,
 } from "../../../mod.ts";
 import type { Async } from "../../../kernel/task/async.ts";
+import { type FutexMemory, FutexModel } from "../../../testing/mod.ts";
 
 const ARCHES = ["x86_64", "riscv64"] as const;
 const MODES = [{ name: "private", shared: false }, { name: "shared", shared: true }] as const;
@@ -96,6 +97,37 @@ function writeTimespec(p: Process, at: number, sec: number, nsec: number): numbe
   return at;
 }
 
+/**
+ * Replays the futex_waitv steps of the log through FutexModel over the
+ * process's memory as it is now (the rows it is used for do not change
+ * memory), and checks that every step agrees.
+ */
+function agreesWithModel(kernel: Kernel, p: Process): void {
+  const mem: FutexMemory = {
+    read32: (a) => p.translate(a, "read") < 0 ? { fault: "EFAULT" } : p.read32(a),
+    write32: (a, v) => p.translate(a, "write") < 0 ? { fault: "EFAULT" } : void p.write32(a, v),
+    key: (a, access, shared) => {
+      const k = p.futexKey(a, access, shared);
+      return typeof k === "string" ? { key: k } : { fault: k === -EINVAL ? "EINVAL" : "EFAULT" };
+    },
+  };
+  const model = new FutexModel();
+  let steps = 0;
+  for (const e of kernel.futex.log) {
+    const w = e.waitv!;
+    const out = w.step === "call"
+      ? model.waitv({ ...w, tid: e.tid }, mem)
+      : w.step === "queue"
+      ? model.waitvQueue(e.tid, mem)
+      : model.waitvUnqueue(e.tid, w.ended);
+    const want = e.blocked ? "blocked" : e.restart ? "restart" : "done";
+    assert.deepEqual([out.status, out.result], [want, e.result], `log step ${steps}: ${JSON.stringify(e)}`);
+    model.checkInvariants();
+    steps++;
+  }
+  assert(steps > 0);
+}
+
 for (const arch of ARCHES) {
   for (const mode of MODES) {
     const name = `futex_waitv ${arch} ${mode.name}`;
@@ -147,6 +179,7 @@ for (const arch of ARCHES) {
         -EFAULT,
         -EAGAIN,
       ]);
+      agreesWithModel(s.kernel, s.p);
     });
 
     Deno.test(`${name}: entry checks, then keys, then values, each in entry order`, () => {
@@ -195,6 +228,7 @@ for (const arch of ARCHES) {
         return r;
       });
       assert.deepEqual(out, cases.map(([, want]) => want));
+      agreesWithModel(s.kernel, s.p);
     });
 
     Deno.test(`${name}: FUTEX2_NUMA: 8-byte alignment and the node word (node 0, or -1 written as 0)`, () => {
