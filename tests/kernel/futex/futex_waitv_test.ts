@@ -33,9 +33,10 @@ import {
   type Process,
   PROT_READ,
   type Sys,
+  type Thread,
 } from "../../../mod.ts";
 import type { Async } from "../../../kernel/task/async.ts";
-import { type FutexMemory, FutexModel } from "../../../testing/mod.ts";
+import { exploreKernel, type FutexMemory, FutexModel } from "../../../testing/mod.ts";
 
 const ARCHES = ["x86_64", "riscv64"] as const;
 const MODES = [{ name: "private", shared: false }, { name: "shared", shared: true }] as const;
@@ -454,4 +455,41 @@ for (const arch of ARCHES) {
       assert(seen.has(`${-EAGAIN}/0`), `no schedule missed it: ${[...seen]}`);
     });
   }
+}
+
+for (const arch of ARCHES) {
+  Deno.test(`futex_waitv ${arch}: a store then WAKE on its second word is never lost (every schedule, 2 preemptions)`, () => {
+    let waiter: Thread | null = null;
+    let kernelOf: Kernel | null = null;
+    const returns: number[] = [];
+    const report = exploreKernel({
+      kernel: { arch, harts: 2 },
+      preemptionBound: 2,
+      setup(kernel) {
+        kernelOf = kernel;
+        returns.length = 0;
+        const p = kernel.createProcess();
+        const a = p.mmap(4096), b = a + 4, vec = a + 64;
+        vector(p, vec, [{ val: 0, uaddr: a }, { val: 0, uaddr: b }], FUTEX2_SIZE_U32 | FUTEX2_PRIVATE);
+        waiter = p.spawnThread(function* (sys) {
+          while ((yield* sys.load32(a)) === 0 && (yield* sys.load32(b)) === 0) {
+            returns.push(yield* sys.futexWaitv(vec, 2, 0, null, CLOCK_MONOTONIC));
+          }
+          return 0;
+        });
+        p.spawnThread(function* (sys) {
+          yield* sys.store32(b, 1);
+          yield* sys.futex(b, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1);
+        });
+      },
+      check() {
+        assert.equal(waiter!.exitCode, 0, "the waiter slept through the wake");
+        // Each call either saw b = 1 (EAGAIN) or was woken on entry 1.
+        assert(returns.every((r) => r === -EAGAIN || r === 1), `returns ${returns}`);
+        assert.equal(kernelOf!.futex.queued, 0);
+      },
+    });
+    assert(report.complete);
+    console.log(`futex_waitv lost-wake check, ${arch}: ${report.schedules} schedules`);
+  });
 }
