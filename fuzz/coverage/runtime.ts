@@ -283,13 +283,15 @@ export class CoverageRuntime {
     return d;
   }
 
+  /** The hooks' shared path, kept small so that it inlines: a site past its budget costs one load and two branches. */
   #observe(site: number, a: unknown, b: unknown): void {
-    const hits = this.#siteHits[site];
-    if (hits < SITE_BUDGET) {
-      this.#siteHits[site] = hits + 1;
-      if (recordable(a) && recordable(b)) this.#log(a, b);
-    }
+    if (this.#siteHits[site] < SITE_BUDGET) this.#record(site, a, b);
     if (this.valueProfile) this.#distance(site, a, b);
+  }
+
+  #record(site: number, a: unknown, b: unknown): void {
+    this.#siteHits[site]++;
+    if (recordable(a) && recordable(b)) this.#log(a, b);
   }
 
   /** Appends to the log, whose arrays are reused from run to run (slots past `#logged` are stale). */
