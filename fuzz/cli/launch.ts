@@ -1,0 +1,116 @@
+/**
+ * The launcher's work: check the flags, then run the engine
+ * (`fuzz/cli/engine_main.ts`) in a new Deno process with only the
+ * permissions those flags call for (see `permissions.ts`), once, or `-jobs`
+ * times with at most `-workers` at once.
+ *
+ * Invariants:
+ * - The launcher itself reads and writes nothing; it only spawns Deno.
+ * - SIGINT is passed on to every engine process, which print their final
+ *   stats and leave the corpus intact; the launcher then exits 72.
+ * - With `-jobs`, job i gets `-seed=S+i` (S from `-seed`, or random), so the
+ *   jobs explore differently; they share the first corpus directory, and each
+ *   picks up the others' new inputs as it polls it. When one job finds
+ *   something, the others are stopped and its exit code is the launcher's.
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "./exit_codes.ts";
+import { parseFlags, UsageError } from "./flags.ts";
+import { HELP } from "./help.ts";
+import { enginePermissions, permissionArgs } from "./permissions.ts";
+
+/** How the launcher starts Deno. */
+export interface LaunchOptions {
+  /** The Deno executable: `Deno.execPath()` when the launcher may run it, else `deno` from PATH. */
+  readonly deno: string;
+  /** Where the launcher's own lines go. */
+  readonly print: (line: string) => void;
+}
+
+const ENGINE = new URL("./engine_main.ts", import.meta.url);
+const ROOT = new URL("../../", import.meta.url);
+
+/** Runs `deno task fuzz` with `args`; returns the exit code. */
+export async function launch(args: readonly string[], options: LaunchOptions): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseFlags(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    options.print(`ksim fuzz: ${error.message} (try --help)`);
+    return EXIT_USAGE;
+  }
+  if (parsed.help) {
+    options.print(HELP);
+    return EXIT_OK;
+  }
+  const flags = parsed.flags;
+  const local = ROOT.protocol === "file:";
+  const permissions = enginePermissions(flags, local ? fileURLToPath(ROOT) : undefined);
+  const commas = [...permissions.read, ...permissions.write].find((path) => path.includes(","));
+  if (commas !== undefined) {
+    options.print(`ksim fuzz: paths with commas cannot be granted to Deno: ${commas} (try --help)`);
+    return EXIT_USAGE;
+  }
+  const denoArgs = [
+    "run",
+    "--no-prompt",
+    ...(local ? ["--config", fileURLToPath(new URL("deno.json", ROOT))] : []),
+    ...permissionArgs(permissions),
+    ENGINE.href,
+  ];
+  if (flags.jobs <= 1) return await runJobs(options.deno, [[...denoArgs, ...args]], 1);
+  const firstSeed = flags.seed ?? crypto.getRandomValues(new Uint32Array(1))[0] % 0x7fffffff + 1;
+  const withoutJobs = args.filter((arg) => !/^-(jobs|workers|seed)=/.test(arg));
+  const commands = Array.from(
+    { length: flags.jobs },
+    (_, i) => [...denoArgs, ...withoutJobs, `-seed=${firstSeed + i}`],
+  );
+  options.print(
+    `INFO: running ${flags.jobs} jobs, ${flags.workers} at a time, seeds ${firstSeed}..${firstSeed + flags.jobs - 1}`,
+  );
+  return await runJobs(options.deno, commands, flags.workers);
+}
+
+/** Runs the commands, `parallel` at a time; stops the rest at the first non-zero exit and returns that code. */
+async function runJobs(deno: string, commands: string[][], parallel: number): Promise<number> {
+  const running = new Set<Deno.ChildProcess>();
+  let result = EXIT_OK;
+  let interrupted = false;
+  const stopAll = () => {
+    for (const child of running) {
+      try {
+        child.kill("SIGINT");
+      } catch {
+        // it has exited already
+      }
+    }
+  };
+  const onSigint = () => {
+    interrupted = true;
+    stopAll();
+  };
+  Deno.addSignalListener("SIGINT", onSigint);
+  try {
+    let next = 0;
+    const startOne = async (): Promise<void> => {
+      while (next < commands.length && result === EXIT_OK && !interrupted) {
+        const child = new Deno.Command(deno, { args: commands[next++], stdin: "null" }).spawn();
+        running.add(child);
+        const { code } = await child.status;
+        running.delete(child);
+        if (code !== EXIT_OK && result === EXIT_OK) {
+          result = code;
+          stopAll();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, commands.length) }, startOne));
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSigint);
+  }
+  return interrupted && result === EXIT_OK ? EXIT_INTERRUPTED : result;
+}

@@ -1,0 +1,50 @@
+/**
+ * The permissions a fuzzing process needs, computed from its flags before it
+ * starts: read of the target's directory, the corpus directories and input
+ * files, the dictionary, the cache and ksim's own modules; write of the first
+ * corpus directory (when fuzzing or merging), the artifact directory and the
+ * cache. Nothing else: no network, no environment, no subprocesses.
+ *
+ * Invariant: pure path arithmetic; nothing is read (the launcher that calls
+ * this has no read permission). Relative paths stay relative: Deno resolves
+ * them against the working directory, as the engine does.
+ *
+ * @module
+ */
+
+import { dirname } from "node:path";
+import type { FuzzFlags } from "./flags.ts";
+
+/** Paths to grant with `--allow-read` and `--allow-write`. */
+export interface EnginePermissions {
+  /** Paths the engine may read. */
+  readonly read: readonly string[];
+  /** Paths the engine may write. */
+  readonly write: readonly string[];
+}
+
+/** The directory artifacts are written to, for a prefix like `out/` or `out/run1-`. */
+export function artifactDir(flags: FuzzFlags): string {
+  if (flags.exactArtifactPath !== undefined) return dirname(flags.exactArtifactPath);
+  return flags.artifactPrefix.endsWith("/") ? flags.artifactPrefix : dirname(flags.artifactPrefix);
+}
+
+/** The permissions of the engine process that runs `flags`; `ksimRoot` is ksim's directory when it is local. */
+export function enginePermissions(flags: FuzzFlags, ksimRoot: string | undefined): EnginePermissions {
+  const read = [dirname(flags.target), ...flags.inputs, flags.cacheDir];
+  if (flags.dict !== undefined) read.push(flags.dict);
+  if (ksimRoot !== undefined) read.push(ksimRoot);
+  const write = [flags.cacheDir, artifactDir(flags)];
+  const writesCorpus = !flags.regression && !flags.minimizeCrash && flags.inputs.length > 0;
+  if (writesCorpus) write.push(flags.inputs[0]);
+  return { read: unique(read), write: unique(write) };
+}
+
+/** `--allow-read=...` and `--allow-write=...` for `deno run`. */
+export function permissionArgs(permissions: EnginePermissions): string[] {
+  return [`--allow-read=${permissions.read.join(",")}`, `--allow-write=${permissions.write.join(",")}`];
+}
+
+function unique(paths: string[]): string[] {
+  return [...new Set(paths)];
+}
