@@ -40,8 +40,8 @@ export const SITE_BUDGET = 8;
 /** Strings longer than this are not recorded: they are inputs, not magic values. */
 export const MAX_COMPARE_STRING = 256;
 
-/** A value the compare log keeps. */
-type Operand = string | number | bigint;
+/** A value the compare log keeps: what a {@linkcode CmpObservation} holds, and what switch case tables contain. */
+export type Operand = string | number | bigint;
 
 /** Registered ranges, per module key. */
 interface Range {

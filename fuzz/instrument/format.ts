@@ -5,6 +5,8 @@
  * it has no `import`/`export` syntax and no `import.meta`, but does use `require(…)`, `module.exports` or `exports`;
  * otherwise it is an ES module. Invariant: the answer depends only on the file name and the source text.
  *
+ * Source files are parsed here too, with parent pointers, which the format check and the graph walk rely on.
+ *
  * @module
  */
 
@@ -16,6 +18,11 @@ export type ModuleFormat = "esm" | "cjs";
 
 /** File extensions the instrumenter accepts. */
 export const SUPPORTED_EXTENSIONS: readonly string[] = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"];
+
+/** Parses `source` as the file `fileName`, with parent pointers. */
+export function parseSource(source: string, fileName: string): ts.SourceFile {
+  return ts.createSourceFile(fileName, source, ts.ScriptTarget.ESNext, true);
+}
 
 /** Throws a `TypeError` naming `fileName` unless its extension is one of {@linkcode SUPPORTED_EXTENSIONS}. */
 export function checkExtension(fileName: string): void {

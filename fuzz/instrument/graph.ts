@@ -18,8 +18,8 @@
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { type ModuleFormat, moduleFormat } from "./format.ts";
-import { INSTRUMENTER_VERSION, parseSource } from "./instrument.ts";
+import { type ModuleFormat, moduleFormat, parseSource } from "./format.ts";
+import { INSTRUMENTER_VERSION } from "./instrument.ts";
 import { moduleSpecifiers } from "./relocate.ts";
 
 /** What one specifier of a module refers to. */

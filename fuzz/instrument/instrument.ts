@@ -35,9 +35,11 @@ import {
   RUNTIME_ID,
   SITES_ID,
 } from "./transformer.ts";
-import { type ModuleFormat, moduleFormat } from "./format.ts";
+import { type ModuleFormat, moduleFormat, parseSource } from "./format.ts";
 import { relocateTransformer, type Relocation } from "./relocate.ts";
 import { COVERAGE_GLOBAL } from "../coverage/runtime.ts";
+
+export type { ModuleFormat, Relocation };
 
 /** Changes whenever instrumented output for the same input changes; part of every cache key. */
 export const INSTRUMENTER_VERSION = "ksim-instrument-2";
@@ -70,11 +72,6 @@ function fnv1a(text: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return (h >>> 0).toString(16).padStart(8, "0");
-}
-
-/** Parses `source` as the file `fileName`, with parent pointers. */
-export function parseSource(source: string, fileName: string): ts.SourceFile {
-  return ts.createSourceFile(fileName, source, ts.ScriptTarget.ESNext, true);
 }
 
 /** `const name = init;` */

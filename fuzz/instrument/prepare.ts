@@ -20,6 +20,8 @@ import { cacheExtension, cacheNames, loadModuleGraph } from "./graph.ts";
 import { instrumentSource } from "./instrument.ts";
 import { instrumentationScope } from "./scope.ts";
 
+export type { ModuleFormat };
+
 /** Where to put instrumented modules, and what to instrument. */
 export interface PrepareOptions {
   /** Directory for instrumented modules; created if missing. */
