@@ -196,7 +196,8 @@ export function* futexWaitv(
     return error;
   }
 
-  // Sleep unless setup failed or a wake already took an entry, then leave every queue.
+  // Sleep unless setup failed or a wake already took an entry, then leave every queue. `ended` stays "dropped" only
+  // if the thread's task is dropped while it sleeps (the unqueue is then not logged).
   let ended: "setup" | "woken" | "timeout" | "signal" | "signal_restart" | "dropped" = error !== 0
     ? "setup"
     : "dropped";
