@@ -383,7 +383,11 @@ export class Process {
    * page too; private anonymous memory, and a writable MAP_PRIVATE file
    * page (which the lookup copies), is (process, address), flagged shared
    * so it never equals a private key. A read-only private anonymous page
-   * gives `-EFAULT`, and `access` "write" needs the page writable.
+   * gives `-EFAULT`, and `access` "write" needs the page writable. First,
+   * as Linux's access_ok, an address above user space gives `-EFAULT` for
+   * either key: on x86_64 above TASK_SIZE_MAX (`USER_VA_END - PAGE_SIZE`,
+   * the start of the guard page), on riscv64 (the generic check) a word
+   * that does not end by `USER_VA_END`.
    *
    * @example
    * ```ts
@@ -396,9 +400,12 @@ export class Process {
    * assert.equal(a.futexKey(addr, "read", true), b.futexKey(addr, "read", true));
    * assert.notEqual(a.futexKey(addr, "read", false), b.futexKey(addr, "read", false));
    * assert.equal(a.futexKey(addr + 4096, "read", true), -EFAULT);
+   * assert.equal(a.futexKey(2 ** 47, "read", false), -EFAULT); // above user space
    * ```
    */
   futexKey(vaddr: number, access: "read" | "write", shared: boolean): string | number {
+    const last = this.#arch === "x86_64" ? USER_VA_END - PAGE_SIZE : USER_VA_END - 4;
+    if (!Number.isSafeInteger(vaddr) || vaddr < 0 || vaddr > last) return -EFAULT;
     if (!shared) return `private:${this.pid}:${vaddr}`;
     const vma = this.#find(vaddr);
     if (vma === undefined || vma.prot === PROT_NONE) return -EFAULT;

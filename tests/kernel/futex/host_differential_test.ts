@@ -29,12 +29,13 @@ import {
   type ChildReport,
   CMDS,
   concretize,
+  FINAL_PAGES,
   generateCases,
-  KNOWN_DISAGREEMENTS,
   PAGE,
   PAGES,
   PATTERN,
   setupWords,
+  SNAPSHOT_PAGES,
   symValue,
   TIMESPEC_PAGE,
   TIMESPECS,
@@ -63,7 +64,7 @@ if (SKIP !== null) console.log(`futex host differential test skipped: ${SKIP}`);
 interface Report {
   tid: number;
   outcomes: CallOutcome[];
-  finalNone: Record<number, number[]>;
+  finalWords: Record<number, number[]>;
 }
 
 /** Runs `cases` in ksim on one x86_64 hart, with the host's layout. */
@@ -76,7 +77,7 @@ function runKsim(cases: Case[]): Report {
   const outcomes: CallOutcome[] = [];
   let world: World | null = null;
   const pageAddr = (i: number) => (PAGES[i].block === "private" ? privateBase : sharedBase) + PAGES[i].index * PAGE;
-  const readable = PAGES.flatMap((pg, i) => (pg.prot === "rw" || pg.prot === "ro" ? [i] : []));
+  const readable = SNAPSHOT_PAGES;
   const snapshot = () =>
     readable.map((i) => {
       const paddr = p.translate(pageAddr(i), "read");
@@ -114,9 +115,11 @@ function runKsim(cases: Case[]): Report {
   }
   for (const [i, pg] of PAGES.entries()) {
     if (pg.prot === "unmapped" && pg.index < BLOCK_PAGES[pg.block]) p.munmap(pageAddr(i), PAGE);
-    if (pg.prot !== "ro" && pg.prot !== "none") continue;
-    for (const [off, sym] of PATTERN) p.write32(pageAddr(i) + off, symValue(sym, t.tid));
-    p.mprotect(pageAddr(i), PAGE, pg.prot === "ro" ? PROT_READ : PROT_NONE);
+    if (pg.prot !== "ro" && pg.prot !== "none" && pg.prot !== "ro-untouched") continue;
+    if (pg.prot !== "ro-untouched") {
+      for (const [off, sym] of PATTERN) p.write32(pageAddr(i) + off, symValue(sym, t.tid));
+    }
+    p.mprotect(pageAddr(i), PAGE, pg.prot === "none" ? PROT_NONE : PROT_READ);
   }
   kernel.run();
   assert.equal(
@@ -125,13 +128,12 @@ function runKsim(cases: Case[]): Report {
     `ksim's thread is ${t.state} at call ${outcomes.length}: ${describe(cases[outcomes.length])}`,
   );
   assert.deepEqual(kernel.shutdown(), []);
-  const finalNone: Record<number, number[]> = {};
-  for (const [i, pg] of PAGES.entries()) {
-    if (pg.prot !== "none") continue;
+  const finalWords: Record<number, number[]> = {};
+  for (const i of FINAL_PAGES) {
     p.mprotect(pageAddr(i), PAGE, PROT_READ);
-    finalNone[i] = Array.from({ length: PAGE / 4 }, (_, x) => p.read32(pageAddr(i) + 4 * x));
+    finalWords[i] = Array.from({ length: PAGE / 4 }, (_, x) => p.read32(pageAddr(i) + 4 * x));
   }
-  return { tid: t.tid, outcomes, finalNone };
+  return { tid: t.tid, outcomes, finalWords };
 }
 
 /** Runs `cases` on the host in a child process. */
@@ -187,25 +189,23 @@ Deno.test({
   name: "futex: ksim and the host kernel agree on every result and word of a seeded batch of single-thread calls",
   ignore: SKIP !== null,
   async fn() {
-    const { cases, excluded } = generateCases(SEED, CALLS);
-    // The cases of known disagreements run last, so that what they do differently cannot reach the others.
-    const all = [...cases, ...excluded.map((e) => e.c)];
-    const host = await runHost(all);
+    const cases = generateCases(SEED, CALLS);
+    const host = await runHost(cases);
     if ("skip" in host) {
       console.log(`futex host differential test skipped: ${host.skip}`);
       return;
     }
-    const ksim = runKsim(all);
-    assert.equal(host.outcomes.length, all.length);
-    assert.equal(ksim.outcomes.length, all.length);
+    const ksim = runKsim(cases);
+    assert.equal(host.outcomes.length, cases.length);
+    assert.equal(ksim.outcomes.length, cases.length);
     const disagreements: string[] = [];
     cases.forEach((c, i) => {
       const why = differences(host, ksim, i);
       if (why.length > 0) disagreements.push(`call ${i} ${describe(c)}: ${why.join("; ")}`);
     });
-    for (const [page, words] of Object.entries(host.finalNone)) {
+    for (const [page, words] of Object.entries(host.finalWords)) {
       words.forEach((v, x) => {
-        const kv = ksim.finalNone[Number(page)][x];
+        const kv = ksim.finalWords[Number(page)][x];
         if (!wordsAgree(v, host.tid, kv, ksim.tid)) {
           disagreements.push(`${wordName(Number(page) * 1024 + x)} at the end: host ${v}, ksim ${kv}`);
         }
@@ -214,24 +214,16 @@ Deno.test({
     const tids = `host tid ${host.tid}, ksim tid ${ksim.tid}`;
     assert.deepEqual(disagreements, [], `${disagreements.length} disagreements (${tids})`);
 
-    // Each known disagreement is still there (else its entry must go), in the cases it names.
-    for (const known of KNOWN_DISAGREEMENTS) {
-      const seen = excluded.some((e, j) =>
-        e.name === known.name && differences(host, ksim, cases.length + j).length > 0
-      );
-      assert.ok(seen, `the known disagreement "${known.name}" no longer shows: remove it from KNOWN_DISAGREEMENTS`);
-    }
-
     // The batch reaches every cmd and every errno the ops can give a single thread.
     for (const cmd of CMDS) {
       const n = cases.filter((c) => (c.op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME)) === cmd).length;
       assert.ok(n >= 20, `cmd ${cmd} is drawn ${n} times, fewer than 20`);
     }
-    const results = new Set(host.outcomes.slice(0, cases.length).map((o) => o.r));
+    const results = new Set(host.outcomes.map((o) => o.r));
     for (const r of [0, -EAGAIN, -EDEADLK, -EFAULT, -EINVAL, -ENOSYS, -EPERM, -ESRCH, -ETIMEDOUT]) {
       assert.ok(results.has(r), `some call returns ${r}`);
     }
-    const changing = host.outcomes.slice(0, cases.length).filter((o) => o.ch.length > 0).length;
+    const changing = host.outcomes.filter((o) => o.ch.length > 0).length;
     assert.ok(changing >= 50, `${changing} calls change a word, fewer than 50`);
   },
 });

@@ -44,8 +44,12 @@ import {
 /** The page size of both worlds. */
 export const PAGE = 4096;
 
-/** How a page of the layout is mapped. */
-export type PageProt = "rw" | "ro" | "none" | "unmapped";
+/**
+ * How a page of the layout is mapped: writable, read-only with {@linkcode PATTERN}, read-only and never touched before
+ * the batch ends (so a private one is not even faulted in, and a shared one has no page yet), PROT_NONE with the
+ * pattern, or unmapped.
+ */
+export type PageProt = "rw" | "ro" | "ro-untouched" | "none" | "unmapped";
 
 /** One page of the layout: its block, its index in the block, and its protection. */
 export interface PageSpec {
@@ -69,20 +73,40 @@ export const PAGES: readonly PageSpec[] = [
   { name: "private read-only", block: "private", index: 2, prot: "ro" },
   { name: "private PROT_NONE", block: "private", index: 3, prot: "none" },
   { name: "private hole", block: "private", index: 4, prot: "unmapped" },
-  { name: "private rw timespecs", block: "private", index: 5, prot: "rw" },
-  { name: "after the private block", block: "private", index: 6, prot: "unmapped" },
+  { name: "private read-only untouched", block: "private", index: 5, prot: "ro-untouched" },
+  { name: "private rw timespecs", block: "private", index: 6, prot: "rw" },
+  { name: "after the private block", block: "private", index: 7, prot: "unmapped" },
   { name: "shared rw a", block: "shared", index: 0, prot: "rw" },
   { name: "shared rw b", block: "shared", index: 1, prot: "rw" },
   { name: "shared read-only", block: "shared", index: 2, prot: "ro" },
   { name: "shared PROT_NONE", block: "shared", index: 3, prot: "none" },
-  { name: "after the shared block", block: "shared", index: 4, prot: "unmapped" },
+  { name: "shared read-only untouched", block: "shared", index: 4, prot: "ro-untouched" },
+  { name: "after the shared block", block: "shared", index: 5, prot: "unmapped" },
 ];
 
 /** The number of mapped pages (unmapped ones excluded) in each block, from its base. */
-export const BLOCK_PAGES = { private: 6, shared: 4 } as const;
+export const BLOCK_PAGES = { private: 7, shared: 5 } as const;
 
-/** The page of the layout that holds the timespecs. */
-export const TIMESPEC_PAGE = 5;
+/** The index in {@linkcode PAGES} of the page named `name`. */
+function pageNamed(name: string): number {
+  const i = PAGES.findIndex((p) => p.name === name);
+  if (i < 0) throw new Error(`host futex cases: no page named ${name}`);
+  return i;
+}
+
+/** The page of the layout that holds the timespecs; the page after it is unmapped. */
+export const TIMESPEC_PAGE: number = pageNamed("private rw timespecs");
+
+/** The pages whose words the worlds compare after every call: the readable pages that a read does not change. */
+export const SNAPSHOT_PAGES: readonly number[] = PAGES.flatMap((
+  p,
+  i,
+) => (p.prot === "rw" || p.prot === "ro" ? [i] : []));
+
+/** The pages whose words the worlds compare once, at the end: PROT_NONE and untouched ones (no call can write them). */
+export const FINAL_PAGES: readonly number[] = PAGES.flatMap((p, i) =>
+  p.prot === "none" || p.prot === "ro-untouched" ? [i] : []
+);
 
 /**
  * A symbolic word value: "OWN" (the caller's TID), "NOBODY" (a TID of no thread), "W" (FUTEX_WAITERS), "OD"
@@ -309,59 +333,9 @@ export type ChildReport =
   | {
     readonly tid: number;
     readonly outcomes: CallOutcome[];
-    /** Every word of each PROT_NONE page at the end (read after making it readable): page → words. */
-    readonly finalNone: Record<number, number[]>;
+    /** Every word of each page of {@linkcode FINAL_PAGES} at the end (PROT_NONE made readable first): page → words. */
+    readonly finalWords: Record<number, number[]>;
   };
-
-const UADDR2_CMDS = new Set([
-  FUTEX_REQUEUE,
-  FUTEX_CMP_REQUEUE,
-  FUTEX_WAKE_OP,
-  FUTEX_WAIT_REQUEUE_PI,
-  FUTEX_CMP_REQUEUE_PI,
-]);
-
-/** Whether `a` is above x86-64's TASK_SIZE_MAX (see {@linkcode FIXED_ADDRS}). */
-function aboveUserSpace(a: Addr): boolean {
-  return a === "guardPage" || a === "kernel";
-}
-
-/** A disagreement between ksim and the host kernel that is known, with its cause, and the calls it touches. */
-export interface KnownDisagreement {
-  /** A short name. */
-  readonly name: string;
-  /** What each side does, and which is right. */
-  readonly cause: string;
-  /** Whether case `c` may meet it. */
-  readonly applies: (c: Case) => boolean;
-}
-
-/**
- * KNOWN DISAGREEMENTS, left out of the batch that must agree. {@linkcode generateCases} returns the cases they touch
- * apart, and the test checks that each entry still explains a disagreement, so an entry cannot outlive its cause.
- */
-export const KNOWN_DISAGREEMENTS: readonly KnownDisagreement[] = [
-  {
-    name: "private futex key on an address above user space",
-    cause: "Linux's get_futex_key checks access_ok(uaddr) after alignment and before it makes any key, so a " +
-      "private op on an address above TASK_SIZE_MAX (2^47 - 4096 on x86-64) fails with EFAULT; ksim's " +
-      "Process.futexKey makes a private key for any address, so ksim's op goes on (WAKE returns 0, WAKE_OP " +
-      "writes uaddr2, WAIT_REQUEUE_PI reaches the value check). A ksim bug; FUTEX_SPEC.md's 'private keys are " +
-      "not checked against the mappings' does not mention the range check either.",
-    applies: (c) =>
-      (c.op & FUTEX_PRIVATE_FLAG) !== 0 &&
-      (aboveUserSpace(c.uaddr) || (UADDR2_CMDS.has(c.op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME)) &&
-        aboveUserSpace(c.uaddr2))),
-  },
-];
-
-/** A generated batch: the cases that must agree, and those left out for a known disagreement. */
-export interface Batch {
-  /** The cases that must agree. */
-  readonly cases: Case[];
-  /** The cases that a known disagreement touches, with its name. */
-  readonly excluded: { readonly c: Case; readonly name: string }[];
-}
 
 /** A small seeded PRNG (mulberry32), so a seed fixes the whole batch. */
 class Rng {
@@ -431,8 +405,7 @@ function endsSoon(cmd: number, t: TimeoutArg): boolean {
 }
 
 /**
- * `n` cases from `seed`, those that a {@linkcode KNOWN_DISAGREEMENTS} entry touches set apart. Calls never block
- * forever in a single thread:
+ * `n` cases from `seed`. Calls never block forever in a single thread:
  * - A PI op never meets a live owner other than the caller (see the module's invariants), so LOCK_PI, LOCK_PI2 and
  *   TRYLOCK_PI take the lock or fail at once, with or without a timeout.
  * - WAIT, WAIT_BITSET and WAIT_REQUEUE_PI block while their word matches `val`. The generator knows every word such a
@@ -443,10 +416,9 @@ function endsSoon(cmd: number, t: TimeoutArg): boolean {
  * - WAKE_OP's word at uaddr2 holds only {@linkcode PLAIN_SYMS}: its arithmetic on a TID would give values that differ
  *   between the worlds for reasons that are not the futex's.
  */
-export function generateCases(seed: number, n: number): Batch {
+export function generateCases(seed: number, n: number): Case[] {
   const rng = new Rng(seed);
   const cases: Case[] = [];
-  const excluded: { c: Case; name: string }[] = [];
   const anySym = () => (rng.chance(0.6) ? rng.pick(TID_SYMS) : rng.pick(PLAIN_SYMS));
   const addr = (): Addr => {
     const r = rng.next();
@@ -460,12 +432,12 @@ export function generateCases(seed: number, n: number): Batch {
     if (r < 0.2) return { kind: "null" };
     if (r < 0.8) return { kind: "ts", name: rng.pick(Object.keys(TIMESPECS) as TimespecName[]) };
     const ptrs: TimeoutArg[] = [
-      { kind: "ptr", addr: { page: 2, off: 1024 }, what: "a zero timespec in a read-only page" },
-      { kind: "ptr", addr: { page: 7, off: 1024 }, what: "a zero timespec in a shared page" },
+      { kind: "ptr", addr: { page: pageNamed("private read-only"), off: 1024 }, what: "a zero timespec, read-only" },
+      { kind: "ptr", addr: { page: pageNamed("shared rw a"), off: 1024 }, what: "a zero timespec in a shared page" },
       { kind: "ptr", addr: { page: TIMESPEC_PAGE, off: 0x301 }, what: "a zero timespec at an odd address" },
       { kind: "ptr", addr: { page: TIMESPEC_PAGE, off: PAGE - 8 }, what: "a timespec whose tv_nsec is unmapped" },
-      { kind: "ptr", addr: { page: 3, off: 0 }, what: "a PROT_NONE page" },
-      { kind: "ptr", addr: { page: 4, off: 0 }, what: "an unmapped page" },
+      { kind: "ptr", addr: { page: pageNamed("private PROT_NONE"), off: 0 }, what: "a PROT_NONE page" },
+      { kind: "ptr", addr: { page: pageNamed("private hole"), off: 0 }, what: "an unmapped page" },
       { kind: "ptr", addr: "kernel", what: "a kernel address" },
     ];
     return rng.pick(ptrs);
@@ -484,9 +456,10 @@ export function generateCases(seed: number, n: number): Batch {
     const prot = PAGES[a.page].prot;
     if (prot === "rw") return setup.find((s) => s.page === a.page && s.off === a.off)?.sym ?? null;
     if (prot === "ro") return PATTERN.find(([off]) => off === a.off)?.[1] ?? "0";
+    if (prot === "ro-untouched") return "0";
     return null; // PROT_NONE or unmapped: the read faults
   };
-  while (cases.length + excluded.length < n) {
+  while (cases.length < n) {
     // Unknown cmds (the last five) take a tenth of the calls.
     const cmd = rng.chance(0.9) ? rng.pick(CMDS.slice(0, 14)) : rng.pick(CMDS.slice(14));
     let op = cmd;
@@ -522,15 +495,12 @@ export function generateCases(seed: number, n: number): Batch {
       const mayMatch = word === null ? readable(uaddr) : val === word;
       if (mayMatch && !endsSoon(cmd, arg4)) arg4 = { kind: "ts", name: rng.chance(0.5) ? "zero" : "tiny" };
     }
-    const c: Case = { setup, op, uaddr, val, arg4, uaddr2, val3 };
-    const known = KNOWN_DISAGREEMENTS.find((k) => k.applies(c));
-    if (known === undefined) cases.push(c);
-    else excluded.push({ c, name: known.name });
+    cases.push({ setup, op, uaddr, val, arg4, uaddr2, val3 });
   }
-  return { cases, excluded };
+  return cases;
 }
 
 /** Whether `a` is an aligned word of a readable page (a wait there may match a word the generator does not know). */
 function readable(a: Addr): boolean {
-  return typeof a !== "string" && a.off % 4 === 0 && (PAGES[a.page].prot === "rw" || PAGES[a.page].prot === "ro");
+  return typeof a !== "string" && a.off % 4 === 0 && /^(rw|ro)/.test(PAGES[a.page].prot);
 }

@@ -22,10 +22,12 @@ import {
   type Case,
   type ChildReport,
   concretize,
+  FINAL_PAGES,
   PAGE,
   PAGES,
   PATTERN,
   setupWords,
+  SNAPSHOT_PAGES,
   symValue,
   TIMESPEC_PAGE,
   TIMESPECS,
@@ -177,16 +179,16 @@ function run(libc: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"], cases: Case[]
   const unmapped = PAGES.flatMap((p, i) => (p.prot === "unmapped" ? [i] : []));
   for (const [i, p] of PAGES.entries()) {
     if (p.prot === "unmapped") check("munmap", libc.munmap(ptr(pageAddr(i)), BigInt(PAGE)) === 0);
-    if (p.prot !== "ro" && p.prot !== "none") continue;
-    for (const [off, sym] of PATTERN) views[i]![off / 4] = symValue(sym, tid);
-    check("mprotect", libc.mprotect(ptr(pageAddr(i)), BigInt(PAGE), p.prot === "ro" ? PROT_READ : 0) === 0);
+    if (p.prot !== "ro" && p.prot !== "none" && p.prot !== "ro-untouched") continue;
+    if (p.prot !== "ro-untouched") { for (const [off, sym] of PATTERN) views[i]![off / 4] = symValue(sym, tid); }
+    check("mprotect", libc.mprotect(ptr(pageAddr(i)), BigInt(PAGE), p.prot === "none" ? 0 : PROT_READ) === 0);
   }
   const vec = new Uint8Array(1);
   const vecAddr = Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(vec)));
   const stillUnmapped = () => unmapped.every((i) => raw(SYS_MINCORE, pageAddr(i), PAGE, vecAddr) === -ENOMEM);
   check("finding the unmapped pages unmapped before the batch", stillUnmapped());
 
-  const readable = PAGES.flatMap((p, i) => (p.prot === "rw" || p.prot === "ro" ? [i] : []));
+  const readable = SNAPSHOT_PAGES;
   const outcomes: CallOutcome[] = [];
   for (const c of cases) {
     for (const s of c.setup) for (const [page, off, v] of setupWords(s, tid)) views[page]![off / 4] = v;
@@ -202,13 +204,12 @@ function run(libc: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"], cases: Case[]
   }
 
   check("finding the unmapped pages unmapped after the batch", stillUnmapped());
-  const finalNone: Record<number, number[]> = {};
-  for (const [i, p] of PAGES.entries()) {
-    if (p.prot !== "none") continue;
+  const finalWords: Record<number, number[]> = {};
+  for (const i of FINAL_PAGES) {
     check("mprotect", libc.mprotect(ptr(pageAddr(i)), BigInt(PAGE), PROT_READ) === 0);
-    finalNone[i] = Array.from(views[i]!);
+    finalWords[i] = Array.from(views[i]!);
   }
-  report({ tid, outcomes, finalNone });
+  report({ tid, outcomes, finalWords });
 }
 
 main();
