@@ -167,6 +167,11 @@ export interface FutexOutcome {
   woken: number[];
   /** Blocked threads this step moved to another futex, in order. */
   moved: number[];
+  /**
+   * A LOCK_PI or LOCK_PI2 that blocked: the PI chain, the owners whose
+   * priority Linux would raise, nearest first.
+   */
+  boosts?: number[];
   /** Why the model cannot predict, when `status` is "unsupported". */
   reason?: string;
 }
@@ -199,6 +204,12 @@ export interface FutexWaiter {
   requeuePiKey?: string;
   /** True once CMP_REQUEUE_PI moved a WAIT_REQUEUE_PI waiter to its PI futex. */
   requeued: boolean;
+  /**
+   * The user address of the PI lock word (`"pi"` and `"requeue_pi"`:
+   * LOCK_PI's uaddr, WAIT_REQUEUE_PI's uaddr2), where the waiter's TID goes
+   * when the owner exits and hands the lock to it.
+   */
+  piUaddr?: number;
 }
 
 /** Options of {@linkcode FutexModel}. */
@@ -223,6 +234,9 @@ interface WaitvGroup {
 
 const WAITV_FLAGS = FUTEX2_SIZE_MASK | FUTEX2_NUMA | FUTEX2_MPOL | FUTEX2_PRIVATE;
 const FUTEX_NO_NODE = 0xffffffff;
+
+/** Linux's max_lock_depth: a PI chain longer than this gives EDEADLK. */
+const PI_MAX_LOCK_DEPTH = 1024;
 
 const TIMEOUT_CMDS = new Set([FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_LOCK_PI, FUTEX_LOCK_PI2]);
 const REALTIME_CMDS = new Set([FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_LOCK_PI2]);
@@ -259,10 +273,12 @@ function unsupported(tid: number, reason: string): FutexOutcome {
  * (timeout, CLOCK_REALTIME, unknown cmd), alignment, keys, faults, value
  * checks and errno order; FIFO wakes, counts ≤ 0 waking one, bitsets,
  * REQUEUE counts, WAKE_OP decoding, the PI word transitions and handover,
- * WAIT_REQUEUE_PI and CMP_REQUEUE_PI. Not covered: priorities (all threads
- * are equal, so queues are FIFO), PI deadlock chains across several locks
- * (EDEADLK while blocking), owners that are exiting, and PI words that
- * disagree with the owner the model records (those give `"unsupported"`).
+ * WAIT_REQUEUE_PI and CMP_REQUEUE_PI, the PI chain of a blocking LOCK_PI
+ * (`boosts`, and EDEADLK when it leads back to the caller), and PI locks
+ * handed over when their owner exits ({@linkcode FutexModel.exit}). Not
+ * covered: priorities (all threads are equal, so queues are FIFO), chain
+ * checks when CMP_REQUEUE_PI moves waiters, and PI words that disagree
+ * with the owner the model records (those give `"unsupported"`).
  *
  * @example A PI lock handed over on unlock
  * ```ts
@@ -396,6 +412,25 @@ export class FutexModel {
     }
     if (w.kind === "pi" && w.requeued) return step.done(-EAGAIN);
     return { status: "restart", tid, woken: [], moved: [] };
+  }
+
+  /**
+   * The PI part of thread `tid`'s exit (the kernel's "exit" log entry):
+   * each PI lock it owns that has waiters goes to its first waiter, whose
+   * word becomes `tid | FUTEX_WAITERS | FUTEX_OWNER_DIED` (a fault leaves
+   * it) and whose LOCK_PI returns 0. `woken` lists the new owners in the
+   * order the model met the locks, which need not be the kernel's.
+   */
+  exit(tid: number, mem: FutexMemory): FutexOutcome {
+    const step = new Step(tid);
+    for (const [key, owner] of [...this.#piOwner]) {
+      if (owner !== tid) continue;
+      const top = this.#queues.get(key)![0];
+      mem.write32(top.piUaddr!, (FUTEX_WAITERS | FUTEX_OWNER_DIED | top.tid) >>> 0);
+      this.#wakeOne(top, step);
+      if (this.#piOwner.has(key)) this.#piOwner.set(key, top.tid);
+    }
+    return step.done(0);
   }
 
   /** Throws an `Error` naming the broken invariant, if any (see the module doc). */
@@ -633,9 +668,7 @@ export class FutexModel {
         return unsupported(tid, "a PI word whose TID is not the owner the kernel records");
       }
       if (trylock) return step.done(-EAGAIN);
-      if (expired(a.timeout, false)) return step.done(-ETIMEDOUT);
-      this.#enqueuePi(a, key, owner);
-      return step.blocked();
+      return this.#blockPi(a, key, owner);
     }
     if (owner === 0) {
       if (mem.write32(a.uaddr, (uval & FUTEX_OWNER_DIED) | tid)) return step.done(-EFAULT);
@@ -644,9 +677,21 @@ export class FutexModel {
     if (mem.write32(a.uaddr, (uval | FUTEX_WAITERS) >>> 0)) return step.done(-EFAULT);
     if (!this.#threadExists(owner)) return step.done(-ESRCH);
     if (trylock) return step.done(-EAGAIN);
-    if (expired(a.timeout, false)) return step.done(-ETIMEDOUT);
+    return this.#blockPi(a, key, owner);
+  }
+
+  /** LOCK_PI about to block on `key` held by `owner`: the chain walk (EDEADLK on a cycle), the timeout, then the queue. */
+  #blockPi(a: Args, key: string, owner: number): FutexOutcome {
+    const boosts: number[] = [];
+    for (let o: number | undefined = owner; o !== undefined;) {
+      if (o === a.tid || boosts.length === PI_MAX_LOCK_DEPTH) return a.step.done(-EDEADLK);
+      boosts.push(o);
+      const w = this.#byTid.get(o);
+      o = w?.kind === "pi" ? this.#piOwner.get(w.key) : undefined;
+    }
+    if (expired(a.timeout, false)) return a.step.done(-ETIMEDOUT);
     this.#enqueuePi(a, key, owner);
-    return step.blocked();
+    return { ...a.step.blocked(), boosts };
   }
 
   #unlockPi(a: Args): FutexOutcome {
@@ -688,6 +733,7 @@ export class FutexModel {
       timed: a.timeout !== null,
       requeuePiKey: key2,
       requeued: false,
+      piUaddr: a.uaddr2,
     });
     return step.blocked();
   }
@@ -792,6 +838,7 @@ export class FutexModel {
       cmd: a.cmd,
       timed: a.timeout !== null,
       requeued: false,
+      piUaddr: a.uaddr,
     });
   }
 

@@ -104,6 +104,8 @@ export type FutexLogTimeout = null | "EFAULT" | { sec: number; nsec: number; exp
  * queue (`result` is -ETIMEDOUT or -EINTR; `restart` true if the signal
  * restarts the call instead). "waitv" is one step of a futex_waitv call
  * (`waitv` says which; `blocked` true means the call goes on after it).
+ * "exit" is a thread's exit handing the PI locks it owned to their first
+ * waiters (`woken`; see {@linkcode Futexes.exitPi}).
  * `woken` and `moved` list the tids the step woke and requeued, in order
  * (a futex_waitv thread is listed once per entry woken).
  */
@@ -111,7 +113,7 @@ export interface FutexLogEntry {
   /** `machine.steps` at the decision. */
   step: number;
   /** What happened. */
-  kind: "call" | "timeout" | "interrupt" | "waitv";
+  kind: "call" | "timeout" | "interrupt" | "waitv" | "exit";
   /** The calling (or timed-out, or interrupted) thread. */
   tid: number;
   /** Its process. */
@@ -132,6 +134,12 @@ export interface FutexLogEntry {
   result?: number;
   /** True if the call blocked. */
   blocked?: boolean;
+  /**
+   * A blocking LOCK_PI or LOCK_PI2: the PI chain, the owners whose
+   * priority Linux would raise to the caller's, nearest first. Recorded,
+   * not enforced: ksim's threads have no priorities.
+   */
+  boosts?: number[];
   /** True if a signal restarts the call (kind "interrupt"). */
   restart?: boolean;
   /** Threads this step woke, in order. */
@@ -145,6 +153,12 @@ export const FUTEX_RESTART: unique symbol = Symbol("futex restart");
 
 /** The number of hash buckets. */
 export const FUTEX_BUCKETS = 16;
+
+/** Linux's max_lock_depth: a PI chain longer than this gives EDEADLK. */
+const PI_MAX_LOCK_DEPTH = 1024;
+
+/** What a PI op's attempt returns when the owner is in its futex exit: wait, then try again. */
+const OWNER_EXITING: unique symbol = Symbol("PI owner exiting");
 
 const TIMEOUT_CMDS = new Set([FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_LOCK_PI, FUTEX_LOCK_PI2]);
 const REALTIME_CMDS = new Set([FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_LOCK_PI2]);
@@ -203,6 +217,10 @@ export class Futexes {
   readonly #machine: Machine;
   readonly #timer: Timer;
   readonly #buckets: Bucket[] = [];
+  /** Every queued PI waiter by tid (all buckets): the chain walk's way from an owner to the lock it waits for. */
+  readonly #piBlocked = new Map<number, Waiter>();
+  /** Threads in or past their futex exit ({@linkcode Futexes.exitPi}) that are still in the thread table. */
+  readonly #exits = new Map<number, "exiting" | "gone">();
   readonly #threadExists: (tid: number) => boolean;
   readonly #waitvTable: WaitvTable;
 
@@ -222,7 +240,7 @@ export class Futexes {
     this.#machine = machine;
     this.#timer = timer;
     this.#threadExists = threadExists;
-    for (let i = 0; i < FUTEX_BUCKETS; i++) this.#buckets.push(new Bucket(i));
+    for (let i = 0; i < FUTEX_BUCKETS; i++) this.#buckets.push(new Bucket(i, this.#piBlocked));
     this.#waitvTable = {
       machine,
       timer,
@@ -386,9 +404,12 @@ export class Futexes {
       const expired = a.deadline !== null && currentHart().now() >= a.deadline;
       if (a.timeout !== null && a.timeout !== "EFAULT") a.timeout.expired = expired;
       if (expired) return this.#done(a, -ETIMEDOUT);
-      waiter = new Waiter(a.thread.tid, key, bitset, yield* contextWaker().clone(), bucket);
+      // Queued and logged in the step of the load that decided; the waker is cloned after (under the lock, so no
+      // wake can reach the waiter before it has one), since cloning may be a scheduling point of its own.
+      waiter = new Waiter(a.thread.tid, key, bitset, null, bucket);
       bucket.push(waiter);
       this.#record(a, { blocked: true });
+      yield* this.#arm(bucket, waiter);
     } finally {
       yield* bucket.lock.unlock();
     }
@@ -531,6 +552,15 @@ export class Futexes {
   }
 
   *#lockPi(a: Args): Async<number | typeof FUTEX_RESTART> {
+    for (;;) {
+      const r = yield* this.#lockPiOnce(a);
+      if (r !== OWNER_EXITING) return r;
+      // Linux waits for the owner's exit to finish and tries again (wait_for_owner_exiting).
+      yield* currentHart().pause("futex: PI owner exiting");
+    }
+  }
+
+  *#lockPiOnce(a: Args): Async<number | typeof FUTEX_RESTART | typeof OWNER_EXITING> {
     const tid = a.thread.tid;
     const trylock = a.cmd === FUTEX_TRYLOCK_PI;
     const key = this.#key(a, a.uaddr, "write");
@@ -561,10 +591,18 @@ export class Futexes {
           continue;
         }
         if (owner === 0) return this.#done(a, 0);
-        if (!this.#threadExists(owner)) return this.#done(a, -ESRCH);
+        const life = this.#ownerLife(owner);
+        if (life === "gone") return this.#done(a, -ESRCH);
+        if (life === "exiting") return OWNER_EXITING;
         if (trylock) return this.#done(a, -EAGAIN);
         bucket.piOwner.set(key, owner);
         break;
+      }
+      // The rt_mutex chain walk: the owners this wait would boost, or a cycle back to the caller.
+      const boosts = this.#piChain(bucket.piOwner.get(key)!, tid);
+      if (boosts === null) {
+        this.#dropPiOwnerIfIdle(bucket, key);
+        return this.#done(a, -EDEADLK);
       }
       const expired = a.deadline !== null && currentHart().now() >= a.deadline;
       if (a.timeout !== null && a.timeout !== "EFAULT") a.timeout.expired = expired;
@@ -572,10 +610,13 @@ export class Futexes {
         this.#dropPiOwnerIfIdle(bucket, key);
         return this.#done(a, -ETIMEDOUT);
       }
-      // Logged at the decision (the owner was checked with no scheduling point since); the lock is held until enqueued.
-      this.#record(a, { blocked: true });
-      waiter = new Waiter(tid, key, FUTEX_BITSET_MATCH_ANY, yield* contextWaker().clone(), bucket, "pi");
+      // Queued and logged at the decision (the owner was checked with no scheduling point since), so a chain walk
+      // that runs later sees this waiter; the waker is cloned after, under the lock.
+      waiter = new Waiter(tid, key, FUTEX_BITSET_MATCH_ANY, null, bucket, "pi");
+      waiter.piWord = { thread: a.thread, uaddr: a.uaddr };
       bucket.push(waiter);
+      this.#record(a, { blocked: true, boosts });
+      yield* this.#arm(bucket, waiter);
     } finally {
       yield* bucket.lock.unlock();
     }
@@ -658,10 +699,11 @@ export class Futexes {
       const expired = a.deadline !== null && currentHart().now() >= a.deadline;
       if (a.timeout !== null && a.timeout !== "EFAULT") a.timeout.expired = expired;
       if (expired) return this.#done(a, -ETIMEDOUT);
-      this.#record(a, { blocked: true });
-      const wk = yield* contextWaker().clone();
-      waiter = new Waiter(a.thread.tid, key, FUTEX_BITSET_MATCH_ANY, wk, bucket, "requeue_pi", key2);
+      waiter = new Waiter(a.thread.tid, key, FUTEX_BITSET_MATCH_ANY, null, bucket, "requeue_pi", key2);
+      waiter.piWord = { thread: a.thread, uaddr: a.uaddr2 };
       bucket.push(waiter);
+      this.#record(a, { blocked: true });
+      yield* this.#arm(bucket, waiter);
     } finally {
       yield* bucket.lock.unlock();
     }
@@ -684,6 +726,14 @@ export class Futexes {
   }
 
   *#cmpRequeuePi(a: Args): Async<number> {
+    for (;;) {
+      const r = yield* this.#cmpRequeuePiOnce(a);
+      if (r !== OWNER_EXITING) return r;
+      yield* currentHart().pause("futex: PI owner exiting");
+    }
+  }
+
+  *#cmpRequeuePiOnce(a: Args): Async<number | typeof OWNER_EXITING> {
     const nrWake = a.val, nrRequeue = a.val2;
     if (nrWake < 0 || nrRequeue < 0) return this.#done(a, -EINVAL);
     if (a.uaddr === a.uaddr2) return this.#done(a, -EINVAL);
@@ -732,7 +782,9 @@ export class Futexes {
           owner = top.tid;
           count = 1;
         } else {
-          if (!this.#threadExists(curOwner)) return this.#done(a, -ESRCH);
+          const life = this.#ownerLife(curOwner);
+          if (life === "gone") return this.#done(a, -ESRCH);
+          if (life === "exiting") return OWNER_EXITING;
           owner = curOwner;
         }
         break;
@@ -763,6 +815,35 @@ export class Futexes {
   }
 
   // --- helpers ---
+
+  /**
+   * Whether PI owner `tid` is a live thread, is running its futex exit
+   * (a PI op that meets it waits and tries again), or is gone (ESRCH).
+   */
+  #ownerLife(tid: number): "live" | "exiting" | "gone" {
+    const exit = this.#exits.get(tid);
+    if (exit !== undefined) return exit;
+    return this.#threadExists(tid) ? "live" : "gone";
+  }
+
+  /**
+   * Linux's rt_mutex chain walk for a thread `self` about to wait for a PI
+   * lock held by `owner`: the owners whose priority Linux would raise,
+   * nearest first (the owner, then the owner of the lock that owner waits
+   * for, …), or null when the chain leads back to `self` or is longer than
+   * Linux's max_lock_depth (EDEADLK). ksim records the chain and changes
+   * no scheduling.
+   */
+  #piChain(owner: number, self: number): number[] | null {
+    const boosts: number[] = [];
+    for (let o: number | undefined = owner; o !== undefined;) {
+      if (o === self || boosts.length === PI_MAX_LOCK_DEPTH) return null;
+      boosts.push(o);
+      const w = this.#piBlocked.get(o);
+      o = w === undefined ? undefined : w.bucket.piOwner.get(w.key);
+    }
+    return boosts;
+  }
 
   /** Forgets the owner of PI key `key` once no PI waiter of it is queued; the bucket is locked. */
   #dropPiOwnerIfIdle(bucket: Bucket, key: string): void {
@@ -848,6 +929,22 @@ export class Futexes {
     return ended;
   }
 
+  /**
+   * Gives `waiter`, just queued in `bucket` under its held lock, its own
+   * clone of the thread's waker. No wake can reach the waiter before (a
+   * waker needs the lock); if the clone throws (the task is dropped), the
+   * waiter leaves the queue.
+   */
+  *#arm(bucket: Bucket, waiter: Waiter): Async<void> {
+    try {
+      waiter.waker = yield* contextWaker().clone();
+    } catch (e) {
+      bucket.remove(waiter);
+      waiter.state = "removed";
+      throw e;
+    }
+  }
+
   /** Locks the bucket the waiter is in now, re-checking after the lock that a requeue did not move it. */
   *#lockWaiter(w: Waiter): Async<Bucket> {
     for (;;) {
@@ -856,6 +953,52 @@ export class Futexes {
       if (w.bucket === b) return b;
       yield* b.lock.unlock();
     }
+  }
+
+  /**
+   * The futex part of thread exit, after the robust-list walk (Linux's
+   * exit_pi_state_list): every PI lock `thread` owns that has waiters is
+   * handed to its first waiter, whose TID goes into the word with
+   * FUTEX_WAITERS and FUTEX_OWNER_DIED; the waiter's LOCK_PI (or
+   * WAIT_REQUEUE_PI) returns 0. The handovers happen under all the bucket
+   * locks involved at once and are logged as one "exit" entry. From the
+   * start a PI op that meets `thread` as owner waits for the exit to
+   * finish; afterwards it gets ESRCH.
+   */
+  *exitPi(thread: Thread): Async<void> {
+    const tid = thread.tid;
+    this.#exits.set(tid, "exiting");
+    // Only the buckets where the thread owns a PI lock (a PI op records its owner in the step that decides).
+    const owned = this.#buckets.filter((b) => [...b.piOwner.values()].includes(tid));
+    const wakers: Waker[] = [];
+    const woken: number[] = [];
+    for (const b of owned) yield* b.lock.lock();
+    try {
+      for (const b of owned) {
+        for (const [key, owner] of [...b.piOwner]) {
+          if (owner !== tid) continue;
+          const top = b.first(key)!;
+          const word = top.piWord!;
+          const paddr = word.thread.process.translate(word.uaddr, "write");
+          if (paddr >= 0) yield* currentHart().store32(paddr, (FUTEX_WAITERS | FUTEX_OWNER_DIED | top.tid) >>> 0);
+          this.#wakeOne(b, top, woken, wakers);
+          b.piOwner.set(key, top.tid);
+          this.#dropPiOwnerIfIdle(b, key);
+        }
+      }
+      if (woken.length > 0) {
+        this.log.push({ step: this.#machine.steps, kind: "exit", tid, pid: thread.process.pid, woken, moved: [] });
+      }
+    } finally {
+      for (const b of owned.toReversed()) yield* b.lock.unlock();
+    }
+    this.#exits.set(tid, "gone");
+    yield* wakeAll(wakers);
+  }
+
+  /** Forgets the exit of `tid` once it has left the thread table (it is then gone for good). */
+  forgetExit(tid: number): void {
+    this.#exits.delete(tid);
   }
 
   *#lock2(b1: Bucket, b2: Bucket): Async<void> {
@@ -912,7 +1055,10 @@ export class Futexes {
     return result;
   }
 
-  #record(a: Args, out: { result?: number; blocked?: boolean; woken?: number[]; moved?: number[] }): void {
+  #record(
+    a: Args,
+    out: { result?: number; blocked?: boolean; boosts?: number[]; woken?: number[]; moved?: number[] },
+  ): void {
     const t = a.timeout;
     this.log.push({
       step: this.#machine.steps,
@@ -930,6 +1076,7 @@ export class Futexes {
       },
       ...(out.result !== undefined ? { result: out.result } : {}),
       ...(out.blocked ? { blocked: true } : {}),
+      ...(out.boosts ? { boosts: out.boosts } : {}),
       woken: out.woken ?? [],
       moved: out.moved ?? [],
     });

@@ -15,10 +15,14 @@
  * - A waiter that belongs to a futex_waitv call (`group` set) has no waker
  *   of its own: its group holds the one waker of the waiting thread, which
  *   the first wake of any of its waiters takes.
+ * - `piBlocked` (one map shared by every bucket of a table) holds each
+ *   queued PI waiter (kind "pi") under its tid: the PI chain walk follows
+ *   it from an owner to the lock that owner waits for.
  *
  * @module
  */
 
+import type { Thread } from "../proc/thread.ts";
 import { SpinLock } from "../sync/spin_lock.ts";
 import type { Waker } from "../task/waker.ts";
 
@@ -56,8 +60,11 @@ export class Bucket {
   count = 0;
   /** The owner TID of each PI key that has PI waiters queued here. */
   readonly piOwner = new Map<string, number>();
-  /** Bucket number `index` of the table. */
-  constructor(readonly index: number) {
+  /**
+   * Bucket number `index` of the table; `piBlocked` is the table's map of
+   * queued PI waiters by tid, shared by all its buckets.
+   */
+  constructor(readonly index: number, readonly piBlocked: Map<number, Waiter>) {
     this.lock = new SpinLock(`futex bucket ${index}`);
   }
 
@@ -86,7 +93,10 @@ export class Bucket {
     else q.tail.next = w;
     q.tail = w;
     q.size++;
-    if (w.kind === "pi") q.pi++;
+    if (w.kind === "pi") {
+      q.pi++;
+      this.piBlocked.set(w.tid, w);
+    }
     this.count++;
   }
 
@@ -101,7 +111,10 @@ export class Bucket {
     w.prev = w.next = null;
     w.queue = null;
     q.size--;
-    if (w.kind === "pi") q.pi--;
+    if (w.kind === "pi") {
+      q.pi--;
+      if (this.piBlocked.get(w.tid) === w) this.piBlocked.delete(w.tid);
+    }
     this.count--;
     if (q.size === 0) this.queues.delete(q.key);
   }
@@ -133,6 +146,12 @@ export class Waiter {
   index = 0;
   /** True once CMP_REQUEUE_PI moved this WAIT_REQUEUE_PI waiter onto its PI lock. */
   requeued = false;
+  /**
+   * The PI lock word as this waiter's thread names it (LOCK_PI's uaddr,
+   * WAIT_REQUEUE_PI's uaddr2): where the new owner's TID is written when
+   * the lock's owner exits and the lock is handed to this waiter.
+   */
+  piWord: { thread: Thread; uaddr: number } | null = null;
   /** The key queue it is linked into while queued, and its neighbours there. */
   queue: WaiterQueue | null = null;
   /** The previous waiter in its queue. */

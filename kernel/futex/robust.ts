@@ -22,6 +22,9 @@
  *   atomic, retried if the word changed); a non-PI entry with WAITERS set
  *   then gets a shared FUTEX_WAKE of one, which the futex log records as a
  *   call by the dying thread. Words owned by others are left alone.
+ * - Except the pending entry of a plain (non-PI) lock whose word is 0: the
+ *   thread died between releasing the lock and waking a waiter, so it gets
+ *   that shared FUTEX_WAKE of one and its word stays 0 (Linux since 5.7).
  *
  * @module
  */
@@ -62,22 +65,28 @@ export function* exitRobustList(thread: Thread, futex: Futexes, memory: Physical
   let limit = ROBUST_LIST_LIMIT;
   while (entry !== head) {
     const next = read64(thread, memory, entry);
-    if (entry !== pending && !(yield* handleDeath(thread, futex, entry + offset, pi))) return;
+    if (entry !== pending && !(yield* handleDeath(thread, futex, entry + offset, pi, false))) return;
     if (next === null) return;
     entry = Number(next & ~1n);
     pi = (next & 1n) === 1n;
     if (--limit === 0) break;
   }
-  if (pending !== 0) yield* handleDeath(thread, futex, pending + offset, pendingPi);
+  if (pending !== 0) yield* handleDeath(thread, futex, pending + offset, pendingPi, true);
 }
 
-/** One entry's futex word: false on a fault (the walk ends). */
-function* handleDeath(thread: Thread, futex: Futexes, uaddr: number, pi: boolean): Async<boolean> {
+/** One entry's futex word (`pending`: the list_op_pending entry): false on a fault (the walk ends). */
+function* handleDeath(thread: Thread, futex: Futexes, uaddr: number, pi: boolean, pending: boolean): Async<boolean> {
   if (uaddr % 4 !== 0) return false;
   const rpaddr = thread.process.translate(uaddr, "read");
   if (rpaddr < 0) return false;
   const hart = currentHart();
   let old = (yield* hart.load32(rpaddr)) >>> 0;
+  if (pending && !pi && old === 0) {
+    // The thread died between releasing a plain lock and waking a waiter (or as a woken waiter, before taking it):
+    // wake one so that no waiter sleeps on a free lock; the word stays 0 (Linux, since 5.7).
+    yield* futex.call(thread, uaddr, FUTEX_WAKE, 1, 0, 0, 0);
+    return true;
+  }
   for (;;) {
     if ((old & FUTEX_TID_MASK) !== thread.tid) return true;
     const paddr = thread.process.translate(uaddr, "write");

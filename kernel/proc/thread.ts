@@ -355,6 +355,8 @@ export class Thread {
         this.#suspended = false;
         if (walk) {
           yield* exitRobustList(this, this.#threads.futex, this.#threads.machine.memory);
+          // Linux's exit_pi_state_list: the PI locks it still owns go to their first waiters.
+          yield* this.#threads.futex.exitPi(this);
           // Linux's mm_release, after the robust list: clear and wake the child-tid word.
           yield* exitClearChildTid(this, this.#threads.futex, this.#threads.hasLiveSibling(this));
         }
@@ -522,6 +524,7 @@ export class Threads {
   /** Called by a thread as it exits. */
   exited(thread: Thread): void {
     this.#live.delete(thread.tid);
+    this.futex.forgetExit(thread.tid);
   }
 
   /** Whether another thread of `thread`'s process is live (Linux's `mm_users > 1`, as the exit path sees it). */

@@ -137,31 +137,36 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   ].map((arb) => arb.map((s) => ({ kind: "futex" as const, ...s }))),
 );
 
-/** Steps of lock-heavy programs: mostly PI lock and unlock of the first word, sometimes any step. */
+/**
+ * Steps of lock-heavy programs: mostly PI lock and unlock of the first word, some of the third (two PI locks make
+ * chains and deadlocks), sometimes any step.
+ */
+const piLock = fc.constantFrom(0, 0, 2);
 const lockStep: fc.Arbitrary<Step> = fc.tuple(
   fc.constantFrom(FUTEX_LOCK_PI, FUTEX_LOCK_PI2, FUTEX_TRYLOCK_PI),
   piTimeout,
+  piLock,
 )
-  .map(([cmd, t]) => ({
+  .map(([cmd, t, a]) => ({
     kind: "futex",
     cmd,
-    a: 0,
+    a,
     val: 0,
     t: cmd === FUTEX_TRYLOCK_PI ? null : t,
     v2: 0,
     a2: 0,
     v3: 0,
   }));
-const unlockStep: fc.Arbitrary<Step> = fc.constant({
+const unlockStep: fc.Arbitrary<Step> = piLock.map((a) => ({
   kind: "futex",
   cmd: FUTEX_UNLOCK_PI,
-  a: 0,
+  a,
   val: 0,
   t: null,
   v2: 0,
   a2: 0,
   v3: 0,
-});
+}));
 /** A condition variable on the second word whose waiters are requeued onto the PI lock on the first. */
 const mostlyZero = fc.constantFrom(0, 0, 0, 1);
 const condWaitStep: fc.Arbitrary<Step> = fc.tuple(mostlyZero, piTimeout).map(([val, t]) => ({
@@ -308,6 +313,16 @@ function agree(prog: Program, broken: boolean | "timeout" = false): string | nul
       else out = model.waitvUnqueue(e.tid, w.ended);
       if (out.status === "blocked") inWaitv.add(e.tid);
       else inWaitv.delete(e.tid);
+    } else if (e.kind === "exit") {
+      // The exiting thread's PI locks go to their first waiters, in the kernel's bucket order: compare as sets.
+      out = model.exit(e.tid, mem);
+      if (JSON.stringify(out.woken.toSorted()) !== JSON.stringify(e.woken.toSorted())) {
+        return `exit handover: log[${i}] ${JSON.stringify(e)} vs model ${JSON.stringify(out)}`;
+      }
+      stats.exitHandovers += e.woken.length;
+      for (const t of e.woken) finish(t, 0);
+      model.checkInvariants();
+      continue;
     } else if (e.kind === "timeout") out = model.timeout(e.tid);
     else out = model.interrupt(e.tid, { restart: e.restart });
     if (out.status === "unsupported") {
@@ -321,6 +336,8 @@ function agree(prog: Program, broken: boolean | "timeout" = false): string | nul
     if (want === "done" && out.result !== e.result) return `result: ${where}`;
     if (JSON.stringify(out.woken) !== JSON.stringify(e.woken)) return `woken: ${where}`;
     if (JSON.stringify(out.moved) !== JSON.stringify(e.moved)) return `moved: ${where}`;
+    if (JSON.stringify(out.boosts) !== JSON.stringify(e.boosts)) return `PI chain (boosts): ${where}`;
+    if ((e.boosts?.length ?? 0) > 1) stats.chains++;
     if (want === "done") finish(e.tid, out.result!);
     for (const t of out.woken) if (!inWaitv.has(t)) finish(t, 0);
     model.checkInvariants();
@@ -352,7 +369,7 @@ function agree(prog: Program, broken: boolean | "timeout" = false): string | nul
   return null;
 }
 
-const AGREEMENT_RUNS = 200;
+const AGREEMENT_RUNS = 5_000;
 const stats = {
   calls: 0,
   blocked: 0,
@@ -368,9 +385,11 @@ const stats = {
   waitvQueued: 0,
   waitvWoken: 0,
   waitvSignals: 0,
+  chains: 0,
+  exitHandovers: 0,
 };
 
-Deno.test("futex model agreement: 200 random programs (2–4 threads, random and PCT seeds, both ISAs)", () => {
+Deno.test("futex model agreement: 5,000 random programs (2–4 threads, random and PCT seeds, both ISAs)", () => {
   fc.assert(
     fc.property(programArb, (prog) => {
       const r = agree(prog);
@@ -386,9 +405,9 @@ Deno.test("futex model agreement: 200 random programs (2–4 threads, random and
   assert(stats.waitvQueued > 20 && stats.waitvWoken > 5, JSON.stringify(stats));
 });
 
-const PI_AGREEMENT_RUNS = 300;
+const PI_AGREEMENT_RUNS = 5_000;
 
-Deno.test("futex model agreement: 300 random PI programs (LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI, requeue-PI)", () => {
+Deno.test("futex model agreement: 5,000 random PI programs (LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI, requeue-PI, PI chains, owner exit)", () => {
   const before = { ...stats, piErrors: { ...stats.piErrors } };
   fc.assert(
     fc.property(piProgramArb, (prog) => {
@@ -397,8 +416,9 @@ Deno.test("futex model agreement: 300 random PI programs (LOCK_PI, LOCK_PI2, TRY
     }),
     { numRuns: PI_AGREEMENT_RUNS, seed: 0x9105 },
   );
-  const d = (k: "piCalls" | "piBlocked" | "handovers" | "unsupported" | "signals" | "requeuedPi") =>
-    stats[k] - before[k];
+  const d = (
+    k: "piCalls" | "piBlocked" | "handovers" | "unsupported" | "signals" | "requeuedPi" | "chains" | "exitHandovers",
+  ) => stats[k] - before[k];
   console.log(
     `futex PI agreement: ${PI_AGREEMENT_RUNS} programs, ${
       JSON.stringify({
@@ -407,6 +427,8 @@ Deno.test("futex model agreement: 300 random PI programs (LOCK_PI, LOCK_PI2, TRY
         handovers: d("handovers"),
         requeuedPi: d("requeuedPi"),
         signals: d("signals"),
+        chains: d("chains"),
+        exitHandovers: d("exitHandovers"),
         unsupported: d("unsupported"),
       })
     }, PI errnos so far ${JSON.stringify(stats.piErrors)}`,
@@ -414,6 +436,8 @@ Deno.test("futex model agreement: 300 random PI programs (LOCK_PI, LOCK_PI2, TRY
   // The PI programs do block, hand over and take signals; few stop at a state the model does not cover.
   assert(d("piBlocked") > 50 && d("handovers") > 30 && d("requeuedPi") > 10 && d("signals") > 5, JSON.stringify(stats));
   assert(d("unsupported") < PI_AGREEMENT_RUNS / 10, JSON.stringify(stats));
+  // Some waits boost a chain of two or more owners, and some exits hand PI locks to their waiters.
+  assert(d("chains") > 10 && d("exitHandovers") > 10, JSON.stringify(stats));
 });
 
 Deno.test("futex model agreement catches a CMP_REQUEUE that checks the word before locking (BROKEN ON PURPOSE fixture)", () => {

@@ -2,7 +2,8 @@
 // set/get errors, the exit walk marking a dying owner's words OWNER_DIED
 // with a shared wake for non-PI entries with WAITERS, no wake for PI
 // entries, the 2048-entry limit, a faulting next pointer ending the walk,
-// and list_op_pending handled last.
+// list_op_pending handled last, and a pending plain lock left at 0 waking a
+// waiter.
 import assert from "node:assert/strict";
 import {
   EINVAL,
@@ -257,6 +258,47 @@ for (const arch of ARCHES) {
     assert.deepEqual(wakes, [b + 8, a + 8]);
     assert.deepEqual([p.read32(a + 8), p.read32(b + 8)], [(W | DIED) >>> 0, (W | DIED) >>> 0]);
   });
+
+  for (const pi of [false, true]) {
+    Deno.test(`${arch}: a ${pi ? "PI" : "non-PI"} pending entry whose word is 0 ${pi ? "is left alone" : "wakes one waiter"}`, () => {
+      // The owner died between releasing the lock (word 0) and waking a waiter: for a plain lock Linux wakes one
+      // waiter anyway and leaves the word 0; a PI pending entry, or a list entry, with word 0 changes nothing.
+      const kernel = new Kernel({ arch, harts: 2 });
+      const p = kernel.createProcess();
+      const base = p.mmap(4096, { shared: true });
+      const gate = p.mmap(4096);
+      const pending = base + 64, listed = base + 128;
+      const o = owner(p, base, gate, () => {
+        buildList(p, base, 8, [listed], pi ? pending | 1 : pending);
+        p.write32(pending + 8, 0);
+        p.write32(listed + 8, 0);
+      });
+      kernel.run();
+      assert(o.ready());
+      const waiter = p.spawnThread(function* (sys) {
+        return yield* sys.futex(pending + 8, FUTEX_WAIT, 0);
+      });
+      kernel.run();
+      assert.equal(waiter.state, "blocked");
+      o.release();
+      kernel.run();
+      assert.equal(o.thread.exitCode, 0);
+      assert.deepEqual([p.read32(pending + 8), p.read32(listed + 8)], [0, 0]);
+      const wakes = kernel.futex.log.filter((e) => e.tid === o.thread.tid && e.call?.op === FUTEX_WAKE);
+      if (pi) {
+        assert.deepEqual(wakes, []);
+        assert.equal(waiter.state, "blocked");
+        p.spawnThread(function* (sys) {
+          return yield* sys.futex(pending + 8, FUTEX_WAKE, 1);
+        });
+        kernel.run();
+      } else {
+        assert.deepEqual(wakes.map((e) => [e.call?.uaddr, e.woken]), [[pending + 8, [waiter.tid]]]);
+      }
+      assert.equal(waiter.exitCode, 0);
+      assert.deepEqual(kernel.shutdown(), []);
+    });
+  }
 
   Deno.test(`${arch}: an empty list changes nothing`, () => {
     const kernel = new Kernel({ arch, harts: 1 });
