@@ -17,7 +17,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const LANGUAGES = new Set(["ts", "typescript", "js", "javascript", "mts", "mjs", "tsx", "jsx"]);
-const SKIPPED_DIRS = new Set(["node_modules", "coverage"]);
+/** Folders never searched: dependencies anywhere, and `deno test --coverage` output at the top (not fuzz/coverage/). */
+const SKIPPED_DIRS = new Set(["node_modules", join(ROOT, "coverage")]);
 
 /** One code block: where it is, its source, and the file it documents. */
 interface Example {
@@ -30,8 +31,8 @@ interface Example {
 function* sources(dir: string): Generator<string> {
   const entries = [...Deno.readDirSync(dir)].sort((a, b) => a.name < b.name ? -1 : 1);
   for (const entry of entries) {
-    if (entry.name.startsWith(".") || SKIPPED_DIRS.has(entry.name)) continue;
     const path = join(dir, entry.name);
+    if (entry.name.startsWith(".") || SKIPPED_DIRS.has(entry.name) || SKIPPED_DIRS.has(path)) continue;
     if (entry.isDirectory) yield* sources(path);
     else if (/\.(ts|md)$/.test(entry.name) && !entry.name.endsWith(".d.ts")) yield path;
   }
