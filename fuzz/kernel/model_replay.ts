@@ -1,0 +1,172 @@
+/**
+ * The futex-model oracle: replays a run's futex log, in the order the
+ * simulation linearised it, through the sequential `FutexModel`, with the
+ * program's own user writes, thread starts, ends and forks applied between
+ * entries; every result, woken list, moved list and PI chain must agree,
+ * and so must what each finished thread's futex calls returned.
+ *
+ * Invariants:
+ * - The model's memory resolves an address the way the calling process
+ *   does: the shared page is one set of words wherever a process maps it
+ *   (its mappings follow the program's mmap, munmap and mprotect calls),
+ *   each process has its own private page (a fork copies its parent's
+ *   words and mappings), and anything else is unmapped.
+ * - The comparison stops, agreeing, at the first point the model cannot
+ *   follow: an `"unsupported"` outcome, or a `stop` event (the exit of a
+ *   thread with a robust list, whose walk writes words the replay does
+ *   not see).
+ *
+ * @module
+ */
+
+import { type FutexMemory, FutexModel } from "../../testing/mod.ts";
+import type { FutexKeyResult } from "../../testing/mod.ts";
+import type { FutexLogEntry } from "../../kernel/futex/futex.ts";
+import { PROT_NONE, PROT_READ, PROT_WRITE } from "../../mod.ts";
+import type { Layout, ReplayEvent } from "./world.ts";
+
+/** Word memory of every process, as the replay sees it (see the module doc). */
+class ReplayMemory {
+  readonly shared = new Map<number, number>();
+  readonly private = new Map<number, Map<number, number>>();
+  /** Each process's mappings of the shared page: base → protection; a root process starts with the layout's. */
+  readonly maps = new Map<number, Map<number, number>>();
+  constructor(readonly layout: Layout) {}
+
+  #maps(pid: number): Map<number, number> {
+    let maps = this.maps.get(pid);
+    if (maps === undefined) this.maps.set(pid, maps = new Map([[this.layout.sharedBase, PROT_READ | PROT_WRITE]]));
+    return maps;
+  }
+
+  /** The words and offset of `addr` in `pid`, with the page's protection; null if unmapped. */
+  #locate(pid: number, addr: number): { words: Map<number, number>; offset: number; prot: number } | null {
+    for (const [base, prot] of this.#maps(pid)) {
+      if (addr >= base && addr < base + 4096) return { words: this.shared, offset: addr - base, prot };
+    }
+    const { privateBase } = this.layout;
+    if (addr >= privateBase && addr < privateBase + 4096) {
+      let words = this.private.get(pid);
+      if (words === undefined) this.private.set(pid, words = new Map());
+      return { words, offset: addr - privateBase, prot: PROT_READ | PROT_WRITE };
+    }
+    return null;
+  }
+
+  write(pid: number, addr: number, value: number): void {
+    const at = this.#locate(pid, addr);
+    if (at !== null) at.words.set(at.offset, value >>> 0);
+  }
+
+  map(pid: number, base: number, prot: number | null): void {
+    if (prot === null) this.#maps(pid).delete(base);
+    else this.#maps(pid).set(base, prot);
+  }
+
+  fork(parent: number, child: number): void {
+    this.private.set(child, new Map(this.private.get(parent) ?? []));
+    this.maps.set(child, new Map(this.#maps(parent)));
+  }
+
+  /** The process `pid`'s view, for one model call. */
+  view(pid: number): FutexMemory {
+    return {
+      read32: (addr) => {
+        const at = this.#locate(pid, addr);
+        return at === null || (at.prot & PROT_READ) === 0 ? { fault: "EFAULT" } : at.words.get(at.offset) ?? 0;
+      },
+      write32: (addr, value) => {
+        const at = this.#locate(pid, addr);
+        if (at === null || (at.prot & PROT_WRITE) === 0) return { fault: "EFAULT" };
+        at.words.set(at.offset, value >>> 0);
+        return undefined;
+      },
+      key: (addr, access, shared): FutexKeyResult => {
+        if (!shared) return { key: `private:${pid}:${addr}` };
+        const at = this.#locate(pid, addr);
+        if (at === null || at.prot === PROT_NONE) return { fault: "EFAULT" };
+        if (access === "write" && (at.prot & PROT_WRITE) === 0) return { fault: "EFAULT" };
+        return { key: at.words === this.shared ? `shared:${at.offset}` : `mm:${pid}:${addr}` };
+      },
+    };
+  }
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Replays `log` through a fresh `FutexModel`; returns a description of the
+ * first disagreement, or null if the model agrees (up to where it stops).
+ *
+ * @param layout the page layout every root process shares (see the module doc)
+ * @param initial the tids alive when the run began
+ */
+export function replayFutexLog(
+  log: readonly FutexLogEntry[],
+  events: readonly ReplayEvent[],
+  layout: Layout,
+  initial: readonly number[],
+): string | null {
+  const mem = new ReplayMemory({ ...layout });
+  const live = new Set(initial);
+  const model = new FutexModel({ threadExists: (tid) => live.has(tid) });
+  const predicted = new Map<number, number[]>();
+  const ended: { tid: number; futexResults: readonly number[] }[] = [];
+  const finish = (tid: number, r: number) => predicted.set(tid, [...(predicted.get(tid) ?? []), r]);
+  const inWaitv = new Set<number>();
+  let ei = 0;
+  for (let i = 0; i <= log.length; i++) {
+    for (; ei < events.length && events[ei].before <= i; ei++) {
+      const ev = events[ei];
+      if (ev.kind === "stop") return null;
+      if (ev.kind === "write") mem.write(ev.pid, ev.addr, ev.value);
+      else if (ev.kind === "spawn") live.add(ev.tid);
+      else if (ev.kind === "fork") mem.fork(ev.parent, ev.child);
+      else if (ev.kind === "map") mem.map(ev.pid, ev.base, ev.prot);
+      else {
+        live.delete(ev.tid);
+        ended.push(ev);
+      }
+    }
+    if (i === log.length) break;
+    const e = log[i];
+    const where = () => `log[${i}] ${JSON.stringify(e)}`;
+    let out;
+    if (e.kind === "call") {
+      out = model.call({ tid: e.tid, ...e.call! }, mem.view(e.pid));
+    } else if (e.kind === "waitv") {
+      const w = e.waitv!;
+      if (w.step === "call") out = model.waitv({ ...w, tid: e.tid }, mem.view(e.pid));
+      else if (w.step === "queue") out = model.waitvQueue(e.tid, mem.view(e.pid));
+      else out = model.waitvUnqueue(e.tid, w.ended);
+      if (out.status === "blocked") inWaitv.add(e.tid);
+      else inWaitv.delete(e.tid);
+    } else if (e.kind === "exit") {
+      const x = model.exit(e.tid, mem.view(e.pid));
+      if (!same(x.woken.toSorted(), e.woken.toSorted())) {
+        return `exit handover: ${where()} vs model ${JSON.stringify(x)}`;
+      }
+      for (const t of e.woken) finish(t, 0);
+      model.checkInvariants();
+      continue;
+    } else if (e.kind === "timeout") out = model.timeout(e.tid);
+    else out = model.interrupt(e.tid, { restart: e.restart });
+    if (out.status === "unsupported") return null;
+    const want = e.blocked ? "blocked" : e.restart ? "restart" : "done";
+    const vs = `${where()} vs model ${JSON.stringify(out)}`;
+    if (out.status !== want) return `status: ${vs}`;
+    if (want === "done" && out.result !== e.result) return `result: ${vs}`;
+    if (!same(out.woken, e.woken)) return `woken: ${vs}`;
+    if (!same(out.moved, e.moved)) return `moved: ${vs}`;
+    if (!same(out.boosts, e.boosts)) return `PI chain (boosts): ${vs}`;
+    if (want === "done") finish(e.tid, out.result!);
+    for (const t of out.woken) if (!inWaitv.has(t)) finish(t, 0);
+    model.checkInvariants();
+  }
+  for (const { tid, futexResults } of ended) {
+    if (!same(futexResults, predicted.get(tid) ?? [])) {
+      return `thread ${tid} saw futex results [${futexResults}] but the model predicts [${predicted.get(tid) ?? []}]`;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,32 @@
+/**
+ * The error a kernel fuzz target throws for a finding: the fuzzer counts a
+ * throw as a crash, and `oracle` names which check fired.
+ *
+ * @module
+ */
+
+import type { Finding, OracleName } from "./run.ts";
+
+/**
+ * An oracle violation found by a kernel fuzz target.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { OracleViolation } from "./violation.ts";
+ * const e = new OracleViolation({ oracle: "leak", message: "task t: not released" });
+ * assert.equal(e.oracle, "leak");
+ * assert.match(e.message, /^leak: /);
+ * ```
+ */
+export class OracleViolation extends Error {
+  /** The oracle that fired. */
+  readonly oracle: OracleName;
+
+  /** Wraps a finding; the message starts with the oracle's name. */
+  constructor(finding: Finding) {
+    super(`${finding.oracle}: ${finding.message}`);
+    this.name = "OracleViolation";
+    this.oracle = finding.oracle;
+  }
+}
