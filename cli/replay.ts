@@ -3,8 +3,8 @@
  * check that a replayed tape fitted the scenario it was given to.
  *
  * Invariants:
- * - The printed command names the scenario, ISA, harts, seed and rounds of
- *   the run with its tape, so that pasting it makes the same run (the same
+ * - The printed command names the scenario, ISA, harts and seed of the
+ *   run with its tape, so that pasting it makes the same run (the same
  *   trace hash).
  * - A tape that ran out before the run ended, or that had decisions left
  *   over, was recorded from another scenario; the replay says so.
@@ -15,7 +15,7 @@
 import type { Machine } from "../mod.ts";
 import { ReplayPolicy, TapeDivergence } from "../arch/policy/replay.ts";
 import { Tape } from "../arch/tape.ts";
-import type { DemoOptions } from "./options.ts";
+import type { RunOptions } from "./options.ts";
 
 /** The longest tape printed in a command: one argument must stay well under Linux's 128 KiB. */
 export const MAX_TAPE_ARG = 65_536;
@@ -25,10 +25,9 @@ export const MAX_TAPE_ARG = 65_536;
  * tape too long for a command line gives the command that reruns the same
  * seed and policy instead, which makes the same run.
  */
-export function replayCommand(opts: DemoOptions, tape: string): string {
-  const bare = opts.bare ? " --bare" : "";
+export function replayCommand(opts: RunOptions, tape: string): string {
   const base =
-    `deno task run${bare} --arch ${opts.arch} --harts ${opts.harts} --seed ${opts.seed} --rounds ${opts.rounds}`;
+    `deno task run --scenario ${opts.scenario} --arch ${opts.arch} --harts ${opts.harts} --seed ${opts.seed}`;
   if (tape.length <= MAX_TAPE_ARG || opts.replay !== undefined) return `${base} --replay ${tape}`;
   return `${base} --policy ${opts.policy} (the tape, ${tape.length} characters, is too long for a command line)`;
 }

@@ -2,13 +2,13 @@
 // what it refuses.
 
 import assert from "node:assert/strict";
-import { type DemoOptions, parseOptions } from "../../cli/options.ts";
+import { parseOptions, policyOption, type RunOptions } from "../../cli/options.ts";
 import { MAX_TAPE_ARG, replayCommand } from "../../cli/replay.ts";
 
-function parsed(args: string[]): DemoOptions {
+function parsed(args: string[]): RunOptions {
   const r = parseOptions(args);
-  assert.ok(!("error" in r) && !("help" in r), `${args.join(" ")} was refused: ${JSON.stringify(r)}`);
-  return r as DemoOptions;
+  assert.ok(!("error" in r) && !("help" in r) && !("list" in r), `${args.join(" ")} was refused: ${JSON.stringify(r)}`);
+  return r as RunOptions;
 }
 
 function refused(args: string[]): string {
@@ -20,13 +20,13 @@ function refused(args: string[]): string {
 Deno.test("parseOptions", async (t) => {
   await t.step("no flags give the documented defaults", () => {
     assert.deepEqual(parsed([]), {
-      bare: false,
+      scenario: "demo",
       arch: "riscv64",
       harts: 4,
       seed: 1,
       policy: "random",
-      rounds: 50,
       trace: 0,
+      json: false,
     });
   });
 
@@ -36,27 +36,53 @@ Deno.test("parseOptions", async (t) => {
   });
 
   await t.step("every flag takes its value, inline or as the next argument", () => {
-    const o = parsed(["--bare", "--arch=x86_64", "--harts", "8", "--seed", "42", "--policy", "pct", "--rounds=7"]);
-    assert.deepEqual({ ...o, trace: undefined }, {
-      bare: true,
+    const o = parsed([
+      "--scenario=pi",
+      "--arch=x86_64",
+      "--harts",
+      "8",
+      "--seed",
+      "42",
+      "--policy",
+      "pct:5",
+      "--json",
+      "--timeline",
+      "run.html",
+      "--trace=20",
+    ]);
+    assert.deepEqual(o, {
+      scenario: "pi",
       arch: "x86_64",
       harts: 8,
       seed: 42,
-      policy: "pct",
-      rounds: 7,
-      trace: undefined,
+      policy: "pct:5",
+      trace: 20,
+      json: true,
+      timeline: "run.html",
     });
-    assert.equal(parsed(["--trace", "20"]).trace, 20);
     assert.equal(parsed(["--seed", "9007199254740991"]).seed, Number.MAX_SAFE_INTEGER);
   });
 
-  await t.step("-h and --help ask for the usage", () => {
+  await t.step("policies map to the machine's", () => {
+    assert.equal(policyOption("round-robin"), "round-robin");
+    assert.equal(policyOption("pct"), "pct");
+    assert.deepEqual(policyOption("pct:4"), { kind: "pct", depth: 4 });
+    for (const p of ["random", "round-robin", "free-running", "pct", "pct:1", "pct:100"]) {
+      assert.equal(parsed(["--policy", p]).policy, p);
+    }
+    for (const p of ["fifo", "pct:0", "pct:101", "pct:", "pct:x", "random:2"]) {
+      assert.match(refused(["--policy", p]), /^--policy must be random, round-robin, free-running, pct or pct:D/);
+    }
+  });
+
+  await t.step("-h and --help ask for the usage, --list for the scenarios", () => {
     assert.deepEqual(parseOptions(["-h"]), { help: true });
     assert.deepEqual(parseOptions(["--harts", "2", "--help"]), { help: true });
+    assert.deepEqual(parseOptions(["--list"]), { list: true });
   });
 
   await t.step("numbers are plain decimal digits: 1e3, 0x10 and friends are refused", () => {
-    for (const bad of ["1e3", "0x10", "0b1", "4.0", " 4", "4 ", "+4", "", "Infinity", "NaN", "1_000"]) {
+    for (const bad of ["1e3", "0x10", "0b1", "4.0", " 4", "4 ", "+4", "", "Infinity", "NaN", "1_000", "x"]) {
       assert.equal(refused(["--seed", bad]), "--seed must be an integer from 0 to 9007199254740991", `--seed ${bad}`);
     }
     assert.equal(refused(["--harts", "0x10"]), "--harts must be an integer from 1 to 256");
@@ -65,7 +91,6 @@ Deno.test("parseOptions", async (t) => {
   await t.step("numbers out of range are refused with the range", () => {
     assert.equal(refused(["--harts", "0"]), "--harts must be an integer from 1 to 256");
     assert.equal(refused(["--harts", "257"]), "--harts must be an integer from 1 to 256");
-    assert.equal(refused(["--rounds", "0"]), "--rounds must be an integer from 1 to 100000");
     assert.equal(refused(["--trace", "1000001"]), "--trace must be an integer from 0 to 1000000");
     assert.equal(
       refused(["--seed", "9007199254740992"]),
@@ -74,16 +99,18 @@ Deno.test("parseOptions", async (t) => {
   });
 
   await t.step("names are checked against their lists", () => {
-    assert.equal(refused(["--arch", "arm64"]), "--arch must be riscv64 or x86_64");
-    assert.equal(refused(["--policy", "fifo"]), "--policy must be random, round-robin, free-running or pct");
+    assert.equal(refused(["--arch", "arm"]), "--arch must be riscv64 or x86_64");
+    assert.match(refused(["--scenario", "nope"]), /^--scenario must be one of demo, mutex, condvar, /);
+    assert.equal(refused(["--timeline", "out.png"]), "--timeline must name a file ending in .svg or .html");
   });
 
   await t.step("unknown flags, missing values and stray arguments are named", () => {
     assert.equal(refused(["--foo"]), "unknown option --foo");
+    assert.equal(refused(["--rounds", "5"]), "unknown option --rounds");
     assert.equal(refused(["-z"]), "unknown option -z");
     assert.equal(refused(["--harts"]), "--harts needs a value");
-    assert.equal(refused(["--harts", "--bare"]), "--harts needs a value");
-    assert.equal(refused(["--bare=yes"]), "--bare takes no value");
+    assert.equal(refused(["--harts", "--json"]), "--harts needs a value");
+    assert.equal(refused(["--json=yes"]), "--json takes no value");
     assert.equal(refused(["4"]), 'unexpected argument "4"');
   });
 
@@ -101,12 +128,12 @@ Deno.test("parseOptions", async (t) => {
 });
 
 Deno.test("replayCommand", async (t) => {
-  const opts = parsed(["--bare", "--harts", "3", "--seed", "9", "--rounds", "5", "--policy", "pct"]);
+  const opts = parsed(["--scenario", "bare", "--harts", "3", "--seed", "9", "--policy", "pct"]);
 
   await t.step("names the scenario, the machine and the tape", () => {
     assert.equal(
       replayCommand(opts, "t1.AgAE"),
-      "deno task run --bare --arch riscv64 --harts 3 --seed 9 --rounds 5 --replay t1.AgAE",
+      "deno task run --scenario bare --arch riscv64 --harts 3 --seed 9 --replay t1.AgAE",
     );
   });
 
@@ -114,7 +141,7 @@ Deno.test("replayCommand", async (t) => {
     const long = "t1." + "A".repeat(MAX_TAPE_ARG);
     assert.match(
       replayCommand(opts, long),
-      /^deno task run --bare --arch riscv64 --harts 3 --seed 9 --rounds 5 --policy pct \(the tape, \d+ characters, is too long/,
+      /^deno task run --scenario bare --arch riscv64 --harts 3 --seed 9 --policy pct \(the tape, \d+ characters, is too long/,
     );
   });
 });

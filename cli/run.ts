@@ -1,0 +1,55 @@
+/**
+ * One `deno task run`: the scenario on the machine the options describe,
+ * then its summary, as text or as JSON.
+ *
+ * Invariants:
+ * - With `--json`, standard output gets exactly one line: the summary.
+ * - The exit code is 0 when every check held and a replayed tape fitted
+ *   the run, 1 otherwise.
+ * - `--trace N` keeps the first N steps and nothing more.
+ *
+ * @module
+ */
+
+import type { Io } from "./io.ts";
+import { policyOption, type RunOptions } from "./options.ts";
+import { replayCommand, replayMisfit } from "./replay.ts";
+import { SCENARIOS } from "./scenarios/mod.ts";
+import { summarize, summaryText } from "./summary.ts";
+
+/** Runs the scenario `opts` names, prints its summary on `io`, and returns the exit code. */
+export function runScenario(opts: RunOptions, io: Io): number {
+  if (opts.timeline !== undefined) {
+    io.err(`ksim: --timeline is not available in this version of ksim: it has no timeline renderer yet`);
+    return 2;
+  }
+  const scenario = SCENARIOS.find((s) => s.name === opts.scenario)!;
+  const trace: string[] = [];
+  io.progress?.(`ksim: running ${opts.scenario} on ${opts.harts} ${opts.arch} harts…`);
+  const started = performance.now();
+  const outcome = scenario.run({
+    arch: opts.arch,
+    harts: opts.harts,
+    seed: opts.seed,
+    policy: opts.replay === undefined ? policyOption(opts.policy) : { kind: "replay", tape: opts.replay },
+    trace: opts.trace > 0 ? (line) => trace.length < opts.trace && trace.push(line) : undefined,
+  });
+  const wallMs = performance.now() - started;
+  io.progress?.("");
+  const tape = outcome.machine.tape!;
+  const summary = summarize(opts, outcome, { wallMs, replay: replayCommand(opts, tape), trace });
+  if (opts.json) io.out(JSON.stringify(summary));
+  else for (const line of summaryText(summary, io.color === true)) io.out(line);
+  const misfit = replayMisfit(outcome.machine, opts.replay);
+  if (misfit !== undefined) {
+    io.err(`ksim: ${misfit}`);
+    return 1;
+  }
+  if (!summary.passed) {
+    io.err(
+      `ksim: scenario ${opts.scenario} failed: ${summary.checks.filter((c) => !c.ok).map((c) => c.name).join("; ")}`,
+    );
+    return 1;
+  }
+  return 0;
+}
