@@ -5,9 +5,10 @@
  * Oracles:
  * - `panic`: a `KernelPanic` or `MachinePanic` (or a thread body that
  *   threw anything else: the kernel let an error through a system call).
- * - `livelock`: the step budget ran out. Programs have no loops, every
- *   timeout is at most 50 µs and every sleep at most 30 µs, so a correct
- *   kernel always ends idle well within the budget.
+ * - `livelock`: the step budget ran out (during the run, or during
+ *   shutdown). Programs have no loops, every timeout is at most 50 µs and
+ *   every sleep at most 30 µs, so a correct kernel always ends idle well
+ *   within the budget.
  * - `lost-wakeup`: a thread still blocked when the run ended idle although
  *   the log shows it woken (or timed out, or interrupted) after it last
  *   blocked.
@@ -29,7 +30,7 @@
  * @module
  */
 
-import { Kernel, KernelPanic, MachinePanic, type Process, type Thread } from "../../mod.ts";
+import { Kernel, KernelPanic, type Leak, MachinePanic, type Process, type Thread } from "../../mod.ts";
 import type { Futexes } from "../../kernel/futex/futex.ts";
 import type { Timer } from "../../kernel/time/timer.ts";
 import type { Machine } from "../../arch/machine.ts";
@@ -166,14 +167,19 @@ function runOnce(p: Program, options: RunProgramOptions): Outcome {
   }
   const disagreement = replayFutexLog(kernel.futex.log, world.events, rootLayout, initial);
   if (disagreement !== null) findings.push({ oracle: "futex-model", message: disagreement });
+  if (status === "step-limit") return { findings, traceHash, steps, results: results() }; // no shutdown: still busy
   // A thread blocked for good (a wait nobody wakes) still holds its task and wakers at shutdown: not a leak.
   const stuck = new Set(all.filter((t) => t.state === "blocked").map((t) => `thread ${t.tid} (pid ${t.process.pid})`));
-  const leaks = kernel.shutdown({ maxSteps: budget }).filter((l) => !stuck.has(l.task));
+  let leaks: Leak[];
+  try {
+    leaks = kernel.shutdown({ maxSteps: budget }).filter((l) => !stuck.has(l.task));
+  } catch (e) {
+    if (!(e instanceof TypeError && /did not all exit/.test(e.message))) throw e;
+    findings.push({ oracle: "livelock", message: e.message });
+    leaks = [];
+  }
   if (leaks.length > 0) {
-    findings.push({
-      oracle: "leak",
-      message: leaks.map((l) => `${l.kind} ${l.task}: ${l.detail}`).join("; "),
-    });
+    findings.push({ oracle: "leak", message: leaks.map((l) => `${l.kind} ${l.task}: ${l.detail}`).join("; ") });
   }
   return { findings, traceHash, steps, results: results() };
 }
