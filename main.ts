@@ -53,7 +53,7 @@ export function main(args: readonly string[], io: Io = consoleIo): number {
     return 2;
   }
   try {
-    return runScenario(opts, io);
+    return runScenario(opts, args, io);
   } catch (e) {
     // A replayed tape that leaves the scenario's path, or a scenario bug:
     // say what happened (its first line names it), not a stack trace.

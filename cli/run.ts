@@ -7,6 +7,8 @@
  * - The exit code is 0 when every check held and a replayed tape fitted
  *   the run, 1 otherwise.
  * - `--trace N` keeps the first N steps and nothing more.
+ * - `--timeline FILE` gets write access to FILE before the run, or the run
+ *   does not start (exit code 2).
  *
  * @module
  */
@@ -15,16 +17,22 @@ import type { Io } from "./io.ts";
 import { policyOption, type RunOptions } from "./options.ts";
 import { replayCommand, replayMisfit } from "./replay.ts";
 import { SCENARIOS } from "./scenarios/mod.ts";
+import { TimelineFile } from "./timeline_file.ts";
 import { summarize, summaryText } from "./summary.ts";
 
-/** Runs the scenario `opts` names, prints its summary on `io`, and returns the exit code. */
-export function runScenario(opts: RunOptions, io: Io): number {
-  if (opts.timeline !== undefined) {
-    io.err(`ksim: --timeline is not available in this version of ksim: it has no timeline renderer yet`);
+/**
+ * Runs the scenario `opts` names, prints its summary on `io`, and returns
+ * the exit code. `args` are the command line `opts` came from.
+ */
+export function runScenario(opts: RunOptions, args: readonly string[], io: Io): number {
+  const timeline = opts.timeline === undefined ? undefined : TimelineFile.open(opts.timeline, opts.harts, args);
+  if (timeline !== undefined && "error" in timeline) {
+    io.err(`ksim: ${timeline.error}`);
     return 2;
   }
   const scenario = SCENARIOS.find((s) => s.name === opts.scenario)!;
   const trace: string[] = [];
+  const keep = (line: string) => trace.length < opts.trace && trace.push(line);
   io.progress?.(`ksim: running ${opts.scenario} on ${opts.harts} ${opts.arch} harts…`);
   const started = performance.now();
   const outcome = scenario.run({
@@ -32,12 +40,18 @@ export function runScenario(opts: RunOptions, io: Io): number {
     harts: opts.harts,
     seed: opts.seed,
     policy: opts.replay === undefined ? policyOption(opts.policy) : { kind: "replay", tape: opts.replay },
-    trace: opts.trace > 0 ? (line) => trace.length < opts.trace && trace.push(line) : undefined,
+    trace: timeline === undefined ? (opts.trace > 0 ? keep : undefined) : (line) => (timeline.line(line), keep(line)),
   });
   const wallMs = performance.now() - started;
   io.progress?.("");
   const tape = outcome.machine.tape!;
-  const summary = summarize(opts, outcome, { wallMs, replay: replayCommand(opts, tape), trace });
+  timeline?.write(outcome.machine, `ksim ${opts.scenario}: ${opts.arch}, ${opts.harts} harts, seed ${opts.seed}`);
+  const summary = summarize(opts, outcome, {
+    wallMs,
+    replay: replayCommand(opts, tape),
+    trace,
+    timeline: timeline?.path,
+  });
   if (opts.json) io.out(JSON.stringify(summary));
   else for (const line of summaryText(summary, io.color === true)) io.out(line);
   const misfit = replayMisfit(outcome.machine, opts.replay);

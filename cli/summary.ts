@@ -72,13 +72,15 @@ export interface Summary {
   readonly story: readonly string[];
   /** The first `--trace` steps. */
   readonly trace: readonly string[];
+  /** The file `--timeline` wrote, if any. */
+  readonly timeline?: string;
 }
 
 /** The summary of `outcome`, a run of `opts` that took `wallMs`. */
 export function summarize(
   opts: RunOptions,
   outcome: Outcome,
-  extra: { wallMs: number; replay: string; trace: readonly string[] },
+  extra: { wallMs: number; replay: string; trace: readonly string[]; timeline?: string },
 ): Summary {
   const r = outcome.report;
   return {
@@ -108,6 +110,7 @@ export function summarize(
     replayCall: outcome.machine.replay,
     story: outcome.story,
     trace: extra.trace,
+    ...(extra.timeline === undefined ? {} : { timeline: extra.timeline }),
   };
 }
 
@@ -145,5 +148,6 @@ export function summaryText(s: Summary, color: boolean): string[] {
     `replay        ${s.replay}`,
     `              ${s.replayCall}`,
   );
+  if (s.timeline !== undefined) out.push(`timeline      ${s.timeline}`);
   return out;
 }
