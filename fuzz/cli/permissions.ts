@@ -1,18 +1,19 @@
 /**
  * The permissions a fuzzing process needs, computed from its flags before it
- * starts: read of the target's directory, the corpus directories and input
- * files, the dictionary, the cache and ksim's own modules; write of the first
+ * starts: read of the target's directory (and of any `deno.json` above it),
+ * the corpus directories and input files, the dictionary, the cache and
+ * ksim's own modules; write of the first
  * corpus directory (when fuzzing or merging), the artifact directory and the
  * cache. Nothing else: no network, no environment, no subprocesses.
  *
- * Invariant: pure path arithmetic; nothing is read (the launcher that calls
+ * Invariant: path arithmetic only; nothing is read (the launcher that calls
  * this has no read permission). Relative paths stay relative: Deno resolves
  * them against the working directory, as the engine does.
  *
  * @module
  */
 
-import { dirname } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { FuzzFlags } from "./flags.ts";
 
 /** Paths to grant with `--allow-read` and `--allow-write`. */
@@ -31,7 +32,7 @@ export function artifactDir(flags: FuzzFlags): string {
 
 /** The permissions of the engine process that runs `flags`; `ksimRoot` is ksim's directory when it is local. */
 export function enginePermissions(flags: FuzzFlags, ksimRoot: string | undefined): EnginePermissions {
-  const read = [dirname(flags.target), ...flags.inputs, flags.cacheDir];
+  const read = [dirname(flags.target), ...flags.inputs, flags.cacheDir, ...ancestorConfigs(flags.target)];
   if (flags.dict !== undefined) read.push(flags.dict);
   if (ksimRoot !== undefined) read.push(ksimRoot);
   const write = [flags.cacheDir, artifactDir(flags)];
@@ -43,6 +44,18 @@ export function enginePermissions(flags: FuzzFlags, ksimRoot: string | undefined
 /** `--allow-read=...` and `--allow-write=...` for `deno run`. */
 export function permissionArgs(permissions: EnginePermissions): string[] {
   return [`--allow-read=${permissions.read.join(",")}`, `--allow-write=${permissions.write.join(",")}`];
+}
+
+/**
+ * `deno.json` in every directory above the target's: the instrumenter reads them to find ksim's own checkout (whose
+ * modules it leaves alone). Resolved against the working directory, which Deno gives without a permission.
+ */
+function ancestorConfigs(target: string): string[] {
+  const configs: string[] = [];
+  for (let dir = dirname(resolve(target)); dirname(dir) !== dir; dir = dirname(dir)) {
+    configs.push(join(dirname(dir), "deno.json"));
+  }
+  return configs;
 }
 
 function unique(paths: string[]): string[] {

@@ -21,7 +21,7 @@
 import type { ErrorInfo } from "./executor.ts";
 import type { Job, JobResult, WorkerReply } from "./job.ts";
 import { SharedState } from "./shared.ts";
-import type { CampaignStats } from "./status.ts";
+import { type CampaignStats, rssMb } from "./status.ts";
 
 /** Limits the watchdog enforces. */
 export interface WatchdogOptions {
@@ -87,7 +87,17 @@ export class Supervisor {
         if (terminate) worker.terminate();
         resolve(outcome);
       };
-      const stats = () => ({ ...shared.readStats(), execs: shared.runs(), slowestSeconds: Math.floor(slowest / 1000) });
+      const stats = (): CampaignStats => {
+        const published = shared.readStats();
+        const rss = rssMb();
+        return {
+          ...published,
+          execs: shared.runs(),
+          rssMb: rss,
+          peakRssMb: Math.max(published.peakRssMb, rss),
+          slowestSeconds: Math.floor(slowest / 1000),
+        };
+      };
       this.#stop = () => finish({ kind: "interrupted", stats: stats() }, true);
       worker.onmessage = (event: MessageEvent<WorkerReply>) => {
         const reply = event.data;

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { dirname, join, resolve } from "node:path";
 import { type FuzzFlags, parseFlags } from "../../../fuzz/cli/flags.ts";
 import { launch } from "../../../fuzz/cli/launch.ts";
 import { enginePermissions } from "../../../fuzz/cli/permissions.ts";
@@ -125,11 +126,22 @@ Deno.test("--help lists every flag and exits 0", async () => {
 });
 
 Deno.test("the engine is granted read of the target, corpus and cache, and write of corpus, artifacts and cache", () => {
+  const configsAbove = (target: string) => {
+    const configs: string[] = [];
+    for (let dir = dirname(resolve(target)); dirname(dir) !== dir; dir = dirname(dir)) {
+      configs.push(join(dirname(dir), "deno.json"));
+    }
+    return configs;
+  };
   const fuzzing = enginePermissions(flags(["targets/t.js", "corpus", "seeds", "-artifact_prefix=out/"]), "/ksim");
   assert.deepEqual(fuzzing, {
-    read: ["targets", "corpus", "seeds", ".ksim-cache/fuzz", "/ksim"],
+    read: ["targets", "corpus", "seeds", ".ksim-cache/fuzz", ...configsAbove("targets/t.js"), "/ksim"],
     write: [".ksim-cache/fuzz", "out/", "corpus"],
   });
-  const regression = enginePermissions(flags(["t.js", "corpus", "--regression", "-dict=d"]), undefined);
-  assert.deepEqual(regression, { read: [".", "corpus", ".ksim-cache/fuzz", "d"], write: [".ksim-cache/fuzz", "./"] });
+  assert.equal(fuzzing.read.at(-2), "/deno.json", "every deno.json above the target, up to the root");
+  const regression = enginePermissions(flags(["/a/b/t.js", "corpus", "--regression", "-dict=d"]), undefined);
+  assert.deepEqual(regression, {
+    read: ["/a/b", "corpus", ".ksim-cache/fuzz", "/a/deno.json", "/deno.json", "d"],
+    write: [".ksim-cache/fuzz", "./"],
+  });
 });
