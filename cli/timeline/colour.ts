@@ -3,8 +3,8 @@
  *
  * Invariants: a task's colour depends only on its label (a hash picks the
  * hue), so a task has the same colour in every picture; task
- * colours are mid-light and saturated, the kernel's grey, handlers' dark
- * red, and idle time a pale hatch, so the kinds stay apart; the lane tab
+ * colours are mid-light and saturated, with hues kept 20° away from red,
+ * the kernel's grey, handlers' dark red, and idle time a pale hatch, so the kinds stay apart; the lane tab
  * colour is used for nothing else (the picture test looks for it).
  *
  * @module
@@ -33,7 +33,7 @@ export function spanFill(kind: SpanKind, label: string): string {
   const h = hash(label);
   switch (kind) {
     case "task":
-      return `hsl(${h % 360},${55 + (h >>> 9) % 25}%,${52 + (h >>> 17) % 14}%)`;
+      return `hsl(${20 + h % 320},${55 + (h >>> 9) % 25}%,${52 + (h >>> 17) % 14}%)`;
     case "kernel":
       return `hsl(210,8%,${62 + h % 20}%)`;
     case "irq":

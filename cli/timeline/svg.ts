@@ -9,6 +9,8 @@
  * - Every span, interrupt mark and IPI carries its times (`data-s`/`data-e`
  *   or `data-t`, in ns) and a `<title>` saying what it is, for hover and
  *   for the HTML page's zoom, which moves them by those times.
+ * - Within a lane, kernel and idle spans are drawn first, at their width;
+ *   task and handler spans over them, at least {@linkcode MIN_WORK_PX} wide.
  * - Every text from the data (labels, the title) is escaped.
  * - The output depends only on the data.
  *
@@ -21,6 +23,9 @@ import { escapeXml } from "./escape.ts";
 import { renderLegend } from "./legend.ts";
 import { type Layout, layout, px } from "./layout.ts";
 import { formatExact, formatTick, tickStep } from "./time_axis.ts";
+
+/** The least width, in px, a task or handler span is drawn with (in the HTML page too). */
+export const MIN_WORK_PX = 1;
 
 /** How many ticks the axis aims for. */
 export const AXIS_TICKS = 10;
@@ -86,21 +91,25 @@ function lane(g: Layout, h: number, spans: readonly Span[]): string {
     `<rect class="bg" x="${g.plotX}" y="${y}" width="${g.plotW}" height="${g.laneH}" fill="#fbfbfb" stroke="#e3e3e3" stroke-width="0.5"/>`,
     `<g clip-path="url(#plot)">`,
   ];
-  for (const s of spans) {
-    const x0 = g.x(s.start);
-    const merged = s.merged > 1 ? ` · ${s.merged} spans merged` : "";
-    const tip = `hart ${h} · ${s.label} (${s.kind}) · ${formatExact(s.start)} – ${formatExact(s.end)}${merged}`;
-    out.push(
-      `<rect class="span ${s.kind}" x="${px(x0)}" y="${y}" width="${
-        px(Math.max(g.x(s.end) - x0, 0.01))
-      }" height="${g.laneH}"` +
-        ` fill="${spanFill(s.kind, s.label)}" data-s="${s.start}" data-e="${s.end}"><title>${
-          escapeXml(tip)
-        }</title></rect>`,
-    );
-  }
+  // Kernel code and idle time first, at their true width; then tasks and
+  // handlers on top, at least MIN_WORK_PX wide, so that work shorter than a
+  // pixel still shows whose it was.
+  for (const s of spans) if (s.kind === "kernel" || s.kind === "idle") out.push(spanRect(g, h, s, 0.01));
+  for (const s of spans) if (s.kind === "task" || s.kind === "irq") out.push(spanRect(g, h, s, MIN_WORK_PX));
   out.push("</g>", "</g>");
   return out.join("\n");
+}
+
+function spanRect(g: Layout, h: number, s: Span, minWidth: number): string {
+  const x0 = g.x(s.start);
+  const merged = s.merged > 1 ? ` · ${s.merged} spans merged` : "";
+  const tip = `hart ${h} · ${s.label} (${s.kind}) · ${formatExact(s.start)} – ${formatExact(s.end)}${merged}`;
+  return `<rect class="span ${s.kind}" x="${px(x0)}" y="${g.laneY(h)}" width="${
+    px(Math.max(g.x(s.end) - x0, minWidth))
+  }"` +
+    ` height="${g.laneH}" fill="${spanFill(s.kind, s.label)}" data-s="${s.start}" data-e="${s.end}"><title>${
+      escapeXml(tip)
+    }</title></rect>`;
 }
 
 function marks(g: Layout, data: TimelineData): string {

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { AXIS_TICKS } from "./svg.ts";
+import { AXIS_TICKS, MIN_WORK_PX } from "./svg.ts";
 import { formatExact, formatTick, tickStep } from "./time_axis.ts";
 
 /** The script's source, to go in a `<script>` element. */
@@ -27,7 +27,9 @@ ${formatExact.toString()}
   const NS = svg.namespaceURI;
   const END = Math.max(Number(svg.dataset.end), 1);
   const X0 = Number(svg.dataset.plotX), W = Number(svg.dataset.plotW), AY = Number(svg.dataset.axisY);
-  const spans = [...svg.querySelectorAll("rect.span")].map((el) => [el, Number(el.dataset.s), Number(el.dataset.e)]);
+  const spans = [...svg.querySelectorAll("rect.span")].map((el) => [
+    el, Number(el.dataset.s), Number(el.dataset.e), el.classList.contains("task") || el.classList.contains("irq") ? ${MIN_WORK_PX} : 0,
+  ]);
   const lines = [...svg.querySelectorAll("line[data-t]")].map((el) => [el, Number(el.dataset.t)]);
   const circles = [...svg.querySelectorAll("circle[data-t]")].map((el) => [el, Number(el.dataset.t)]);
   const axis = svg.querySelector("g.axis");
@@ -41,10 +43,10 @@ ${formatExact.toString()}
   const x = (t) => X0 + ((t - t0) / (t1 - t0)) * W;
   function draw() {
     frame = 0;
-    for (const [el, s, e] of spans) {
+    for (const [el, s, e, least] of spans) {
       const a = Math.max(x(s), X0 - 1), b = Math.min(x(e), X0 + W + 1);
       el.setAttribute("x", a.toFixed(2));
-      el.setAttribute("width", Math.max(b - a, 0).toFixed(2));
+      el.setAttribute("width", Math.max(b - a, b > X0 && a < X0 + W ? least : 0).toFixed(2));
     }
     for (const [el, t] of lines) { const v = x(t).toFixed(2); el.setAttribute("x1", v); el.setAttribute("x2", v); }
     for (const [el, t] of circles) el.setAttribute("cx", x(t).toFixed(2));

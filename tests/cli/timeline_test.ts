@@ -16,7 +16,8 @@
 //   colour, at least 3 px tall, and asserts that the most runs in any
 //   column equals the hart count, and that they are equally tall;
 // - the HTML page's script ran: Chromium's `--dump-dom` of the page shows
-//   the zoom range the script writes.
+//   the range the script writes, the whole run; and after two clicks on
+//   "zoom in" it shows the middle quarter of the run.
 
 import assert from "node:assert/strict";
 import { inflateSync } from "node:zlib";
@@ -341,6 +342,16 @@ Deno.test("timelines render in headless Chromium: not blank, one lane per hart",
     }
     const dom = await chromium(dir, ["--dump-dom", `file://${dir}/out.html`]);
     assert.match(dom, /<span id="range">0 ns – [0-9.]+ µs<\/span>/, "the page's script did not run");
+    // Zooming in twice (a quarter of the run, around its middle) redraws the axis for that window.
+    const zoomIn = `<script>for (let i = 0; i < 2; i++) document.getElementById("zoom-in").click();</script></body>`;
+    await Deno.writeTextFile(`${dir}/zoomed.html`, renderTimeline(four, "html").replace("</body>", zoomIn));
+    const zoomed = await chromium(dir, ["--virtual-time-budget=2000", "--dump-dom", `file://${dir}/zoomed.html`]);
+    const [, from, to] = /<span id="range">([0-9.]+) µs – ([0-9.]+) µs<\/span>/.exec(zoomed) ?? [];
+    const end = four.end / 1000;
+    assert.ok(
+      Math.abs(Number(from) - end * 3 / 8) < 0.01 && Math.abs(Number(to) - end * 5 / 8) < 0.01,
+      `${from}–${to} of ${end}`,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
