@@ -132,25 +132,31 @@ export function replayFutexLog(
     const e = log[i];
     const where = () => `log[${i}] ${JSON.stringify(e)}`;
     let out;
-    if (e.kind === "call") {
-      out = model.call({ tid: e.tid, ...e.call! }, mem.view(e.pid));
-    } else if (e.kind === "waitv") {
-      const w = e.waitv!;
-      if (w.step === "call") out = model.waitv({ ...w, tid: e.tid }, mem.view(e.pid));
-      else if (w.step === "queue") out = model.waitvQueue(e.tid, mem.view(e.pid));
-      else out = model.waitvUnqueue(e.tid, w.ended);
-      if (out.status === "blocked") inWaitv.add(e.tid);
-      else inWaitv.delete(e.tid);
-    } else if (e.kind === "exit") {
-      const x = model.exit(e.tid, mem.view(e.pid));
-      if (!same(x.woken.toSorted(), e.woken.toSorted())) {
-        return `exit handover: ${where()} vs model ${JSON.stringify(x)}`;
-      }
-      for (const t of e.woken) finish(t, 0);
-      model.checkInvariants();
-      continue;
-    } else if (e.kind === "timeout") out = model.timeout(e.tid);
-    else out = model.interrupt(e.tid, { restart: e.restart });
+    try {
+      if (e.kind === "call") {
+        out = model.call({ tid: e.tid, ...e.call! }, mem.view(e.pid));
+      } else if (e.kind === "waitv") {
+        const w = e.waitv!;
+        if (w.step === "call") out = model.waitv({ ...w, tid: e.tid }, mem.view(e.pid));
+        else if (w.step === "queue") out = model.waitvQueue(e.tid, mem.view(e.pid));
+        else out = model.waitvUnqueue(e.tid, w.ended);
+        if (out.status === "blocked") inWaitv.add(e.tid);
+        else inWaitv.delete(e.tid);
+      } else if (e.kind === "exit") {
+        const x = model.exit(e.tid, mem.view(e.pid));
+        if (!same(x.woken.toSorted(), e.woken.toSorted())) {
+          return `exit handover: ${where()} vs model ${JSON.stringify(x)}`;
+        }
+        for (const t of e.woken) finish(t, 0);
+        model.checkInvariants();
+        continue;
+      } else if (e.kind === "timeout") out = model.timeout(e.tid);
+      else out = model.interrupt(e.tid, { restart: e.restart });
+    } catch (err) {
+      // The log reached a state the model holds impossible (e.g. a futex_waitv step the model did not queue).
+      if (err instanceof RangeError) return `the model rejects ${where()}: ${err.message}`;
+      throw err;
+    }
     if (out.status === "unsupported") return null;
     const want = e.blocked ? "blocked" : e.restart ? "restart" : "done";
     const vs = `${where()} vs model ${JSON.stringify(out)}`;
