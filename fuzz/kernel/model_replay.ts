@@ -92,7 +92,9 @@ class ReplayMemory {
   }
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** Equal lists (undefined equals only undefined). */
+const same = (a: readonly number[] | undefined, b: readonly number[] | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]));
 
 /**
  * Replays `log` through a fresh `FutexModel`; returns a description of the
@@ -159,12 +161,12 @@ export function replayFutexLog(
     }
     if (out.status === "unsupported") return null;
     const want = e.blocked ? "blocked" : e.restart ? "restart" : "done";
-    const vs = `${where()} vs model ${JSON.stringify(out)}`;
-    if (out.status !== want) return `status: ${vs}`;
-    if (want === "done" && out.result !== e.result) return `result: ${vs}`;
-    if (!same(out.woken, e.woken)) return `woken: ${vs}`;
-    if (!same(out.moved, e.moved)) return `moved: ${vs}`;
-    if (!same(out.boosts, e.boosts)) return `PI chain (boosts): ${vs}`;
+    const vs = () => `${where()} vs model ${JSON.stringify(out)}`;
+    if (out.status !== want) return `status: ${vs()}`;
+    if (want === "done" && out.result !== e.result) return `result: ${vs()}`;
+    if (!same(out.woken, e.woken)) return `woken: ${vs()}`;
+    if (!same(out.moved, e.moved)) return `moved: ${vs()}`;
+    if (!same(out.boosts, e.boosts)) return `PI chain (boosts): ${vs()}`;
     if (want === "done") finish(e.tid, out.result!);
     for (const t of out.woken) if (!inWaitv.has(t)) finish(t, 0);
     model.checkInvariants();
