@@ -4,6 +4,8 @@
  * libFuzzer's `-name=value` flags (parsed here, since parseArgs knows no
  * single-dash long options).
  *
+ * jsfuzz's boolean flags also take yargs' negated form (`--no-versifier`).
+ *
  * Invariant: `parseFlags` either returns fully checked flags or throws a
  * {@linkcode UsageError} whose message is the one line to print; it reads no
  * file (the launcher that calls it has no read permission).
@@ -114,6 +116,7 @@ export function parseFlags(args: readonly string[], cpus = navigator.hardwareCon
     parsed = parseArgs({
       args: rest,
       allowPositionals: true,
+      allowNegative: true,
       strict: true,
       options: {
         regression: { type: "boolean" },

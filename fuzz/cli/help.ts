@@ -12,12 +12,12 @@ data is a node:buffer Buffer; a throw or a rejected Promise is a crash. New
 inputs go to the first corpus directory; further directories seed the run.
 File arguments (not directories) are run once each, as with --regression.
 
-jsfuzz flags:
+jsfuzz flags (booleans also take jsfuzz's --no-NAME form):
   --regression                run every input once, without fuzzing
   --exact-artifact-path=PATH  write the crash, timeout or oom input to PATH
   --rss-limit-mb=N            out of memory above N MB of RSS (default 2048; 0: no limit)
   --timeout=SECONDS           an input running longer is a hang (default 30)
-  --versifier                 add text-structure mutations (for text targets)
+  --versifier                 add text-structure mutations (for text targets; off by default)
   --only-ascii                generate printable ASCII inputs only
 
 libFuzzer flags:

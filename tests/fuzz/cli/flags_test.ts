@@ -65,6 +65,7 @@ Deno.test("the fuzzer reads jsfuzz's -- flags and libFuzzer's -name=value flags"
   assert.equal(flags(["t.js", "c", "-jobs=4"]).workers, 2, "workers default to min(jobs, CPUs)");
   assert.equal(flags(["t.js", "-timeout=2", "-rss_limit_mb=10"]).timeoutSec, 2);
   assert.equal(flags(["t.js", "a", "b", "-merge=1"]).merge, true);
+  assert.equal(flags(["t.js", "--versifier", "--no-versifier"]).versifier, false, "jsfuzz's negated form");
   assert.equal(flags(["t.js", "crash", "-minimize_crash=1"]).minimizeCrash, true);
 });
 
