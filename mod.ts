@@ -28,7 +28,8 @@
  * them (every op but FD, PI ops included; see docs/futex.md). Thread bodies synchronise with
  * {@linkcode FutexMutex}, {@linkcode FutexCondvar}, {@linkcode FutexBarrier},
  * {@linkcode FutexSemaphore} and {@linkcode FutexPiMutex}, built on the
- * futex (docs/ulib.md). A fuzzer is not written yet.
+ * futex (docs/ulib.md). The coverage-guided fuzzer is `@ksim/ksim/fuzz`
+ * (`deno task fuzz`; docs/fuzzing.md).
  *
  * @example Four harts race on a non-atomic increment
  * ```ts
