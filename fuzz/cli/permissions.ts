@@ -1,8 +1,9 @@
 /**
  * The permissions a fuzzing process needs, computed from its flags before it
  * starts: read of the target's directory (and of any `deno.json` above it),
- * the corpus directories and input files, the dictionary, the cache and
- * ksim's own modules; write of the first
+ * the corpus directories and input files, the dictionary, the cache, the
+ * artifact directory (a rename needs read access) and ksim's own modules;
+ * write of the first
  * corpus directory (when fuzzing or merging), the artifact directory and the
  * cache. Nothing else: no network, no environment, no subprocesses.
  *
@@ -32,7 +33,14 @@ export function artifactDir(flags: FuzzFlags): string {
 
 /** The permissions of the engine process that runs `flags`; `ksimRoot` is ksim's directory when it is local. */
 export function enginePermissions(flags: FuzzFlags, ksimRoot: string | undefined): EnginePermissions {
-  const read = [dirname(flags.target), ...flags.inputs, flags.cacheDir, ...ancestorConfigs(flags.target)];
+  // The artifact directory is read too: an artifact is written to a temporary file and renamed, and a rename needs both.
+  const read = [
+    dirname(flags.target),
+    ...flags.inputs,
+    flags.cacheDir,
+    artifactDir(flags),
+    ...ancestorConfigs(flags.target),
+  ];
   if (flags.dict !== undefined) read.push(flags.dict);
   if (ksimRoot !== undefined) read.push(ksimRoot);
   const write = [flags.cacheDir, artifactDir(flags)];

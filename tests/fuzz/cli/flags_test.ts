@@ -136,13 +136,13 @@ Deno.test("the engine is granted read of the target, corpus and cache, and write
   };
   const fuzzing = enginePermissions(flags(["targets/t.js", "corpus", "seeds", "-artifact_prefix=out/"]), "/ksim");
   assert.deepEqual(fuzzing, {
-    read: ["targets", "corpus", "seeds", ".ksim-cache/fuzz", ...configsAbove("targets/t.js"), "/ksim"],
+    read: ["targets", "corpus", "seeds", ".ksim-cache/fuzz", "out/", ...configsAbove("targets/t.js"), "/ksim"],
     write: [".ksim-cache/fuzz", "out/", "corpus"],
   });
   assert.equal(fuzzing.read.at(-2), "/deno.json", "every deno.json above the target, up to the root");
   const regression = enginePermissions(flags(["/a/b/t.js", "corpus", "--regression", "-dict=d"]), undefined);
   assert.deepEqual(regression, {
-    read: ["/a/b", "corpus", ".ksim-cache/fuzz", "/a/deno.json", "/deno.json", "d"],
+    read: ["/a/b", "corpus", ".ksim-cache/fuzz", "./", "/a/deno.json", "/deno.json", "d"],
     write: [".ksim-cache/fuzz", "./"],
   });
 });
