@@ -17,8 +17,9 @@
  * - Consecutive steps of the same kind and label on a hart are one span.
  * - At most `maxSpans` spans, and at most `maxSpans` interrupt and IPI
  *   marks, are kept: past that, detail is merged away (see `coarsen.ts`)
- *   with a grain that doubles until the count is half the budget, and
- *   `mergedBelowNs` says so.
+ *   with the grain in use, doubled until the count is half the budget, and
+ *   `mergedBelowNs` says so. The grain only grows as far as the run's
+ *   length needs, so a run twice as long has about twice the grain.
  * - The data depends only on the lines fed, in order: the same run gives
  *   the same data.
  *
@@ -152,20 +153,24 @@ export class TimelineRecorder {
     this.#spanCount += lane.spans.length - before;
   }
 
-  /** Merges detail away until spans and marks are at most half the budget each (or nothing more can merge). */
+  /**
+   * Merges detail away until spans and marks are at most half the budget
+   * each (or nothing more can merge): first the new detail at the grain
+   * already in use, then at twice that grain, and so on.
+   */
   #coarsen(): void {
     const half = this.#max / 2;
-    do {
-      this.#grain = Math.max(1, this.#grain * 2);
+    for (let grain = this.#grain || 1;; grain *= 2) {
+      this.#grain = grain;
       this.#spanCount = 0;
       for (const lane of this.#lanes) {
-        lane.spans = coarsenLane(lane.spans, this.#grain);
+        lane.spans = coarsenLane(lane.spans, grain);
         this.#spanCount += lane.spans.length;
       }
-      this.#interrupts = thinMarks(this.#interrupts, this.#grain, (m) => `${m.hart} ${m.kind}`);
-      this.#ipis = thinMarks(this.#ipis, this.#grain, (m) => `${m.from} ${m.to}`);
-    } while (
-      (this.#spanCount > half || this.#interrupts.length + this.#ipis.length > half) && this.#grain <= this.#now
-    );
+      this.#interrupts = thinMarks(this.#interrupts, grain, (m) => `${m.hart} ${m.kind}`);
+      this.#ipis = thinMarks(this.#ipis, grain, (m) => `${m.from} ${m.to}`);
+      const fits = this.#spanCount <= half && this.#interrupts.length + this.#ipis.length <= half;
+      if (fits || grain > this.#now) return;
+    }
   }
 }

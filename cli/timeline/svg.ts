@@ -121,7 +121,7 @@ function marks(g: Layout, data: TimelineData): string {
     out.push(
       `<line class="interrupt" x1="${x}" y1="${y - 3}" x2="${x}" y2="${px(y + g.laneH * 0.5)}" stroke="${
         INTERRUPT_COLOURS[m.kind] ?? "#333333"
-      }" stroke-width="2" data-t="${m.at}"><title>${
+      }" stroke-width="1.5" data-t="${m.at}"><title>${
         escapeXml(`hart ${m.hart} took a ${m.kind} interrupt at ${formatExact(m.at)}${times}`)
       }</title></line>`,
     );

@@ -5,6 +5,9 @@
  * span and mark by the times it carries (`data-s`, `data-e`, `data-t`) and
  * redraws the axis, so labels and arrows keep their shape.
  *
+ * Wheel and drag events, which come many a frame, redraw at the next
+ * animation frame; a button redraws at once.
+ *
  * Invariants: the script loads nothing and writes hover text with
  * `textContent` only (never as markup); its axis functions are the ones in
  * `time_axis.ts` (their source is inlined), so the page and the picture
@@ -42,6 +45,7 @@ ${formatExact.toString()}
   let t0 = 0, t1 = END, frame = 0;
   const x = (t) => X0 + ((t - t0) / (t1 - t0)) * W;
   function draw() {
+    if (frame) cancelAnimationFrame(frame);
     frame = 0;
     for (const [el, s, e, least] of spans) {
       const a = Math.max(x(s), X0 - 1), b = Math.min(x(e), X0 + W + 1);
@@ -72,14 +76,13 @@ ${formatExact.toString()}
     const a = at - ((at - t0) / (t1 - t0)) * width;
     t0 = Math.min(Math.max(0, a), END - width);
     t1 = t0 + width;
-    redraw();
   }
   const timeAt = (clientX) => {
     const box = svg.getBoundingClientRect();
     const px = (clientX - box.left) * (svg.viewBox.baseVal.width / box.width);
     return t0 + ((Math.min(Math.max(px, X0), X0 + W) - X0) / W) * (t1 - t0);
   };
-  svg.addEventListener("wheel", (e) => { e.preventDefault(); zoom(e.deltaY < 0 ? 0.8 : 1.25, timeAt(e.clientX)); }, { passive: false });
+  svg.addEventListener("wheel", (e) => { e.preventDefault(); zoom(e.deltaY < 0 ? 0.8 : 1.25, timeAt(e.clientX)); redraw(); }, { passive: false });
   let drag = null;
   svg.addEventListener("mousedown", (e) => { drag = { x: e.clientX, t0, t1 }; });
   addEventListener("mouseup", () => { drag = null; });
@@ -100,9 +103,9 @@ ${formatExact.toString()}
       tip.style.top = e.pageY + 12 + "px";
     }
   });
-  document.getElementById("zoom-in").addEventListener("click", () => zoom(0.5, (t0 + t1) / 2));
-  document.getElementById("zoom-out").addEventListener("click", () => zoom(2, (t0 + t1) / 2));
-  document.getElementById("zoom-reset").addEventListener("click", () => { t0 = 0; t1 = END; redraw(); });
+  document.getElementById("zoom-in").addEventListener("click", () => { zoom(0.5, (t0 + t1) / 2); draw(); });
+  document.getElementById("zoom-out").addEventListener("click", () => { zoom(2, (t0 + t1) / 2); draw(); });
+  document.getElementById("zoom-reset").addEventListener("click", () => { t0 = 0; t1 = END; draw(); });
   draw();
 })();
 `;
