@@ -15,7 +15,7 @@
 
 import { describeProgram } from "./describe.ts";
 import { encodeProgram, type Program } from "./program.ts";
-import { runProgram, type RunReport } from "./run.ts";
+import { type FutexFactory, runProgram, type RunReport } from "./run.ts";
 
 /** Options of {@linkcode formatRepro}. */
 export interface ReproOptions {
@@ -23,6 +23,8 @@ export interface ReproOptions {
   readonly root?: string;
   /** Most trace lines to show (default 200). */
   readonly traceLines?: number;
+  /** The futex table the finding's run used, so that the trace shown is that run's (default: the kernel's own). */
+  readonly futexes?: FutexFactory;
 }
 
 function base64(bytes: Uint8Array): string {
@@ -48,7 +50,7 @@ export function formatRepro(p: Program, report: RunReport, options: ReproOptions
   const root = options.root ?? "../../";
   const max = options.traceLines ?? 200;
   const steps: string[] = [];
-  runProgram(p, { trace: (line) => line.includes("[thread") && steps.push(line) });
+  runProgram(p, { futexes: options.futexes, trace: (line) => line.includes("[thread") && steps.push(line) });
   const shown = steps.slice(0, max);
   if (steps.length > max) shown.push(`... ${steps.length - max} more thread steps`);
   const finding = report.findings[0];

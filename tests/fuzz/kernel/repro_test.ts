@@ -67,7 +67,7 @@ Deno.test({
   ignore: !canRun,
   async fn() {
     const p = minimizeProgram(finding(), fires);
-    const text = formatRepro(p, runProgram(p, { futexes: broken }), { root: "../" });
+    const text = formatRepro(p, runProgram(p, { futexes: broken }), { root: "../", futexes: broken });
     for (const part of ["== program", "T0 (process 0):", "FUTEX_CMP_REQUEUE|PRIVATE", "== interleaving", "[thread"]) {
       assert(text.includes(part), `the reproducer lacks ${part}`);
     }
