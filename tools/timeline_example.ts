@@ -14,7 +14,10 @@
  *
  * ```sh
  * deno run --allow-write=docs/timeline-example.svg tools/timeline_example.ts
+ * deno fmt docs/timeline-example.svg
  * ```
+ *
+ * (`deno task ok` checks that the SVG is formatted, as every file.)
  *
  * It writes the same file for the same tree (the run is deterministic).
  *

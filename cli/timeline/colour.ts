@@ -1,11 +1,15 @@
 /**
  * The colours of the picture.
  *
- * Invariants: a task's colour depends only on its label (a hash picks the
- * hue), so a task has the same colour in every picture; task
- * colours are mid-light and saturated, with hues kept 20° away from red,
- * the kernel's grey, handlers' dark red, and idle time a pale hatch, so the kinds stay apart; the lane tab
- * colour is used for nothing else (the picture test looks for it).
+ * Invariants:
+ * - In a picture, each of the {@linkcode TASK_PALETTE}`.length` busiest
+ *   tasks has a palette colour of its own, so they are told apart; any
+ *   other task a colour hashed from its label (hues kept 20° away from
+ *   red). A label has one colour throughout a picture.
+ * - The kernel is grey, handlers dark red, idle time a pale hatch, so the
+ *   kinds stay apart from tasks.
+ * - The lane tab colour is used for nothing else (the picture test looks
+ *   for it).
  *
  * @module
  */
@@ -28,12 +32,37 @@ export const INTERRUPT_COLOURS: Readonly<Record<string, string>> = {
 /** The colour of IPI arrows. */
 export const IPI_COLOUR = "#6a1b9a";
 
-/** The fill of a span: by label for tasks and kernel code, fixed for handlers, a hatch for idle time. */
-export function spanFill(kind: SpanKind, label: string): string {
+/** Twelve task colours far from each other, from the kernel's grey and from the handlers' red. */
+export const TASK_PALETTE: readonly string[] = [
+  "#4e79a7",
+  "#f28e2b",
+  "#59a14f",
+  "#edc948",
+  "#b07aa1",
+  "#76b7b2",
+  "#ff9da7",
+  "#9c755f",
+  "#a0cbe8",
+  "#8cd17d",
+  "#d37295",
+  "#17becf",
+];
+
+/** The palette colours of a picture's busiest tasks (`busiest`, most first). */
+export function taskColours(busiest: readonly string[]): ReadonlyMap<string, string> {
+  return new Map(busiest.slice(0, TASK_PALETTE.length).map((label, i) => [label, TASK_PALETTE[i]]));
+}
+
+/**
+ * The fill of a span: for a task its colour in `tasks`, or one hashed from
+ * its label; grey by label for kernel code; fixed for handlers; a hatch
+ * for idle time.
+ */
+export function spanFill(kind: SpanKind, label: string, tasks: ReadonlyMap<string, string>): string {
   const h = hash(label);
   switch (kind) {
     case "task":
-      return `hsl(${20 + h % 320},${55 + (h >>> 9) % 25}%,${52 + (h >>> 17) % 14}%)`;
+      return tasks.get(label) ?? `hsl(${20 + h % 320},${55 + (h >>> 9) % 25}%,${52 + (h >>> 17) % 14}%)`;
     case "kernel":
       return `hsl(210,8%,${62 + h % 20}%)`;
     case "irq":

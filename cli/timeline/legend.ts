@@ -3,18 +3,19 @@
  * colours, then the kernel, handlers, idle time, interrupt marks and IPIs.
  *
  * Invariant: at most {@linkcode MAX_TASKS} tasks are listed, busiest first
- * (ties by name), so the legend stays a few rows long on any run.
+ * (ties by name), so the legend stays a few rows long on any run; they are
+ * the tasks with palette colours of their own.
  *
  * @module
  */
 
-import { INTERRUPT_COLOURS, IPI_COLOUR, spanFill } from "./colour.ts";
+import { INTERRUPT_COLOURS, IPI_COLOUR, spanFill, TASK_PALETTE } from "./colour.ts";
 import type { TimelineData } from "./data.ts";
 import { escapeXml } from "./escape.ts";
 import { px } from "./layout.ts";
 
 /** How many tasks the legend names. */
-export const MAX_TASKS = 12;
+export const MAX_TASKS: number = TASK_PALETTE.length;
 
 /** One legend entry: a swatch and its text. */
 interface Entry {
@@ -23,14 +24,22 @@ interface Entry {
   readonly text: string;
 }
 
-/** The legend's SVG, its first row at `y`, wrapped to `width`; returns the markup and the y below it. */
+const NO_TASKS: ReadonlyMap<string, string> = new Map();
+
+/**
+ * The legend's SVG, its first row at `y`, wrapped to `width`; `busiest`
+ * are the tasks, most time first, coloured as `tasks` says. Returns the
+ * markup and the y below it.
+ */
 export function renderLegend(
   data: TimelineData,
+  busiest: readonly string[],
+  tasks: ReadonlyMap<string, string>,
   x0: number,
   y: number,
   width: number,
 ): { svg: string; bottom: number } {
-  const entries = [...taskEntries(data), ...fixedEntries(data)];
+  const entries = [...taskEntries(busiest, tasks), ...fixedEntries(data)];
   const parts: string[] = [`<g class="legend" font-size="11">`];
   let x = x0;
   for (const e of entries) {
@@ -46,21 +55,19 @@ export function renderLegend(
   return { svg: parts.join(""), bottom: y + 22 };
 }
 
-function taskEntries(data: TimelineData): Entry[] {
-  const time = new Map<string, number>();
-  for (const lane of data.lanes) {
-    for (const s of lane) if (s.kind === "task") time.set(s.label, (time.get(s.label) ?? 0) + s.end - s.start);
-  }
-  const busiest = [...time].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const shown = busiest.slice(0, MAX_TASKS).map(([label]) => ({ swatch: box(spanFill("task", label)), text: label }));
+function taskEntries(busiest: readonly string[], tasks: ReadonlyMap<string, string>): Entry[] {
+  const shown = busiest.slice(0, MAX_TASKS).map((label) => ({
+    swatch: box(spanFill("task", label, tasks)),
+    text: label,
+  }));
   if (busiest.length > MAX_TASKS) shown.push({ swatch: () => "", text: `… ${busiest.length - MAX_TASKS} more tasks` });
   return shown;
 }
 
 function fixedEntries(data: TimelineData): Entry[] {
   const entries: Entry[] = [
-    { swatch: box(spanFill("kernel", "tick")), text: "kernel (grey by frame)" },
-    { swatch: box(spanFill("irq", "")), text: "interrupt handler" },
+    { swatch: box(spanFill("kernel", "tick", NO_TASKS)), text: "kernel (grey by frame)" },
+    { swatch: box(spanFill("irq", "", NO_TASKS)), text: "interrupt handler" },
     { swatch: box("url(#idle)"), text: "idle (parked or blocked)" },
   ];
   const causes = [...new Set(data.interrupts.map((i) => i.kind))].sort();

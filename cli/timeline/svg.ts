@@ -17,7 +17,8 @@
  * @module
  */
 
-import { INTERRUPT_COLOURS, IPI_COLOUR, LANE_TAB, spanFill } from "./colour.ts";
+import { busiestTasks } from "./busiest.ts";
+import { INTERRUPT_COLOURS, IPI_COLOUR, LANE_TAB, spanFill, taskColours } from "./colour.ts";
 import type { Span, TimelineData } from "./data.ts";
 import { escapeXml } from "./escape.ts";
 import { renderLegend } from "./legend.ts";
@@ -36,7 +37,9 @@ export const AXIS_TICKS = 10;
  */
 export function renderSvg(data: TimelineData, standalone: boolean): string {
   const g = layout(data.harts, data.end);
-  const legend = renderLegend(data, g.plotX, g.legendY, g.plotW);
+  const busiest = busiestTasks(data);
+  const tasks = taskColours(busiest);
+  const legend = renderLegend(data, busiest, tasks, g.plotX, g.legendY, g.plotW);
   const height = legend.bottom + 8;
   const ns = standalone ? ` xmlns="http://www.w3.org/2000/svg"` : "";
   return [
@@ -46,7 +49,7 @@ export function renderSvg(data: TimelineData, standalone: boolean): string {
     defs(g, data.harts),
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     heading(data),
-    ...data.lanes.map((spans, h) => lane(g, h, spans)),
+    ...data.lanes.map((spans, h) => lane(g, h, spans, tasks)),
     marks(g, data),
     `<g class="axis" font-size="11">${axis(g, data.end)}</g>`,
     legend.svg,
@@ -82,7 +85,7 @@ function heading(data: TimelineData): string {
 <text class="facts" x="8" y="36" fill="#555555">${escapeXml(facts.join(" · "))}</text>`;
 }
 
-function lane(g: Layout, h: number, spans: readonly Span[]): string {
+function lane(g: Layout, h: number, spans: readonly Span[], tasks: ReadonlyMap<string, string>): string {
   const y = g.laneY(h);
   const out = [
     `<g class="lane" data-hart="${h}">`,
@@ -94,20 +97,20 @@ function lane(g: Layout, h: number, spans: readonly Span[]): string {
   // Kernel code and idle time first, at their true width; then tasks and
   // handlers on top, at least MIN_WORK_PX wide, so that work shorter than a
   // pixel still shows whose it was.
-  for (const s of spans) if (s.kind === "kernel" || s.kind === "idle") out.push(spanRect(g, h, s, 0.01));
-  for (const s of spans) if (s.kind === "task" || s.kind === "irq") out.push(spanRect(g, h, s, MIN_WORK_PX));
+  for (const s of spans) if (s.kind === "kernel" || s.kind === "idle") out.push(spanRect(g, h, s, 0.01, tasks));
+  for (const s of spans) if (s.kind === "task" || s.kind === "irq") out.push(spanRect(g, h, s, MIN_WORK_PX, tasks));
   out.push("</g>", "</g>");
   return out.join("\n");
 }
 
-function spanRect(g: Layout, h: number, s: Span, minWidth: number): string {
+function spanRect(g: Layout, h: number, s: Span, minWidth: number, tasks: ReadonlyMap<string, string>): string {
   const x0 = g.x(s.start);
   const merged = s.merged > 1 ? ` · ${s.merged} spans merged` : "";
   const tip = `hart ${h} · ${s.label} (${s.kind}) · ${formatExact(s.start)} – ${formatExact(s.end)}${merged}`;
   return `<rect class="span ${s.kind}" x="${px(x0)}" y="${g.laneY(h)}" width="${
     px(Math.max(g.x(s.end) - x0, minWidth))
   }"` +
-    ` height="${g.laneH}" fill="${spanFill(s.kind, s.label)}" data-s="${s.start}" data-e="${s.end}"><title>${
+    ` height="${g.laneH}" fill="${spanFill(s.kind, s.label, tasks)}" data-s="${s.start}" data-e="${s.end}"><title>${
       escapeXml(tip)
     }</title></rect>`;
 }
