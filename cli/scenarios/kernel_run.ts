@@ -19,7 +19,7 @@ import { currentHart, Kernel, type Sys } from "../../mod.ts";
 import { type Check, check, type Outcome, type Setup } from "./types.ts";
 
 /** The step limit of a scenario's run: far above what any scenario needs. */
-export const MAX_STEPS = 20_000_000;
+const MAX_STEPS = 20_000_000;
 
 /** What a scenario's setup gets besides the kernel. */
 export interface Workload {
