@@ -47,6 +47,7 @@ export class FramePool {
   #next: number;
   #free: number[] = [];
   #refs = new Map<number, number>();
+  #backings = 0;
 
   /**
    * The pool of a machine, created on first use.
@@ -87,6 +88,26 @@ export class FramePool {
     this.start = layout.framesStart;
     this.end = layout.framesEnd;
     this.#next = this.start;
+  }
+
+  /**
+   * A new identity for a page-cache object (a file's pages, a shared
+   * anonymous region) of this machine: 1, 2, 3, … in creation order. Shared
+   * futex keys contain it, so it is numbered per machine, never per
+   * process: two runs of one program get the same keys and the same trace.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Machine } from "@ksim/ksim";
+   * import { FramePool } from "@ksim/ksim/kernel";
+   * const frames = FramePool.of(new Machine());
+   * assert.deepEqual([frames.newBackingId(), frames.newBackingId()], [1, 2]);
+   * assert.equal(FramePool.of(new Machine()).newBackingId(), 1); // another machine starts again
+   * ```
+   */
+  newBackingId(): number {
+    return ++this.#backings;
   }
 
   /**

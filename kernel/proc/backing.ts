@@ -27,12 +27,13 @@ export interface PrivateMapper {
   dropPagesFrom(backing: Backing, fromPage: number): void;
 }
 
-let nextBackingId = 0;
-
 /** Pages shared by every mapping of one object. */
 export class Backing {
-  /** A stable identity (futex keys use it: a page's frame may change when a file shrinks and regrows). */
-  readonly id: number = ++nextBackingId;
+  /**
+   * A stable identity, numbered per machine (futex keys use it: a page's
+   * frame may change when a file shrinks and regrows).
+   */
+  readonly id: number;
   readonly frames: FramePool;
   /** What it is, for messages: "file 1", "shared anonymous region". */
   readonly label: string;
@@ -47,6 +48,7 @@ export class Backing {
   readonly #mappers = new Set<PrivateMapper>();
 
   constructor(frames: FramePool, label: string, size: number, isFile: boolean) {
+    this.id = frames.newBackingId();
     this.frames = frames;
     this.label = label;
     this.size = size;
