@@ -10,6 +10,10 @@
  *   size.
  * - **versifier**: `versifier: true` on a text input, so the text edits
  *   (which tokenize the whole input) take part.
+ * - **addCompares**: feeding one run's worth of observations (16) to the
+ *   compare tables, once when all of them are already there (what most
+ *   runs of a campaign feed) and once when all are new (each one inserted,
+ *   evicting an old one once the tables are full).
  *
  * Every group uses `-max_len` 4096 and seed 1. Each iteration checks the
  * output length, and throws if it exceeds `maxLen`.
@@ -81,3 +85,16 @@ for (const size of [64, 4096]) {
     check(versifier.mutate(text));
   });
 }
+
+const RUN = OBSERVATIONS.slice(0, 16);
+const seen = mutator({}, true);
+const fresh = mutator({}, true);
+let next = 0;
+Deno.bench({ name: "addCompares: 16 observations already seen", group: "addCompares" }, () => {
+  seen.addCompares(RUN);
+});
+Deno.bench({ name: "addCompares: 16 new observations", group: "addCompares" }, () => {
+  const batch: CmpObservation[] = [];
+  for (let i = 0; i < 16; i++, next++) batch.push({ a: next, b: `new${next}` });
+  fresh.addCompares(batch);
+});

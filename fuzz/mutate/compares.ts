@@ -21,6 +21,12 @@
  *   malformed observation never throws.
  * - Input-to-state is `terminal`: once it applies, the stack of havoc
  *   mutations ends, so nothing undoes the targeted write.
+ * - Feeding an observation that is already in the tables allocates
+ *   nothing (most runs of a campaign repeat the compares of earlier runs),
+ *   and an input-to-state call indexes the input once, however many pairs
+ *   and encodings it tries. Neither changes what is chosen: with the same
+ *   seed, the same observations give the same mutations as a search of
+ *   the whole input for every encoding of every pair would.
  *
  * @module
  */
@@ -47,8 +53,7 @@ export const DEFAULT_COMPARE_CAPACITY = 4096;
 
 /**
  * How many stored pairs input-to-state tries before it falls back or gives
- * up. Each try looks for at most 2 × `ENCODINGS.length` = 20 needles, which
- * fits the 32-bit masks of `countAll`.
+ * up. Each try looks for at most 2 × `ENCODINGS.length` = 20 needles.
  */
 const PAIR_ATTEMPTS = 8;
 
@@ -57,9 +62,9 @@ function isOperand(v: unknown): v is Operand {
   return typeof v === "string" || typeof v === "number" || typeof v === "bigint";
 }
 
-/** An unambiguous table key for an operand: its type tag and its text. */
-function operandKey(v: Operand): string {
-  return (typeof v === "string" ? "s" : typeof v === "number" ? "n" : "b") + String(v);
+/** Whether two operands are one table entry: the same type and value (SameValueZero, as `Map` keys compare). */
+function sameOperand(a: Operand, b: Operand): boolean {
+  return a === b || (a !== a && b !== b);
 }
 
 /** A possible input-to-state write: replace `from` (an encoding of one operand) with the other operand, `to`. */
@@ -101,34 +106,139 @@ export class ComparedPair {
   }
 }
 
-/** The compare tokens and input-to-state pairs seen during one fuzzing run. */
+/**
+ * The compare tokens and input-to-state pairs seen during one fuzzing run.
+ * Each table is indexed by the operands themselves (`Map` keys compare
+ * strings, numbers and bigints by value and never equate values of
+ * different types), so recording an observation that is already in the
+ * tables costs four `Map` lookups and allocates nothing.
+ */
 export class CompareTable {
   /** Every operand seen, for the token dictionary. */
   readonly operands: Recent<Operand>;
   /** Every pair of unequal operands seen, for input-to-state. */
   readonly pairs: Recent<ComparedPair>;
+  /** operand → its slot in `operands`. */
+  readonly #operandSlots = new Map<Operand, number>();
+  /** a → b → the slot of the pair {a, b} in `pairs`; each pair is indexed under both orders. */
+  readonly #pairSlots = new Map<Operand, Map<Operand, number>>();
 
   /**
    * Creates two empty tables.
    * @param capacity the most entries each table keeps.
    */
   constructor(capacity: number = DEFAULT_COMPARE_CAPACITY) {
-    this.operands = new Recent(capacity);
-    this.pairs = new Recent(capacity);
+    this.operands = new Recent(capacity, (v) => this.#operandSlots.delete(v));
+    this.pairs = new Recent(capacity, (p) => {
+      this.#unindexPair(p.a, p.b);
+      this.#unindexPair(p.b, p.a);
+    });
   }
 
   /** Records observations. The pairs (a, b) and (b, a) are one entry. */
   add(observations: Iterable<CmpObservation>): void {
-    for (const { a, b } of observations) {
+    for (const o of observations) {
+      const a = o.a, b = o.b;
       if (!isOperand(a) || !isOperand(b)) continue;
-      const ka = operandKey(a);
-      const kb = operandKey(b);
-      this.operands.add(ka, a);
-      this.operands.add(kb, b);
-      if (ka === kb) continue;
-      const [first, second] = ka < kb ? [ka, kb] : [kb, ka];
-      this.pairs.add(`${first.length}:${first}${second}`, new ComparedPair(a, b));
+      this.#addOperand(a);
+      this.#addOperand(b);
+      if (sameOperand(a, b)) continue;
+      const slot = this.#pairSlots.get(a)?.get(b);
+      if (slot !== undefined) {
+        this.pairs.refresh(slot);
+        continue;
+      }
+      const added = this.pairs.insert(new ComparedPair(a, b));
+      this.#indexPair(a, b, added);
+      this.#indexPair(b, a, added);
     }
+  }
+
+  #addOperand(v: Operand): void {
+    const slot = this.#operandSlots.get(v);
+    if (slot !== undefined) this.operands.refresh(slot);
+    else this.#operandSlots.set(v, this.operands.insert(v));
+  }
+
+  #indexPair(a: Operand, b: Operand, slot: number): void {
+    let inner = this.#pairSlots.get(a);
+    if (inner === undefined) this.#pairSlots.set(a, inner = new Map());
+    inner.set(b, slot);
+  }
+
+  #unindexPair(a: Operand, b: Operand): void {
+    const inner = this.#pairSlots.get(a);
+    if (inner === undefined) return;
+    inner.delete(b);
+    if (inner.size === 0) this.#pairSlots.delete(a);
+  }
+}
+
+/** A needle whose first byte occurs at most this often in the input is looked for at each occurrence of that byte. */
+const ANCHOR_SCAN = 8;
+
+/**
+ * Where each byte value occurs in an input: its positions, grouped by byte
+ * value and ascending within a group (a counting sort). Input-to-state
+ * builds it once per call. It then finds a candidate encoding by looking
+ * only where the encoding's first byte occurs or, when that byte is common,
+ * where its rarest byte occurs: a needle such as `00 00 00 c8` costs a look
+ * at each `c8`, not at each zero.
+ */
+class ByteIndex {
+  /** starts[v] .. starts[v + 1]: where the positions of byte v are in `positions`. */
+  readonly #starts = new Int32Array(257);
+  readonly #cursor = new Int32Array(256);
+  #positions = new Int32Array(0);
+  #data: Uint8Array = new Uint8Array(0);
+  #size = 0;
+
+  /** Indexes `data[0, size)`, which must not change while the index is used. */
+  build(data: Uint8Array, size: number): void {
+    const starts = this.#starts, cursor = this.#cursor;
+    if (this.#positions.length < size) this.#positions = new Int32Array(data.length);
+    starts.fill(0);
+    for (let i = 0; i < size; i++) starts[data[i] + 1]++;
+    for (let v = 0; v < 256; v++) cursor[v] = starts[v + 1] += starts[v];
+    const positions = this.#positions;
+    for (let i = size - 1; i >= 0; i--) positions[--cursor[data[i]]] = i;
+    this.#data = data;
+    this.#size = size;
+  }
+
+  /**
+   * The offset in `needle` of the byte to look for: its first byte, unless
+   * that occurs more than `ANCHOR_SCAN` times, then its byte that occurs
+   * least often (the first such, on ties).
+   */
+  #anchor(needle: Uint8Array): number {
+    const starts = this.#starts;
+    let best = 0, fewest = starts[needle[0] + 1] - starts[needle[0]];
+    if (fewest <= ANCHOR_SCAN) return 0;
+    for (let j = 1; j < needle.length && fewest > 0; j++) {
+      const n = starts[needle[j] + 1] - starts[needle[j]];
+      if (n < fewest) {
+        best = j;
+        fewest = n;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Position of the `k`-th (0-based) occurrence of `needle` (not empty),
+   * overlaps counted, or -1 if there are at most k. `k = -1` counts them
+   * all and returns -1 - their number.
+   */
+  nth(needle: Uint8Array, k: number): number {
+    const data = this.#data, size = this.#size, positions = this.#positions;
+    const off = this.#anchor(needle), v = needle[off];
+    let seen = 0;
+    for (let j = this.#starts[v], end = this.#starts[v + 1]; j < end; j++) {
+      const at = positions[j] - off;
+      if (at >= 0 && matchesAt(data, size, at, needle) && seen++ === k) return at;
+    }
+    return -1 - seen;
   }
 }
 
@@ -137,33 +247,6 @@ function matchesAt(data: Uint8Array, size: number, at: number, needle: Uint8Arra
   if (at + needle.length > size) return false;
   for (let j = 0; j < needle.length; j++) if (data[at + j] !== needle[j]) return false;
   return true;
-}
-
-/** Position of the `k`-th (0-based) occurrence of `needle` in `data[0, size)`, or -1. */
-function findOccurrence(data: Uint8Array, size: number, needle: Uint8Array, k: number): number {
-  for (let i = 0; i < size; i++) if (data[i] === needle[0] && matchesAt(data, size, i, needle) && k-- === 0) return i;
-  return -1;
-}
-
-/** first byte → bitmask of the needles that start with it; all zero between calls of `countAll`. */
-const FIRST_BYTE_MASKS = new Int32Array(256);
-
-/**
- * How often each needle (at most 32, none empty) occurs in `data[0, size)`,
- * overlaps counted. One pass over the data: a byte that starts no needle
- * costs one table lookup.
- */
-function countAll(data: Uint8Array, size: number, needles: readonly Uint8Array[]): number[] {
-  const counts = needles.map(() => 0);
-  needles.forEach((n, k) => FIRST_BYTE_MASKS[n[0]] |= 1 << k);
-  for (let i = 0; i < size; i++) {
-    for (let mask = FIRST_BYTE_MASKS[data[i]]; mask !== 0; mask &= mask - 1) {
-      const k = 31 - Math.clz32(mask & -mask);
-      if (matchesAt(data, size, i, needles[k])) counts[k]++;
-    }
-  }
-  for (const n of needles) FIRST_BYTE_MASKS[n[0]] = 0;
-  return counts;
 }
 
 /** `v` moved by `delta` (numbers and bigints); strings are returned unchanged. */
@@ -184,6 +267,9 @@ function replacement(c: Candidate, delta: number): Uint8Array {
 
 /** The input-to-state mutation over `table`. */
 export function inputToState(table: CompareTable): Mutation {
+  const index = new ByteIndex();
+  /** Which candidates of the pair being tried occur in the input (indexes into its candidate list). */
+  const found = new Int32Array(2 * ENCODINGS.length);
   return {
     name: "InputToState",
     weight: 40,
@@ -191,24 +277,37 @@ export function inputToState(table: CompareTable): Mutation {
     apply(s: Scratch): boolean {
       if (table.pairs.size === 0) return false;
       let unmatched: string | null = null;
+      let indexed = false;
       for (let attempt = 0; attempt < PAIR_ATTEMPTS; attempt++) {
         const pair = table.pairs.pick(s.rng);
         const all = pair.candidates();
-        const counts = countAll(s.data, s.size, all.map((c) => c.from));
-        const found = all.filter((_, k) => counts[k] > 0);
-        if (found.length > 0) {
-          const c = s.rng.pick(found);
-          const count = counts[all.indexOf(c)];
-          const pos = findOccurrence(s.data, s.size, c.from, s.rng.chance(0.5) ? 0 : s.rng.below(count));
-          if (s.replace(pos, c.from.length, replacement(c, pickDelta(s.rng)))) return true;
+        if (!indexed) {
+          index.build(s.data, s.size);
+          indexed = true;
+        }
+        let nFound = 0;
+        for (let k = 0; k < all.length; k++) if (index.nth(all[k].from, 0) >= 0) found[nFound++] = k;
+        if (nFound > 0) {
+          const c = all[found[s.rng.below(nFound)]];
+          const k = s.rng.chance(0.5) ? 0 : s.rng.below(-1 - index.nth(c.from, -1));
+          if (s.replace(index.nth(c.from, k), c.from.length, replacement(c, pickDelta(s.rng)))) return true;
           continue;
         }
-        const strings = [pair.a, pair.b].filter((v): v is string => typeof v === "string" && v.length > 0);
-        if (strings.length > 0) unmatched = s.rng.pick(strings);
+        const a = nonEmptyString(pair.a), b = nonEmptyString(pair.b);
+        if (a !== null || b !== null) {
+          const n = (a === null ? 0 : 1) + (b === null ? 0 : 1);
+          const k = s.rng.below(n);
+          unmatched = a === null ? b : k === 0 ? a : b;
+        }
       }
       return unmatched !== null && s.place(utf8(unmatched));
     },
   };
+}
+
+/** `v` when it is a non-empty string, else null. */
+function nonEmptyString(v: Operand): string | null {
+  return typeof v === "string" && v.length > 0 ? v : null;
 }
 
 /** Encodings for an integer token: text and the integer widths (those it does not fit in yield null). */

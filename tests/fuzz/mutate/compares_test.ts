@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Prng } from "../../../fuzz/prng.ts";
 import { type CmpObservation, Mutator } from "../../../fuzz/mutate/mutator.ts";
 import { encode } from "../../../fuzz/mutate/encode.ts";
+import { CompareTable } from "../../../fuzz/mutate/compares.ts";
 import { Recent } from "../../../fuzz/mutate/recent.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -182,14 +183,29 @@ Deno.test("encode: integer widths hold signed and unsigned values that fit, and 
   assert.deepEqual(encode(1, "f64be"), Uint8Array.of(0x3f, 0xf0, 0, 0, 0, 0, 0, 0));
 });
 
+/** A `Recent` with a key index kept by its owner, as the compare tables keep one. */
+function keyed<T>(capacity: number) {
+  const slots = new Map<string, number>();
+  const keys = new Map<T, string>();
+  const r = new Recent<T>(capacity, (value) => slots.delete(keys.get(value)!));
+  const add = (key: string, value: T) => {
+    const slot = slots.get(key);
+    if (slot !== undefined) return r.refresh(slot);
+    keys.set(value, key);
+    slots.set(key, r.insert(value));
+  };
+  return { r, add, slots };
+}
+
 Deno.test("Recent: bounded; a refreshed key gets a second chance, keeps its value; picks only live ones", () => {
-  const r = new Recent<number>(3);
-  r.add("a", 1);
-  r.add("b", 2);
-  r.add("c", 3);
-  r.add("a", 10); // refresh (the value stays 1): the clock hand spares a once
-  r.add("d", 4); // evicts b, the first unrefreshed entry after a
+  const { r, add, slots } = keyed<number>(3);
+  add("a", 1);
+  add("b", 2);
+  add("c", 3);
+  add("a", 10); // refresh (the value stays 1): the clock hand spares a once
+  add("d", 4); // evicts b, the first unrefreshed entry after a
   assert.equal(r.size, 3);
+  assert.deepEqual([...slots.keys()].sort(), ["a", "c", "d"]);
   const rng = new Prng(1);
   const seen = new Set<number>();
   for (let i = 0; i < 300; i++) seen.add(r.pick(rng));
@@ -199,12 +215,13 @@ Deno.test("Recent: bounded; a refreshed key gets a second chance, keeps its valu
 });
 
 Deno.test("Recent: a key that keeps being added survives any number of new keys", () => {
-  const r = new Recent<string>(8);
+  const { r, add, slots } = keyed<string>(8);
   for (let i = 0; i < 1000; i++) {
-    r.add("hot", "hot");
-    r.add(`cold${i}`, `cold${i}`);
+    add("hot", "hot");
+    add(`cold${i}`, `cold${i}`);
   }
   assert.equal(r.size, 8);
+  assert.equal(slots.size, 8);
   const rng = new Prng(2);
   const seen = new Set<string>();
   for (let i = 0; i < 400; i++) seen.add(r.pick(rng));
@@ -226,4 +243,26 @@ Deno.test("the compare tables stay bounded however many observations arrive", ()
     if (n) tokensSeen++;
   }
   assert.ok(tokensSeen > 10, `only ${tokensSeen} compare tokens were written`);
+});
+
+Deno.test("compare tables: one entry per operand value and type, one per unordered pair; evicted entries can return", () => {
+  const table = new CompareTable(8);
+  table.add([
+    { a: 1, b: "1" },
+    { a: "1", b: 1 },
+    { a: 1n, b: 1 },
+    { a: -0, b: 0 },
+    { a: NaN, b: NaN },
+    { a: 1, b: 1n },
+  ]);
+  assert.equal(table.operands.size, 5); // 1, "1", 1n, 0 (and -0), NaN
+  assert.equal(table.pairs.size, 2); // {1, "1"} and {1n, 1}; equal operands make no pair
+
+  const small = new CompareTable(2);
+  small.add([{ a: "p1", b: 1 }, { a: "p2", b: 2 }, { a: "p3", b: 3 }]); // p3 takes p1's slot
+  small.add([{ a: 1, b: "p1" }]); // p1 is new again: it takes p2's slot, it does not refresh p3's
+  const rng = new Prng(3);
+  const seen = new Set<string>();
+  for (let i = 0; i < 200; i++) seen.add(String(small.pairs.pick(rng).a));
+  assert.deepEqual([...seen].sort(), ["1", "p3"]);
 });
