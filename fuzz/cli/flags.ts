@@ -13,7 +13,19 @@
  * @module
  */
 
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+
+/**
+ * ksim's built-in kernel targets, by name: `deno task fuzz syscalls` fuzzes
+ * `fuzz/kernel/targets/syscalls.ts`. Only from a local checkout (a path is
+ * needed to grant read access to it).
+ */
+export const BUILTIN_TARGETS: ReadonlyMap<string, string> = new Map(
+  new URL(import.meta.url).protocol === "file:"
+    ? [["syscalls", fileURLToPath(new URL("../kernel/targets/syscalls.ts", import.meta.url))]]
+    : [],
+);
 
 /** A bad flag, value or argument: one line on stderr, exit code 2. */
 export class UsageError extends Error {
@@ -26,7 +38,7 @@ export class UsageError extends Error {
 
 /** The parsed command line. */
 export interface FuzzFlags {
-  /** The target module's path, as given. */
+  /** The target module's path, as given, or the module of a built-in target named on the command line. */
   readonly target: string;
   /** Corpus directories and input files, as given. */
   readonly inputs: readonly string[];
@@ -148,7 +160,7 @@ export function parseFlags(args: readonly string[], cpus = navigator.hardwareCon
   const jobs = int("jobs", 1, 1);
   const seed = int("seed", 0, 0);
   const flags: FuzzFlags = {
-    target,
+    target: BUILTIN_TARGETS.get(target) ?? target,
     inputs,
     regression: v.regression ?? false,
     exactArtifactPath: v["exact-artifact-path"] ?? single.get("exact_artifact_path"),

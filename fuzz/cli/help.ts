@@ -11,6 +11,8 @@ Fuzzes <target>, a .ts or .js module (ESM or CommonJS) that exports fuzz(data):
 data is a node:buffer Buffer; a throw or a rejected Promise is a crash. New
 inputs go to the first corpus directory; further directories seed the run.
 File arguments (not directories) are run once each, as with --regression.
+<target> may also name a built-in kernel target: syscalls (programs of system
+calls and the interleaving they run under, checked against ksim's oracles).
 
 jsfuzz flags (booleans also take jsfuzz's --no-NAME form):
   --regression                run every input once, without fuzzing

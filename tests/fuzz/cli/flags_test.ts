@@ -146,3 +146,9 @@ Deno.test("the engine is granted read of the target, corpus and cache, and write
     write: [".ksim-cache/fuzz", "./"],
   });
 });
+
+Deno.test("a built-in target is named without a path: syscalls is fuzz/kernel/targets/syscalls.ts", () => {
+  const target = flags(["syscalls", "corpus"]).target;
+  assert.equal(target, resolve("fuzz/kernel/targets/syscalls.ts"));
+  assert.equal(flags(["./syscalls.ts"]).target, "./syscalls.ts", "a path is taken as given");
+});
