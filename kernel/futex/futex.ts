@@ -398,18 +398,10 @@ export class Futexes {
     yield* bucket.lock.lock();
     let waiter: Waiter;
     try {
-      const v = yield* this.#load(a, a.uaddr);
-      if (v < 0) return this.#done(a, v);
-      if (v !== a.val >>> 0) return this.#done(a, -EAGAIN);
-      const expired = a.deadline !== null && currentHart().now() >= a.deadline;
-      if (a.timeout !== null && a.timeout !== "EFAULT") a.timeout.expired = expired;
-      if (expired) return this.#done(a, -ETIMEDOUT);
-      // Queued and logged in the step of the load that decided; the waker is cloned after (under the lock, so no
-      // wake can reach the waiter before it has one), since cloning may be a scheduling point of its own.
+      const refused = yield* this.#checkWord(a);
+      if (refused !== null) return refused;
       waiter = new Waiter(a.thread.tid, key, bitset, null, bucket);
-      bucket.push(waiter);
-      this.#record(a, { blocked: true });
-      yield* this.#arm(bucket, waiter);
+      yield* this.#block(a, bucket, waiter);
     } finally {
       yield* bucket.lock.unlock();
     }
@@ -552,12 +544,7 @@ export class Futexes {
   }
 
   *#lockPi(a: Args): Async<number | typeof FUTEX_RESTART> {
-    for (;;) {
-      const r = yield* this.#lockPiOnce(a);
-      if (r !== OWNER_EXITING) return r;
-      // Linux waits for the owner's exit to finish and tries again (wait_for_owner_exiting).
-      yield* currentHart().pause("futex: PI owner exiting");
-    }
+    return yield* this.#whileOwnerExits(() => this.#lockPiOnce(a));
   }
 
   *#lockPiOnce(a: Args): Async<number | typeof FUTEX_RESTART | typeof OWNER_EXITING> {
@@ -604,19 +591,14 @@ export class Futexes {
         this.#dropPiOwnerIfIdle(bucket, key);
         return this.#done(a, -EDEADLK);
       }
-      const expired = a.deadline !== null && currentHart().now() >= a.deadline;
-      if (a.timeout !== null && a.timeout !== "EFAULT") a.timeout.expired = expired;
-      if (expired) {
+      if (this.#deadlinePassed(a)) {
         this.#dropPiOwnerIfIdle(bucket, key);
         return this.#done(a, -ETIMEDOUT);
       }
-      // Queued and logged at the decision (the owner was checked with no scheduling point since), so a chain walk
-      // that runs later sees this waiter; the waker is cloned after, under the lock.
+      // Queued at the decision (the owner was checked with no scheduling point since), so a later chain walk sees it.
       waiter = new Waiter(tid, key, FUTEX_BITSET_MATCH_ANY, null, bucket, "pi");
       waiter.piWord = { thread: a.thread, uaddr: a.uaddr };
-      bucket.push(waiter);
-      this.#record(a, { blocked: true, boosts });
-      yield* this.#arm(bucket, waiter);
+      yield* this.#block(a, bucket, waiter, boosts);
     } finally {
       yield* bucket.lock.unlock();
     }
@@ -693,17 +675,11 @@ export class Futexes {
     yield* bucket.lock.lock();
     let waiter: Waiter;
     try {
-      const v = yield* this.#load(a, a.uaddr);
-      if (v < 0) return this.#done(a, v);
-      if (v !== a.val >>> 0) return this.#done(a, -EAGAIN);
-      const expired = a.deadline !== null && currentHart().now() >= a.deadline;
-      if (a.timeout !== null && a.timeout !== "EFAULT") a.timeout.expired = expired;
-      if (expired) return this.#done(a, -ETIMEDOUT);
+      const refused = yield* this.#checkWord(a);
+      if (refused !== null) return refused;
       waiter = new Waiter(a.thread.tid, key, FUTEX_BITSET_MATCH_ANY, null, bucket, "requeue_pi", key2);
       waiter.piWord = { thread: a.thread, uaddr: a.uaddr2 };
-      bucket.push(waiter);
-      this.#record(a, { blocked: true });
-      yield* this.#arm(bucket, waiter);
+      yield* this.#block(a, bucket, waiter);
     } finally {
       yield* bucket.lock.unlock();
     }
@@ -726,11 +702,7 @@ export class Futexes {
   }
 
   *#cmpRequeuePi(a: Args): Async<number> {
-    for (;;) {
-      const r = yield* this.#cmpRequeuePiOnce(a);
-      if (r !== OWNER_EXITING) return r;
-      yield* currentHart().pause("futex: PI owner exiting");
-    }
+    return yield* this.#whileOwnerExits(() => this.#cmpRequeuePiOnce(a));
   }
 
   *#cmpRequeuePiOnce(a: Args): Async<number | typeof OWNER_EXITING> {
@@ -815,6 +787,19 @@ export class Futexes {
   }
 
   // --- helpers ---
+
+  /**
+   * Runs a PI op's `attempt` until it decides: while the owner it met is in
+   * its futex exit, waits a step and tries again, as Linux's
+   * wait_for_owner_exiting does.
+   */
+  *#whileOwnerExits<T>(attempt: () => Async<T | typeof OWNER_EXITING>): Async<T> {
+    for (;;) {
+      const r = yield* attempt();
+      if (r !== OWNER_EXITING) return r as T;
+      yield* currentHart().pause("futex: PI owner exiting");
+    }
+  }
 
   /**
    * Whether PI owner `tid` is a live thread, is running its futex exit
@@ -930,12 +915,35 @@ export class Futexes {
   }
 
   /**
-   * Gives `waiter`, just queued in `bucket` under its held lock, its own
-   * clone of the thread's waker. No wake can reach the waiter before (a
-   * waker needs the lock); if the clone throws (the task is dropped), the
-   * waiter leaves the queue.
+   * The value and deadline checks of a waiting op, under the bucket lock:
+   * the logged result if the word at uaddr is unreadable (-EFAULT), is not
+   * `val` (-EAGAIN), or the deadline has passed (-ETIMEDOUT); else null.
    */
-  *#arm(bucket: Bucket, waiter: Waiter): Async<void> {
+  *#checkWord(a: Args): Async<number | null> {
+    const v = yield* this.#load(a, a.uaddr);
+    if (v < 0) return this.#done(a, v);
+    if (v !== a.val >>> 0) return this.#done(a, -EAGAIN);
+    if (this.#deadlinePassed(a)) return this.#done(a, -ETIMEDOUT);
+    return null;
+  }
+
+  /** Whether the call's deadline has passed now; the logged timeout records the answer. */
+  #deadlinePassed(a: Args): boolean {
+    const expired = a.deadline !== null && currentHart().now() >= a.deadline;
+    if (a.timeout !== null && a.timeout !== "EFAULT") a.timeout.expired = expired;
+    return expired;
+  }
+
+  /**
+   * Queues `waiter` in `bucket` (whose lock is held) and logs the call as
+   * blocked, in the step that decided, then gives the waiter its own clone
+   * of the thread's waker: cloning may be a scheduling point of its own, and
+   * no wake can reach the waiter before it has one (a waker needs the lock).
+   * If the clone throws (the task is dropped), the waiter leaves the queue.
+   */
+  *#block(a: Args, bucket: Bucket, waiter: Waiter, boosts?: number[]): Async<void> {
+    bucket.push(waiter);
+    this.#record(a, { blocked: true, boosts });
     try {
       waiter.waker = yield* contextWaker().clone();
     } catch (e) {
@@ -969,7 +977,7 @@ export class Futexes {
     const tid = thread.tid;
     this.#exits.set(tid, "exiting");
     // Only the buckets where the thread owns a PI lock (a PI op records its owner in the step that decides).
-    const owned = this.#buckets.filter((b) => [...b.piOwner.values()].includes(tid));
+    const owned = this.#buckets.filter((b) => b.piOwner.size > 0 && [...b.piOwner.values()].includes(tid));
     const wakers: Waker[] = [];
     const woken: number[] = [];
     for (const b of owned) yield* b.lock.lock();
