@@ -39,14 +39,9 @@ import { replayFutexLog } from "./model_replay.ts";
 import type { Program } from "./program.ts";
 import { type Layout, mapPages, type World } from "./world.ts";
 
-/** The name of an oracle. */
-export type OracleName = "panic" | "livelock" | "lost-wakeup" | "leak" | "futex-model" | "nondeterminism";
+import type { Finding } from "./violation.ts";
 
-/** One oracle violation. */
-export interface Finding {
-  readonly oracle: OracleName;
-  readonly message: string;
-}
+export type { Finding, OracleName } from "./violation.ts";
 
 /** What {@linkcode runProgram} saw. */
 export interface RunReport {

@@ -5,7 +5,27 @@
  * @module
  */
 
-import type { Finding, OracleName } from "./run.ts";
+/**
+ * The name of an oracle. Not every target checks every oracle: `deadlock`
+ * is for targets whose programs must always finish (the `syscalls`
+ * programs may legitimately block forever).
+ */
+export type OracleName =
+  | "panic"
+  | "livelock"
+  | "deadlock"
+  | "lost-wakeup"
+  | "leak"
+  | "futex-model"
+  | "nondeterminism";
+
+/** One oracle violation. */
+export interface Finding {
+  /** The oracle that fired. */
+  readonly oracle: OracleName;
+  /** What it saw, in one line. */
+  readonly message: string;
+}
 
 /**
  * An oracle violation found by a kernel fuzz target.
