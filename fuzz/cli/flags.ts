@@ -18,12 +18,16 @@ import { parseArgs } from "node:util";
 
 /**
  * ksim's built-in kernel targets, by name: `deno task fuzz syscalls` fuzzes
- * `fuzz/kernel/targets/syscalls.ts`. Only from a local checkout (a path is
+ * `fuzz/kernel/targets/syscalls.ts`, and likewise `executor`, `waitcell` and
+ * `timers`. Only from a local checkout (a path is
  * needed to grant read access to it).
  */
 export const BUILTIN_TARGETS: ReadonlyMap<string, string> = new Map(
   new URL(import.meta.url).protocol === "file:"
-    ? [["syscalls", fileURLToPath(new URL("../kernel/targets/syscalls.ts", import.meta.url))]]
+    ? ["syscalls", "executor", "waitcell", "timers"].map((name) => [
+      name,
+      fileURLToPath(new URL(`../kernel/targets/${name}.ts`, import.meta.url)),
+    ])
     : [],
 );
 
