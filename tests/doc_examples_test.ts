@@ -9,8 +9,9 @@
 // first by `deno task test`, type-checks them.
 //
 // Each example is a test named `doc example file#first-last` (the lines of its code
-// block); a failing assertion fails it. `deno test --doc` still works,
-// and gives the same verdicts one module at a time.
+// block); a failing assertion fails it. An example that shows a test file
+// (it calls `Deno.test`) has its tests run as steps of that test. `deno test
+// --doc` still works, and gives the same verdicts one module at a time.
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -85,6 +86,47 @@ function examples(): Example[] {
   return found;
 }
 
+/** A test that an example registered with `Deno.test`. */
+interface Registered {
+  readonly name: string;
+  readonly fn: (t: Deno.TestContext) => void | Promise<void>;
+  readonly ignore: boolean;
+}
+
+/**
+ * Imports `url` with `Deno.test` collecting what the module registers (a
+ * test cannot register tests), and returns the tests to run as steps. Takes
+ * every form of `Deno.test`: a name, options and a function, in any of
+ * their allowed combinations.
+ */
+async function importCollectingTests(url: string): Promise<Registered[]> {
+  const registered: Registered[] = [];
+  const collect = (...args: unknown[]) => {
+    let name: string | undefined, fn: Registered["fn"] | undefined, ignore = false;
+    for (const arg of args) {
+      if (typeof arg === "string") name = arg;
+      else if (typeof arg === "function") fn = arg as Registered["fn"];
+      else if (arg !== null && typeof arg === "object") {
+        const options = arg as Partial<Deno.TestDefinition>;
+        name ??= options.name;
+        fn ??= options.fn;
+        ignore = options.ignore === true;
+      }
+    }
+    assert.ok(fn !== undefined, "Deno.test in an example was given no function");
+    registered.push({ name: name ?? fn.name, fn, ignore });
+  };
+  const deno = Deno as unknown as { test: unknown };
+  const real = deno.test;
+  deno.test = collect;
+  try {
+    await import(url);
+  } finally {
+    deno.test = real;
+  }
+  return registered;
+}
+
 const ALL = examples();
 
 Deno.test("the documentation examples are found", () => {
@@ -92,7 +134,7 @@ Deno.test("the documentation examples are found", () => {
 });
 
 for (const example of ALL) {
-  Deno.test(`doc example ${example.name}`, async () => {
+  Deno.test(`doc example ${example.name}`, async (t) => {
     // Relative imports name files next to the documented one, as under
     // `deno test --doc`; a data: module has no directory, so make them absolute.
     const here = pathToFileURL(example.path);
@@ -102,6 +144,7 @@ for (const example of ALL) {
     );
     // The name makes each module unique, so that two equal examples both run.
     const source = `${code}\n// ${example.name}\n`;
-    await import(`data:application/typescript,${encodeURIComponent(source)}`);
+    const tests = await importCollectingTests(`data:application/typescript,${encodeURIComponent(source)}`);
+    for (const { name, fn, ignore } of tests) await t.step({ name, fn, ignore });
   });
 }
