@@ -17,20 +17,28 @@ import type { Io } from "./io.ts";
 import { policyOption, type RunOptions } from "./options.ts";
 import { replayCommand, replayMisfit } from "./replay.ts";
 import { SCENARIOS } from "./scenarios/mod.ts";
+import type { Scenario } from "./scenarios/types.ts";
 import { TimelineFile } from "./timeline_file.ts";
 import { summarize, summaryText } from "./summary.ts";
 
 /**
- * Runs the scenario `opts` names, prints its summary on `io`, and returns
- * the exit code. `args` are the command line `opts` came from.
+ * Runs the scenario `opts` names, one of `scenarios` (by default every
+ * scenario of `deno task run`), prints its summary on `io`, and returns the
+ * exit code. `args` are the command line `opts` came from.
  */
-export function runScenario(opts: RunOptions, args: readonly string[], io: Io): number {
+export function runScenario(
+  opts: RunOptions,
+  args: readonly string[],
+  io: Io,
+  scenarios: readonly Scenario[] = SCENARIOS,
+): number {
   const timeline = opts.timeline === undefined ? undefined : TimelineFile.open(opts.timeline, opts.harts, args);
   if (timeline !== undefined && "error" in timeline) {
     io.err(`ksim: ${timeline.error}`);
     return 2;
   }
-  const scenario = SCENARIOS.find((s) => s.name === opts.scenario)!;
+  const scenario = scenarios.find((s) => s.name === opts.scenario);
+  if (scenario === undefined) throw new RangeError(`runScenario: no scenario named ${opts.scenario}`);
   const trace: string[] = [];
   const keep = (line: string) => trace.length < opts.trace && trace.push(line);
   io.progress?.(`ksim: running ${opts.scenario} on ${opts.harts} ${opts.arch} harts…`);
