@@ -133,6 +133,31 @@ Deno.test("the documentation examples are found", () => {
   assert.ok(ALL.length > 100, `found only ${ALL.length} examples: the extraction is broken`);
 });
 
+Deno.test("every entry point of the package opens with a @module doc whose example asserts, as JSR's score asks", () => {
+  const config = JSON.parse(Deno.readTextFileSync(join(ROOT, "deno.json")));
+  const entries = Object.values(config.exports as Record<string, string>).map((file) => join(ROOT, file));
+  assert.equal(entries.length, 5);
+  for (const path of entries) {
+    const file = relative(ROOT, path);
+    const doc = /^\/\*\*[\s\S]*?\*\//.exec(Deno.readTextFileSync(path))?.[0] ?? "";
+    assert.match(doc, /\n \* @module\n/, `${file} does not open with a @module doc`);
+    const examples = [...jsdocExamples(doc, file, path)];
+    assert.ok(examples.length > 0, `${file}: the module doc has no example`);
+    assert.ok(
+      examples.some((e) => e.code.includes(`from "node:assert/strict"`)),
+      `${file}: no example of the module doc asserts with node:assert/strict`,
+    );
+  }
+});
+
+// JSR takes a package's description from its settings on jsr.io, not from
+// the published files; deno.json keeps the text to paste there.
+Deno.test("deno.json describes the package in at most 250 characters, JSR's limit for a description", () => {
+  const { description } = JSON.parse(Deno.readTextFileSync(join(ROOT, "deno.json")));
+  assert.equal(typeof description, "string");
+  assert.ok(description.length > 0 && description.length <= 250, `${description.length} characters`);
+});
+
 for (const example of ALL) {
   Deno.test(`doc example ${example.name}`, async (t) => {
     // Relative imports name files next to the documented one, as under
