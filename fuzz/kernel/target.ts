@@ -11,6 +11,8 @@
  *   `p` for every decoded `p`.
  * - `run` is deterministic: the same program gives the same report.
  * - `withSchedule(p, s)` changes only the interleaving `p` runs under.
+ * - Every program of `examples()` finds nothing on a correct kernel, under
+ *   any schedule.
  *
  * @module
  */
@@ -56,6 +58,13 @@ export interface KernelTarget<P> {
   withSchedule(program: P, schedule: Uint8Array): P;
   /** Smaller programs to try when minimizing, most promising first. */
   shrink(program: P): Iterable<P>;
+  /**
+   * A handful (3 to 8) of hand-written, representative programs, of the
+   * kind a user would write as tests run under random schedules: the seed
+   * corpus, and the baseline a benchmark compares the fuzzer with (random
+   * schedules over a fixed program set). Each is clean on a correct kernel.
+   */
+  examples(): readonly P[];
 }
 
 /** FNV-1a of the input: picks the sample of inputs re-run for determinism. */

@@ -8,13 +8,15 @@
 /**
  * The name of an oracle. Not every target checks every oracle: `deadlock`
  * is for targets whose programs must always finish (the `syscalls`
- * programs may legitimately block forever).
+ * programs may legitimately block forever); `early-wake` (a sleep or a
+ * timeout that ended before its time) is the `timers` target's.
  */
 export type OracleName =
   | "panic"
   | "livelock"
   | "deadlock"
   | "lost-wakeup"
+  | "early-wake"
   | "leak"
   | "futex-model"
   | "nondeterminism";
