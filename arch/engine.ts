@@ -15,6 +15,9 @@
  * - An interrupt is delivered at a scheduling point of a RUNNABLE hart whose
  *   interrupt flag is set; the handler runs nested on that hart with the flag
  *   clear, and the flag is set again when the handler returns.
+ * - A user-mode access (an instruction with a `space`, see `userOp`) is
+ *   translated in the step that performs it, before anything else it does;
+ *   the address it acted on (or the fault) is what the trace hash folds.
  * - In-place steps: when a hart issues an instruction, the engine makes the
  *   next scheduling decision right there, since nothing can change before
  *   the loop would make it: no `until` test or trace is asked for, no limit
@@ -463,7 +466,7 @@ export class Engine<H> implements PlatformHost {
       throw e;
     }
     if (value === STOPPED) this.#mix(((c.id << 8) | code) ^ (c.state === PARKED ? 0x3000000 : 0x4000000));
-    else this.#mix3((c.id << 8) | code, ins.addr | 0, this.#word | 0);
+    else this.#mix3((c.id << 8) | code, this.#at | 0, this.#word | 0);
     return value;
   }
 
@@ -475,18 +478,31 @@ export class Engine<H> implements PlatformHost {
 
   /** The low 32 bits of the last performed instruction's result, for the hash. */
   #word = 0;
+  /** The physical address the last performed instruction acted on (a user access's fault, if it faulted), for the hash. */
+  #at = 0;
 
   /**
    * Performs one instruction for hart `c` and returns its result, or STOPPED
    * if the hart parked or blocked instead (the instruction stays pending).
+   * A user access is translated first; if that faults, it returns the
+   * space's negative number and touches nothing.
    */
   #perform(c: HartCore<H>, ins: Instruction): unknown {
     const mem = this.#cfg.memory;
-    const addr = ins.addr;
+    let addr = ins.addr;
     let word = 0;
     let value: unknown = undefined;
     const code = ins.code;
     const writes = WRITE_BYTES[code];
+    const space = ins.space;
+    if (space !== null) {
+      addr = space.translate(ins.vaddr, writes !== 0 ? "write" : "read");
+      if (addr < 0) {
+        this.#at = this.#word = addr;
+        return addr;
+      }
+    }
+    this.#at = addr;
     if (writes !== 0 && !ins.kernel && mem.isProtected(addr, writes)) throw mem.protectionFault(opName(code), addr);
     switch (code) {
       case OpCode.Pause:
@@ -631,7 +647,7 @@ export class Engine<H> implements PlatformHost {
           r = op.throw(e);
           continue;
         }
-        this.#mix3((c.id << 8) | ins.code | 0x8000, ins.addr | 0, this.#word | 0);
+        this.#mix3((c.id << 8) | ins.code | 0x8000, this.#at | 0, this.#word | 0);
         r = op.next(value);
       }
       return r.value;

@@ -39,7 +39,7 @@
 export { Xoshiro128 } from "./rng.ts";
 export { BytesSource, type DecisionSource, SeededSource } from "./decision.ts";
 export { Tape } from "./tape.ts";
-export { Instruction, OpCode } from "./op.ts";
+export { Instruction, OpCode, userOp, type UserSpace } from "./op.ts";
 export { PAGE_SIZE, PhysicalMemory } from "./memory.ts";
 export type { Platform, PlatformHost } from "./platform.ts";
 export type { HartContext } from "./engine.ts";

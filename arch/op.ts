@@ -26,6 +26,13 @@
  * - An instruction with `kernel` set is a kernel-mode access: it may write
  *   memory the kernel protects (its word heap). Kernel code marks its own
  *   atomics with {@linkcode kernelOp}.
+ * - An instruction with a `space` is a user-mode access to user address
+ *   `vaddr` (see {@linkcode userOp}): the engine translates `vaddr` through
+ *   the space in the step that performs it, so no other hart can unmap,
+ *   protect or copy the page between the translation and the access. Its
+ *   `addr` is only the translation its issuer saw (for descriptions). If
+ *   the translation faults, the instruction touches no memory and its
+ *   result is the negative number the space returned.
  *
  * @module
  */
@@ -69,6 +76,32 @@ export interface Op<T = void> {
   return(value: T): IteratorResult<Instruction, T>;
   /** Operations are their own iterators, so `yield*` accepts them. */
   [Symbol.iterator](): Op<T>;
+}
+
+/**
+ * A user address space as the engine sees it: how a user-mode access
+ * ({@linkcode userOp}) finds its physical word when it is performed. A
+ * kernel's `Process` is one.
+ *
+ * @example A flat space: user page 0x1000 is physical page 0x8000
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { UserSpace } from "@ksim/ksim/arch";
+ * const EFAULT = 14;
+ * const space: UserSpace = {
+ *   translate: (vaddr) => (vaddr >= 0x1000 && vaddr < 0x2000 ? vaddr + 0x7000 : -EFAULT),
+ * };
+ * assert.equal(space.translate(0x1004, "read"), 0x8004);
+ * assert.equal(space.translate(0x2000, "write"), -EFAULT);
+ * ```
+ */
+export interface UserSpace {
+  /**
+   * The physical address of user address `vaddr` for a read or a write,
+   * right now, or a negative number if the access faults. It may set up or
+   * copy the page (copy on write) and must take no simulation step.
+   */
+  translate(vaddr: number, access: "read" | "write"): number;
 }
 
 /**
@@ -184,7 +217,13 @@ export class Instruction {
     readonly note: string = "",
     /** Kernel mode: the access may write memory the kernel protects (see {@linkcode kernelOp}). */
     public kernel: boolean = false,
-  ) {}
+    /** For a user-mode access, the address space `vaddr` is translated through when performed (see {@linkcode userOp}). */
+    readonly space: UserSpace | null = null,
+    /** For a user-mode access, the user address. */
+    readonly vaddr: number = 0,
+  ) {
+    if (space !== null) checkUserAccess("Instruction", code);
+  }
 
   /**
    * A short human description, such as `"fetch_add32 0x40 +1"`.
@@ -215,6 +254,10 @@ export class Issue implements Op<unknown> {
   #stepped = false;
   /** Kernel mode (see {@linkcode kernelOp}). */
   kernel = false;
+  /** For a user-mode access, its address space (see {@linkcode userOp}). */
+  space: UserSpace | null = null;
+  /** For a user-mode access, the user address. */
+  vaddr = 0;
 
   /** An issue of `code` with its operands; see {@linkcode Instruction} for the fields. */
   constructor(
@@ -295,6 +338,52 @@ export function kernelOp<T>(op: Op<T>): Op<T> {
   if (!(op instanceof Issue)) throw new TypeError("kernelOp: expects a hart primitive, such as hart.cas32(...)");
   op.kernel = true;
   return op;
+}
+
+/**
+ * Makes a hart primitive a user-mode access to user address `vaddr` of
+ * `space`, and returns it. `op` is the primitive on the physical address
+ * the caller translated `vaddr` to; the engine translates `vaddr` again in
+ * the step that performs it and acts on the word it finds then, so a page
+ * another hart unmaps, write-protects or copies meanwhile is never
+ * touched through its old frame. If that translation faults, nothing is
+ * accessed and the result is the space's negative number (`undefined`
+ * stays the result of a store that stored). Only 32- and 64-bit loads,
+ * stores and read-modify-writes can be user accesses.
+ *
+ * @example The page goes away between the translation and the access
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Machine } from "@ksim/ksim";
+ * import { userOp, type UserSpace } from "@ksim/ksim/arch";
+ * let mapped = true;
+ * const space: UserSpace = { translate: (vaddr) => (mapped ? vaddr + 0x8000 : -14) };
+ * const m = new Machine({ harts: 1 });
+ * const seen: unknown[] = [];
+ * m.boot(function* (hart) {
+ *   seen.push(yield* userOp(space, 0x40, hart.fetchAdd32(space.translate(0x40, "write"), 1)));
+ *   const paddr = space.translate(0x40, "write");
+ *   mapped = false; // unmapped after the translation, before the step
+ *   seen.push(yield* userOp(space, 0x40, hart.fetchAdd32(paddr, 1)));
+ * });
+ * m.run();
+ * assert.deepEqual(seen, [0, -14]);
+ * assert.equal(m.memory.read32(0x8040), 1);
+ * ```
+ */
+export function userOp<T>(space: UserSpace, vaddr: number, op: Op<T>): Op<T | number> {
+  if (!(op instanceof Issue)) throw new TypeError("userOp: expects a hart primitive, such as hart.cas32(...)");
+  checkUserAccess("userOp", op.code);
+  op.space = space;
+  op.vaddr = vaddr;
+  return op;
+}
+
+/** Throws unless `code` can be a user-mode access: a 32- or 64-bit load, store or read-modify-write. */
+function checkUserAccess(api: string, code: OpCode): void {
+  if (code < OpCode.Load32 || code > OpCode.FetchAdd64) {
+    throw new TypeError(`${api}: ${opName(code)} cannot be a user-mode access (not a load, store or atomic)`);
+  }
 }
 
 /** A short human description of an instruction, such as `"fetch_add32 0x40 +1"`. */
