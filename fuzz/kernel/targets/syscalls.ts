@@ -12,18 +12,38 @@
  * @module
  */
 
-import { decodeProgram } from "../program.ts";
+import { describeProgram } from "../describe.ts";
+import { syscallsExamples } from "../examples.ts";
+import { mutateProgram } from "../mutate.ts";
+import { decodeProgram, encodeProgram, type Program } from "../program.ts";
 import { runProgram } from "../run.ts";
-import { OracleViolation } from "../violation.ts";
+import { shrinkProgram } from "../shrink.ts";
+import { fuzzFunction, type KernelTarget, mutateFunction } from "../target.ts";
 
 export { OracleViolation } from "../violation.ts";
 
-/** FNV-1a of the input: picks the sample re-run for determinism. */
-function fnv1a(data: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (const b of data) h = Math.imul(h ^ b, 0x01000193);
-  return h >>> 0;
-}
+/**
+ * The target.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { target } from "./syscalls.ts";
+ * const p = target.decode(new Uint8Array([0, 1, 0, 1, 0, 0, 0, 2, 3, 0, 1]));
+ * assert.deepEqual(target.run(p).findings, []);
+ * ```
+ */
+export const target: KernelTarget<Program> = {
+  name: "syscalls",
+  decode: decodeProgram,
+  encode: encodeProgram,
+  run: (p, options) => runProgram(p, options),
+  describe: describeProgram,
+  mutate: (p, rng, other) => mutateProgram(p, rng, other).program,
+  withSchedule: (p, schedule) => ({ ...p, schedule }),
+  shrink: shrinkProgram,
+  examples: syscallsExamples,
+};
 
 /**
  * Decodes `data` into a program, runs it and throws the first finding.
@@ -36,7 +56,17 @@ function fnv1a(data: Uint8Array): number {
  * fuzz(new Uint8Array([0, 1, 0, 1, 0, 0, 0, 2, 3, 0, 1]));
  * ```
  */
-export function fuzz(data: Uint8Array): void {
-  const report = runProgram(decodeProgram(data), { checkDeterminism: fnv1a(data) % 8 === 0 });
-  if (report.findings.length > 0) throw new OracleViolation(report.findings[0]);
-}
+export const fuzz: (data: Uint8Array) => void = fuzzFunction(target);
+
+/**
+ * The structure-aware mutator the engine calls: decode, mutate, encode.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mutate, target } from "./syscalls.ts";
+ * const out = mutate(new Uint8Array([0, 1, 0, 1, 0, 0, 0, 2, 3, 0, 1]), 3);
+ * assert.deepEqual(target.encode(target.decode(out)), out);
+ * ```
+ */
+export const mutate: (data: Uint8Array, seed: number, other?: Uint8Array) => Uint8Array = mutateFunction(target);
