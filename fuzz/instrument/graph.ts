@@ -3,14 +3,15 @@
  *
  * Starting from the target, every string-literal specifier that is a relative path, an absolute path or a `file:` URL
  * is resolved (CommonJS `require` also tries `.js`, `.cjs`, `.json` and `index.js`, as Node does). A resolved file
- * inside the instrumentation scope (see `scope.ts`) becomes a node of the graph and its own specifiers are followed; any
+ * that `scope.ts` instruments or relocates becomes a node of the graph and its own specifiers are followed; any
  * other local file becomes an absolute reference (a `file:` URL for ES modules, a path for `require`) so that it still
  * resolves from the cache directory. Other specifiers (`npm:`, `jsr:`, `node:`, `http(s):`, bare names) are kept.
  *
- * Naming: a module's descriptor hashes the instrumenter version, its path, its source and how each of its specifiers
- * resolved; its name hashes its descriptor and the sorted descriptors of every module it can reach. So a change to any
- * module renames it and every module that imports it, directly or not, even through import cycles, while unrelated
- * modules keep their names.
+ * Naming: a module's descriptor hashes the instrumenter version, its path, what counters it gets (see `scope.ts`),
+ * its source and how each of its specifiers resolved; its name hashes its descriptor and the sorted descriptors of every
+ * module it can reach. So a change to any module renames it and every module that imports it, directly or not, even
+ * through import cycles, while unrelated modules keep their names; and a module instrumented in one way never takes the
+ * name of the same module instrumented in another.
  *
  * @module
  */
@@ -21,6 +22,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { type ModuleFormat, moduleFormat, parseSource } from "./format.ts";
 import { INSTRUMENTER_VERSION } from "./instrument.ts";
 import { moduleSpecifiers } from "./relocate.ts";
+import type { Treatment } from "./scope.ts";
 
 /** What one specifier of a module refers to. */
 export type Resolution =
@@ -37,6 +39,8 @@ export interface ModuleNode {
   source: string;
   /** Module system of the source. */
   format: ModuleFormat;
+  /** What it gets: edge counters and compare hooks, edge counters only, or nothing (relocated only; see `scope.ts`). */
+  counters: "all" | "edges" | "none";
   /** The local specifiers of the module and what they resolve to; other specifiers are absent. */
   deps: Map<string, Resolution>;
 }
@@ -58,7 +62,10 @@ function resolveFile(spec: string, from: string, format: ModuleFormat): string {
  * Reads the target at `entryPath` and every local module it reaches within `inScope`, in breadth-first order (the
  * target first).
  */
-export async function loadModuleGraph(entryPath: string, inScope: (path: string) => boolean): Promise<ModuleNode[]> {
+export async function loadModuleGraph(
+  entryPath: string,
+  treatment: (path: string) => Treatment,
+): Promise<ModuleNode[]> {
   const nodes = new Map<string, ModuleNode>();
   const queue = [entryPath];
   while (queue.length > 0) {
@@ -70,14 +77,16 @@ export async function loadModuleGraph(entryPath: string, inScope: (path: string)
     const deps = new Map<string, Resolution>();
     for (const spec of moduleSpecifiers(sf).filter(isLocal)) {
       const file = resolveFile(spec, path, format);
-      if (existsSync(file) && inScope(file)) {
+      if (existsSync(file) && treatment(file) !== "leave") {
         deps.set(spec, { kind: "module", path: file });
         queue.push(file);
       } else {
         deps.set(spec, { kind: "external", specifier: format === "cjs" ? file : pathToFileURL(file).href });
       }
     }
-    nodes.set(path, { path, source, format, deps });
+    const how = treatment(path);
+    const counters = how === "instrument" ? "all" : how === "edges" ? "edges" : "none";
+    nodes.set(path, { path, source, format, counters, deps });
   }
   return [...nodes.values()];
 }
@@ -94,7 +103,7 @@ export async function cacheNames(nodes: readonly ModuleNode[]): Promise<Map<stri
   const descriptors = new Map<string, string>();
   for (const n of nodes) {
     const deps = [...n.deps].map(([spec, r]) => [spec, r.kind === "module" ? r.path : r.specifier]);
-    const text = JSON.stringify([INSTRUMENTER_VERSION, n.path, n.format, await sha256(n.source), deps]);
+    const text = JSON.stringify([INSTRUMENTER_VERSION, n.path, n.format, n.counters, await sha256(n.source), deps]);
     descriptors.set(n.path, await sha256(text));
   }
   const names = new Map<string, string>();

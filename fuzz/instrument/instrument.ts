@@ -53,6 +53,10 @@ export interface InstrumentOptions {
   moduleKey?: string;
   /** Where the module came from and how its specifiers change when it is imported from elsewhere. */
   relocation?: Relocation;
+  /** Add edge counters and compare hooks (default true); false only relocates, with a prologue of 0 edges. */
+  counters?: boolean;
+  /** With counters, also hook comparisons and switches (default true); false adds edges only. */
+  compares?: boolean;
 }
 
 /** An instrumented module. */
@@ -202,7 +206,7 @@ export function instrumentSource(source: string, fileName: string, options: Inst
   const format = moduleFormat(parseSource(source, fileName), fileName);
   const key = options.moduleKey ?? `${fileName}#${fnv1a(source)}`;
   const plan: Plan = { edges: 0, sites: 0, caseTables: [] };
-  const before = [coverageTransformer(plan)];
+  const before = options.counters === false ? [] : [coverageTransformer(plan, options.compares ?? true)];
   if (options.relocation !== undefined) before.push(relocateTransformer(options.relocation));
   before.push(prependTransformer((f) => [
     ...prologue(f, key, plan, format),

@@ -18,7 +18,7 @@ import { pathToFileURL } from "node:url";
 import { checkExtension, type ModuleFormat } from "./format.ts";
 import { cacheExtension, cacheNames, loadModuleGraph } from "./graph.ts";
 import { instrumentSource } from "./instrument.ts";
-import { instrumentationScope } from "./scope.ts";
+import { instrumentationScope, isBuiltinKernelTarget } from "./scope.ts";
 
 export type { ModuleFormat };
 
@@ -28,6 +28,12 @@ export interface PrepareOptions {
   cacheDir: string;
   /** Also instrument ksim's own library (`arch/`, `kernel/`, …), which is left alone by default. */
   instrumentAll?: boolean;
+  /**
+   * Also instrument ksim's simulated kernel and machine (`kernel/` and `arch/`), so that coverage of the kernel guides
+   * the search. Default: true for ksim's built-in kernel targets (`fuzz/kernel/targets/` of a checkout), false for
+   * any other target.
+   */
+  instrumentKernel?: boolean;
 }
 
 /** A target ready to load. */
@@ -36,7 +42,7 @@ export interface PreparedTarget {
   entry: string;
   /** Module system of the target: load an `"esm"` target with `import()`, a `"cjs"` one with `createRequire`. */
   format: ModuleFormat;
-  /** Number of instrumented modules (the target included). */
+  /** Number of modules written to the cache (the target included), instrumented or only relocated. */
   modules: number;
   /** Total number of edges the instrumented modules register. */
   edges: number;
@@ -97,7 +103,11 @@ export async function prepareTarget(targetPath: string, options: PrepareOptions)
   if (!isFile) throw new Error(`ksim fuzz: no fuzz target at ${entryPath} (from "${targetPath}")`);
   checkExtension(entryPath);
 
-  const nodes = await loadModuleGraph(entryPath, await instrumentationScope(entryPath, options.instrumentAll ?? false));
+  const library = {
+    all: options.instrumentAll ?? false,
+    kernel: options.instrumentKernel ?? await isBuiltinKernelTarget(entryPath),
+  };
+  const nodes = await loadModuleGraph(entryPath, await instrumentationScope(entryPath, library));
   const names = await cacheNames(nodes);
   const cacheDir = resolve(options.cacheDir);
   await Deno.mkdir(cacheDir, { recursive: true });
@@ -116,6 +126,8 @@ export async function prepareTarget(targetPath: string, options: PrepareOptions)
     }
     const out = instrumentSource(node.source, node.path, {
       moduleKey: names.get(node.path)!,
+      counters: node.counters !== "none",
+      compares: node.counters === "all",
       relocation: {
         sourceUrl: pathToFileURL(node.path).href,
         rewrite(spec) {

@@ -102,9 +102,10 @@ function isSkipped(node: ts.Node): boolean {
 
 /**
  * A transformer factory that instruments one source file and fills `plan` with what it used. Compare sites and edges
- * are numbered from 0 within the module; the module prologue (see `instrument.ts`) offsets them.
+ * are numbered from 0 within the module; the module prologue (see `instrument.ts`) offsets them. With `compares`
+ * false, only edges are added: comparisons and switches stay as written.
  */
-export function coverageTransformer(plan: Plan): ts.TransformerFactory<ts.SourceFile> {
+export function coverageTransformer(plan: Plan, compares = true): ts.TransformerFactory<ts.SourceFile> {
   return (ctx) => {
     const f = ctx.factory;
 
@@ -195,7 +196,7 @@ export function coverageTransformer(plan: Plan): ts.TransformerFactory<ts.Source
       const op = node.operatorToken.kind;
       const name = HOOKS.get(op);
       if (
-        name !== undefined && !isUninteresting(node.left) && !isUninteresting(node.right) &&
+        compares && name !== undefined && !isUninteresting(node.left) && !isUninteresting(node.right) &&
         !(isLiteral(node.left) && isLiteral(node.right))
       ) {
         const id = site();
@@ -211,9 +212,11 @@ export function coverageTransformer(plan: Plan): ts.TransformerFactory<ts.Source
     };
 
     const visitSwitch = (node: ts.SwitchStatement): ts.Node => {
-      const literals = node.caseBlock.clauses.flatMap((c) =>
-        ts.isCaseClause(c) && isLiteral(c.expression) ? [copyLiteral(f, c.expression)] : []
-      );
+      const literals = !compares
+        ? []
+        : node.caseBlock.clauses.flatMap((c) =>
+          ts.isCaseClause(c) && isLiteral(c.expression) ? [copyLiteral(f, c.expression)] : []
+        );
       const id = literals.length > 0 ? site() : undefined;
       const n = ts.visitEachChild(node, visit, ctx);
       let discriminant = n.expression;
