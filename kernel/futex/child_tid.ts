@@ -11,9 +11,9 @@
  *   address is taken from the thread.
  * - Only while the process has another live thread (Linux checks
  *   `mm_users > 1`): the last thread of a process leaves its word alone.
- * - 0 is stored with a user atomic store (one scheduling point on the
- *   physical word) when the address is 4-byte aligned and writable; a
- *   fault is ignored (ksim's user words are aligned, so a misaligned
+ * - 0 is stored with a user atomic store (one scheduling point, which
+ *   translates the address in the step that stores) when the address is
+ *   4-byte aligned and writable; a fault, then or in that step, is ignored (ksim's user words are aligned, so a misaligned
  *   address is not written). Then one shared FUTEX_WAKE of 1 is made on
  *   the address, whatever the store did (Linux ignores put_user's error
  *   too); the futex log records it as a call by the exiting thread, and
@@ -22,9 +22,9 @@
  * @module
  */
 
-import { currentHart } from "../../arch/hart.ts";
 import type { Async } from "../task/async.ts";
 import type { Thread } from "../proc/thread.ts";
+import { userStore32 } from "../proc/user_word.ts";
 import { FUTEX_WAKE } from "./abi.ts";
 import type { Futexes } from "./futex.ts";
 
@@ -36,9 +36,6 @@ export function* exitClearChildTid(thread: Thread, futex: Futexes, othersLive: b
   const addr = thread.clearChildTid;
   thread.clearChildTid = 0;
   if (addr === 0 || !othersLive) return;
-  if (addr % 4 === 0) {
-    const paddr = thread.process.translate(addr, "write");
-    if (paddr >= 0) yield* currentHart().store32(paddr, 0);
-  }
+  if (addr % 4 === 0) yield* userStore32(thread.process, addr, 0);
   yield* futex.call(thread, addr, FUTEX_WAKE, 1, 0, 0, 0);
 }

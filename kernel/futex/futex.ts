@@ -15,8 +15,9 @@
  *   its state is "queued". An op touches only the waiters of its own keys,
  *   and a waiter leaves or changes queue in O(1), so the cost of a lookup
  *   does not grow with unrelated live futexes.
- * - A WAIT reads the user word with a user atomic (one scheduling point on
- *   the physical word) while it holds the bucket lock, and enqueues itself
+ * - A WAIT reads the user word with a user atomic (one scheduling point,
+ *   which translates the address in the step that reads, see
+ *   proc/user_word.ts) while it holds the bucket lock, and enqueues itself
  *   under the same lock; a waker dequeues under the lock and marks the
  *   waiter woken before it wakes its task (after unlocking). So a wake that
  *   follows a store to the word can never be lost.
@@ -36,6 +37,12 @@
  *   UNLOCK_PI hands the lock to the top PI waiter under that lock. While PI
  *   waiters are queued on a key, the bucket records the key's owner
  *   (`bucket.piOwner`); the record goes when the last PI waiter leaves.
+ * - Every atomic on a user word (WAIT's and CMP_REQUEUE's read, WAKE_OP's
+ *   update of uaddr2, the PI ops' loops, the exit handover's store) finds
+ *   its page in the step that performs it: a page another thread unmapped
+ *   or write-protected after the key lookup gives EFAULT, as Linux's
+ *   `futex_get_value_locked` and `futex_atomic_op_inuser` do, and a page
+ *   made copy on write by a fork is copied by a write in that step.
  *   Priorities are neither recorded nor enforced: all threads are equal,
  *   so PI waiters are served FIFO.
  * - Every call, and every timeout or signal that removes a waiter, is
@@ -56,6 +63,7 @@ import { Elapsed, type Timer } from "../time/timer.ts";
 import { REALTIME_OFFSET_NS } from "../time/clock.ts";
 import { Interrupted } from "../proc/signal.ts";
 import type { Thread } from "../proc/thread.ts";
+import { userCas32, userLoad32, userStore32 } from "../proc/user_word.ts";
 import {
   FUTEX_BITSET_MATCH_ANY,
   FUTEX_CLOCK_REALTIME,
@@ -516,14 +524,13 @@ export class Futexes {
     yield* this.#lock2(b1, b2);
     let result: number;
     try {
-      // The atomic op on uaddr2, as a compare-and-swap loop of user atomics.
-      const paddr = a.thread.process.translate(a.uaddr2, "write");
-      if (paddr < 0) return this.#done(a, -EFAULT);
-      const hart = currentHart();
-      let old = yield* hart.load32(paddr);
+      // The atomic op on uaddr2, as a compare-and-swap loop of user atomics; each translates uaddr2 when performed,
+      // so a page unmapped or write-protected since the key lookup faults (Linux's futex_atomic_op_inuser: EFAULT).
+      let old = yield* this.#load(a, a.uaddr2);
       for (;;) {
+        if (old < 0) return this.#done(a, old);
         const next = [oparg, old + oparg, old | oparg, old & ~oparg, old ^ oparg][opcode] >>> 0;
-        const seen = yield* hart.cas32(paddr, old, next);
+        const seen = yield* this.#cas(a, a.uaddr2, old, next);
         if (seen === old) break;
         old = seen;
       }
@@ -835,11 +842,12 @@ export class Futexes {
     if (!bucket.hasPi(key)) bucket.piOwner.delete(key);
   }
 
-  /** A compare-and-swap of the user word (one scheduling point): the old value, or -EFAULT if it is not writable. */
-  *#cas(a: Args, uaddr: number, expected: number, next: number): Async<number> {
-    const paddr = a.thread.process.translate(uaddr, "write");
-    if (paddr < 0) return -EFAULT;
-    return (yield* currentHart().cas32(paddr, expected, next)) >>> 0;
+  /**
+   * A compare-and-swap of the user word (one scheduling point, translated when performed): the old value, or
+   * -EFAULT if it is not writable then.
+   */
+  #cas(a: Args, uaddr: number, expected: number, next: number): Async<number> {
+    return userCas32(a.thread.process, uaddr, expected, next);
   }
 
   /** The user word at a possibly misaligned address, read byte by byte (UNLOCK_PI's read before the alignment check), or -EFAULT. */
@@ -987,8 +995,7 @@ export class Futexes {
           if (owner !== tid) continue;
           const top = b.first(key)!;
           const word = top.piWord!;
-          const paddr = word.thread.process.translate(word.uaddr, "write");
-          if (paddr >= 0) yield* currentHart().store32(paddr, (FUTEX_WAITERS | FUTEX_OWNER_DIED | top.tid) >>> 0);
+          yield* userStore32(word.thread.process, word.uaddr, (FUTEX_WAITERS | FUTEX_OWNER_DIED | top.tid) >>> 0);
           this.#wakeOne(b, top, woken, wakers);
           b.piOwner.set(key, top.tid);
           this.#dropPiOwnerIfIdle(b, key);
@@ -1032,11 +1039,9 @@ export class Futexes {
     return a.thread.process.futexKey(uaddr, access, a.shared);
   }
 
-  /** The user word, read with a user atomic (one scheduling point), or -EFAULT. */
-  *#load(a: Args, uaddr: number): Async<number> {
-    const paddr = a.thread.process.translate(uaddr, "read");
-    if (paddr < 0) return -EFAULT;
-    return yield* currentHart().load32(paddr);
+  /** The user word, read with a user atomic (one scheduling point, translated when performed), or -EFAULT. */
+  #load(a: Args, uaddr: number): Async<number> {
+    return userLoad32(a.thread.process, uaddr);
   }
 
   #readTimeout(thread: Thread, t: FutexWaitvTimeout): FutexLogTimeout {

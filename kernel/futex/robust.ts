@@ -19,7 +19,9 @@
  *   not 4-byte aligned counts as a fault.
  * - An entry whose word is owned by the dying thread (`word & TID_MASK ===
  *   tid`) gets `(old & WAITERS) | OWNER_DIED` by compare-and-swap (a user
- *   atomic, retried if the word changed); a non-PI entry with WAITERS set
+ *   atomic, retried if the word changed); a fault of the read or of the
+ *   compare-and-swap, found in the step that performs it, ends the walk
+ *   like any other fault; a non-PI entry with WAITERS set
  *   then gets a shared FUTEX_WAKE of one, which the futex log records as a
  *   call by the dying thread. Words owned by others are left alone.
  * - Except the pending entry of a plain (non-PI) lock whose word is 0: the
@@ -29,10 +31,10 @@
  * @module
  */
 
-import { currentHart } from "../../arch/hart.ts";
 import type { PhysicalMemory } from "../../arch/memory.ts";
 import type { Async } from "../task/async.ts";
 import type { Thread } from "../proc/thread.ts";
+import { userCas32, userLoad32 } from "../proc/user_word.ts";
 import { FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, FUTEX_WAKE, ROBUST_LIST_LIMIT } from "./abi.ts";
 import type { Futexes } from "./futex.ts";
 
@@ -77,10 +79,8 @@ export function* exitRobustList(thread: Thread, futex: Futexes, memory: Physical
 /** One entry's futex word (`pending`: the list_op_pending entry): false on a fault (the walk ends). */
 function* handleDeath(thread: Thread, futex: Futexes, uaddr: number, pi: boolean, pending: boolean): Async<boolean> {
   if (uaddr % 4 !== 0) return false;
-  const rpaddr = thread.process.translate(uaddr, "read");
-  if (rpaddr < 0) return false;
-  const hart = currentHart();
-  let old = (yield* hart.load32(rpaddr)) >>> 0;
+  let old = yield* userLoad32(thread.process, uaddr);
+  if (old < 0) return false;
   if (pending && !pi && old === 0) {
     // The thread died between releasing a plain lock and waking a waiter (or as a woken waiter, before taking it):
     // wake one so that no waiter sleeps on a free lock; the word stays 0 (Linux, since 5.7).
@@ -89,10 +89,9 @@ function* handleDeath(thread: Thread, futex: Futexes, uaddr: number, pi: boolean
   }
   for (;;) {
     if ((old & FUTEX_TID_MASK) !== thread.tid) return true;
-    const paddr = thread.process.translate(uaddr, "write");
-    if (paddr < 0) return false;
     const desired = ((old & FUTEX_WAITERS) | FUTEX_OWNER_DIED) >>> 0;
-    const seen = (yield* hart.cas32(paddr, old, desired)) >>> 0;
+    const seen = yield* userCas32(thread.process, uaddr, old, desired);
+    if (seen < 0) return false;
     if (seen === old) break;
     old = seen;
   }

@@ -23,7 +23,9 @@
  *   scheduling point and are logged as one "call" step.
  * - Setup queues one entry at a time, as Linux's
  *   futex_wait_multiple_setup does: lock the entry's bucket, read its word
- *   with a user atomic, queue a "waitv" waiter if it equals val, unlock.
+ *   with a user atomic (translated in the step that reads it, so a page
+ *   unmapped since the key lookup gives EFAULT), queue a "waitv" waiter if
+ *   it equals val, unlock.
  *   Each check is a logged "queue" step. A mismatch gives EAGAIN and an
  *   unreadable word EFAULT, in entry order; the entries already queued are
  *   then unqueued, and if a wake took one of them meanwhile the call
@@ -56,6 +58,7 @@ import { CLOCK_MONOTONIC, CLOCK_REALTIME, REALTIME_OFFSET_NS } from "../time/clo
 import { Elapsed, type Timer } from "../time/timer.ts";
 import { Interrupted } from "../proc/signal.ts";
 import type { Thread } from "../proc/thread.ts";
+import { userLoad32 } from "../proc/user_word.ts";
 import {
   FUTEX2_MPOL,
   FUTEX2_NUMA,
@@ -173,8 +176,7 @@ export function* futexWaitv(
     const bucket = table.bucket(e.key);
     yield* bucket.lock.lock();
     try {
-      const paddr = thread.process.translate(e.uaddr, "read");
-      const v = paddr < 0 ? -EFAULT : (yield* currentHart().load32(paddr)) >>> 0;
+      const v = yield* userLoad32(thread.process, e.uaddr);
       if (v === e.val) {
         const w = new Waiter(thread.tid, e.key, FUTEX_BITSET_MATCH_ANY, null, bucket, "waitv");
         w.group = group;

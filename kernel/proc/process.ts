@@ -32,6 +32,7 @@
 
 import type { Arch } from "../../arch/platform.ts";
 import { PAGE_SIZE } from "../../arch/memory.ts";
+import type { UserSpace } from "../../arch/op.ts";
 import type { FramePool } from "../mem/frames.ts";
 import { EFAULT } from "../errno.ts";
 import { Backing, type PrivateMapper } from "./backing.ts";
@@ -101,7 +102,7 @@ interface Vma {
  * assert.equal(parent.read32(shared), 3);
  * ```
  */
-export class Process {
+export class Process implements UserSpace {
   /** The process id, from 1 in creation order on its kernel. */
   readonly pid: number;
   readonly #frames: FramePool;
@@ -350,8 +351,11 @@ export class Process {
    * The physical address of user address `vaddr` for a read or a write,
    * or `-EFAULT` (see the module doc). A write to a private page that is
    * shared copy-on-write copies the page first. Alignment is the caller's
-   * business. This is what system calls and user atomics use: the result
-   * is a word of simulated RAM that a hart's atomics act on.
+   * business. The result is a word of simulated RAM that a hart's atomics
+   * act on, valid until the next step: a user atomic (proc/user_word.ts)
+   * has the engine call this again in the step that performs it (the
+   * process is its `UserSpace`), since another hart may unmap, protect or
+   * fork in between.
    *
    * @example A hart's atomic on a shared page is seen by both processes
    * ```ts

@@ -6,11 +6,14 @@
  *
  * Invariants:
  * - User memory atomics (`load32`, `store32`, `cas32`, `fetchAdd32`) are
- *   user-mode instructions, not system calls: each translates the address
- *   through the process (`translate`, a read for `load32`, a write for the
- *   others) and is then exactly one scheduling point, the hart's atomic on
- *   that physical word (never `kernelOp`). A misaligned address gives
- *   `-EINVAL` and a fault `-EFAULT`, with no step taken.
+ *   user-mode instructions, not system calls (user_word.ts): each is
+ *   exactly one scheduling point, the hart's atomic (never `kernelOp`),
+ *   and the address is translated through the process (a read for
+ *   `load32`, a write for the others) in the step that performs it, so an
+ *   munmap, mprotect or fork on another hart is either wholly before the
+ *   access or wholly after it. A misaligned address gives `-EINVAL`, and
+ *   an address that already faults `-EFAULT`, with no step taken; a page
+ *   that goes away before the step gives `-EFAULT` from the step.
  * - Every other call traps into the kernel first: one scheduling point (a
  *   `pause` step named after the call), so a program that polls the clock
  *   in a loop still lets virtual time and other harts move on. On the way
@@ -30,6 +33,7 @@ import type { Async } from "../task/async.ts";
 import { clockNs } from "../time/clock.ts";
 import { FUTEX_RESTART, type FutexTimespec } from "../futex/futex.ts";
 import type { Process } from "./process.ts";
+import { userCas32, userFetchAdd32, userLoad32, userStore32 } from "./user_word.ts";
 import { Interrupted } from "./signal.ts";
 import type { SpawnThreadOptions, Thread, Threads } from "./thread.ts";
 
@@ -118,9 +122,8 @@ export class Sys {
    * ```
    */
   *load32(vaddr: number): Async<number> {
-    const paddr = this.#word("load32", vaddr, "read");
-    if (paddr < 0) return paddr;
-    return yield* currentHart().load32(paddr);
+    if (!this.#aligned("load32", vaddr)) return -EINVAL;
+    return yield* userLoad32(this.#thread.process, vaddr);
   }
 
   /**
@@ -146,10 +149,8 @@ export class Sys {
    * ```
    */
   *store32(vaddr: number, value: number): Async<number> {
-    const paddr = this.#word("store32", vaddr, "write");
-    if (paddr < 0) return paddr;
-    yield* currentHart().store32(paddr, value);
-    return 0;
+    if (!this.#aligned("store32", vaddr)) return -EINVAL;
+    return yield* userStore32(this.#thread.process, vaddr, value);
   }
 
   /**
@@ -179,9 +180,8 @@ export class Sys {
    * ```
    */
   *cas32(vaddr: number, expected: number, desired: number): Async<number> {
-    const paddr = this.#word("cas32", vaddr, "write");
-    if (paddr < 0) return paddr;
-    return yield* currentHart().cas32(paddr, expected, desired);
+    if (!this.#aligned("cas32", vaddr)) return -EINVAL;
+    return yield* userCas32(this.#thread.process, vaddr, expected, desired);
   }
 
   /**
@@ -204,9 +204,8 @@ export class Sys {
    * ```
    */
   *fetchAdd32(vaddr: number, value: number): Async<number> {
-    const paddr = this.#word("fetchAdd32", vaddr, "write");
-    if (paddr < 0) return paddr;
-    return yield* currentHart().fetchAdd32(paddr, value);
+    if (!this.#aligned("fetchAdd32", vaddr)) return -EINVAL;
+    return yield* userFetchAdd32(this.#thread.process, vaddr, value);
   }
 
   /**
@@ -539,12 +538,11 @@ export class Sys {
     this.#thread.signals.take();
   }
 
-  /** The physical address of an aligned user word, or `-EINVAL` / `-EFAULT`. */
-  #word(call: string, vaddr: number, access: "read" | "write"): number {
+  /** Whether a user word's address is 4-byte aligned; a non-number is a bug in the program and throws. */
+  #aligned(call: string, vaddr: number): boolean {
     if (typeof vaddr !== "number") {
       throw new TypeError(`sys.${call}: the address must be a number, got ${typeof vaddr}`);
     }
-    if (vaddr % 4 !== 0) return -EINVAL;
-    return this.#thread.process.translate(vaddr, access);
+    return vaddr % 4 === 0;
   }
 }
