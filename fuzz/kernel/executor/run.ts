@@ -19,10 +19,11 @@
  */
 
 import type { Kernel } from "../../../mod.ts";
-import type { Finding, TargetReport, TargetRunOptions } from "../target.ts";
+import { type Finding, fnv1a, type TargetReport, type TargetRunOptions } from "../target.ts";
+import { encodeTaskProgram } from "../taskprog/program.ts";
 import { runSession, type Session } from "../taskprog/harness.ts";
 import { newRecord, takeEntry, taskBody } from "./body.ts";
-import { type ExecutorProgram, SLOTS } from "./ops.ts";
+import { EXECUTOR_SPEC, type ExecutorProgram, SLOTS } from "./ops.ts";
 import type { ExecutorWorld, TaskRecord } from "./world.ts";
 
 /** Options of {@linkcode runExecutorProgram}. */
@@ -112,6 +113,7 @@ export function runExecutorProgram(p: ExecutorProgram, options: ExecutorRunOptio
   return runSession({
     harts: p.harts,
     schedule: p.schedule,
+    seed: fnv1a(encodeTaskProgram(EXECUTOR_SPEC, p)),
     stepBudget: options.stepBudget,
     checkDeterminism: options.checkDeterminism,
     trace: options.trace,

@@ -11,6 +11,8 @@
  * - {@linkcode decodeTaskProgram} never rejects: every byte string, the
  *   empty one included, is a program. Each field takes one byte modulo its
  *   number of choices; past the end of the input every byte reads as 0.
+ *   The hart and task counts read 0 as 2 (when the spec allows 2), so that
+ *   the shortest inputs already race two tasks on two harts.
  * - The bytes after the program's structure are its schedule, so a
  *   mutation of the tail changes the interleaving and nothing else.
  * - `decodeTaskProgram(spec, encodeTaskProgram(spec, p))` deep-equals `p`
@@ -61,6 +63,12 @@ export interface TaskProgram<O extends TaskOp> {
 }
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/** 1 to `max`, starting from 2 when `max` allows, so that short inputs (bytes 0) run two harts and two tasks. */
+function counts(max: number): number[] {
+  const all = range(max).map((i) => i + 1);
+  return max < 2 ? all : [...all.slice(1), 1];
+}
 
 /** Reads bytes, each modulo a number of choices, and 0 past the end. */
 class Reader {
@@ -117,16 +125,16 @@ export function decodeOp<O extends TaskOp>(spec: OpSpec<O>, bytes: Uint8Array): 
  * type Op = { kind: "nop" };
  * const spec: OpSpec<Op> = { kinds: ["nop"], fields: { nop: [] }, params: [], maxHarts: 2, maxTasks: 2, maxOps: 4 };
  * const p = decodeTaskProgram(spec, new Uint8Array());
- * assert.equal(p.harts, 1);
- * assert.deepEqual(p.tasks, [[]]);
+ * assert.equal(p.harts, 2);
+ * assert.deepEqual(p.tasks, [[], []]);
  * ```
  */
 export function decodeTaskProgram<O extends TaskOp>(spec: OpSpec<O>, bytes: Uint8Array): TaskProgram<O> {
   const r = new Reader(bytes);
-  const harts = r.count(spec.maxHarts - 1) + 1;
+  const harts = r.pick(counts(spec.maxHarts));
   const params: Record<string, FieldValue> = {};
   for (const [name, table] of spec.params) params[name] = r.pick(table);
-  const nTasks = r.count(spec.maxTasks - 1) + 1;
+  const nTasks = r.pick(counts(spec.maxTasks));
   const tasks = range(nTasks).map(() => range(r.count(spec.maxOps)).map(() => readOp(spec, r)));
   return { harts, params, tasks, schedule: r.rest() };
 }
@@ -136,13 +144,6 @@ function index(table: readonly unknown[], value: unknown, what: string): number 
   const i = table.indexOf(value);
   if (i < 0 || i > 255) throw new RangeError(`encodeTaskProgram: ${what} ${String(value)} is not a value of its table`);
   return i;
-}
-
-function count(n: number, min: number, max: number, what: string): number {
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new RangeError(`encodeTaskProgram: ${what} ${n} is not in [${min}, ${max}]`);
-  }
-  return n - min;
 }
 
 /**
@@ -164,11 +165,11 @@ function count(n: number, min: number, max: number, what: string): number {
  * ```
  */
 export function encodeTaskProgram<O extends TaskOp>(spec: OpSpec<O>, p: TaskProgram<O>): Uint8Array {
-  const out: number[] = [count(p.harts, 1, spec.maxHarts, "harts")];
+  const out: number[] = [index(counts(spec.maxHarts), p.harts, "harts")];
   for (const [name, table] of spec.params) out.push(index(table, p.params[name], name));
-  out.push(count(p.tasks.length, 1, spec.maxTasks, "tasks"));
+  out.push(index(counts(spec.maxTasks), p.tasks.length, "tasks"));
   for (const ops of p.tasks) {
-    out.push(count(ops.length, 0, spec.maxOps, "operations"));
+    out.push(index(range(spec.maxOps + 1), ops.length, "operation count"));
     for (const op of ops) {
       out.push(index(spec.kinds, op.kind, "operation kind"));
       const fields = op as unknown as Record<string, FieldValue>;

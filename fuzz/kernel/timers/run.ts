@@ -16,10 +16,11 @@
  */
 
 import { type Kernel, WaitQueue } from "../../../mod.ts";
-import type { Finding, TargetReport, TargetRunOptions } from "../target.ts";
+import { type Finding, fnv1a, type TargetReport, type TargetRunOptions } from "../target.ts";
+import { encodeTaskProgram } from "../taskprog/program.ts";
 import { runSession, type Session } from "../taskprog/harness.ts";
 import { newTimerTask, timersTaskBody } from "./body.ts";
-import type { TimersProgram } from "./ops.ts";
+import { TIMERS_SPEC, type TimersProgram } from "./ops.ts";
 import type { TimersWorld } from "./world.ts";
 
 /** Options of {@linkcode runTimersProgram}. */
@@ -87,6 +88,7 @@ export function runTimersProgram(p: TimersProgram, options: TimersRunOptions = {
   return runSession({
     harts: p.harts,
     schedule: p.schedule,
+    seed: fnv1a(encodeTaskProgram(TIMERS_SPEC, p)),
     timerTickNs: Number(p.params.tick),
     stepBudget: options.stepBudget,
     checkDeterminism: options.checkDeterminism,

@@ -19,10 +19,11 @@
  */
 
 import { type Kernel, WaitQueue } from "../../../mod.ts";
-import type { Finding, TargetReport, TargetRunOptions } from "../target.ts";
+import { type Finding, fnv1a, type TargetReport, type TargetRunOptions } from "../target.ts";
+import { encodeTaskProgram } from "../taskprog/program.ts";
 import { runSession, type Session } from "../taskprog/harness.ts";
 import { cellKey, newWaitTask, noteClosed, waitTaskBody } from "./body.ts";
-import { QUEUES, type WaitCellProgram } from "./ops.ts";
+import { QUEUES, WAITCELL_SPEC, type WaitCellProgram } from "./ops.ts";
 import type { WaitRecord, WaitWorld } from "./world.ts";
 
 /** Options of {@linkcode runWaitCellProgram}. */
@@ -152,6 +153,7 @@ export function runWaitCellProgram(p: WaitCellProgram, options: WaitCellRunOptio
   return runSession({
     harts: p.harts,
     schedule: p.schedule,
+    seed: fnv1a(encodeTaskProgram(WAITCELL_SPEC, p)),
     stepBudget: options.stepBudget,
     checkDeterminism: options.checkDeterminism,
     trace: options.trace,
