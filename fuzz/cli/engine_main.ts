@@ -4,7 +4,9 @@
  * starts it with only the permissions the flags call for.
  *
  * Invariants: the exit code is one of `exit_codes.ts`; a finding is
- * reported and its artifact written before the process exits; on SIGINT the
+ * reported and its artifact written before the process exits; a throw from
+ * the target's own `mutate` is reported as a bug in the target (exit 2),
+ * with the arguments that make it fail, and no artifact; on SIGINT the
  * corpus is left as it is (every file in it is complete) and the final stats
  * are printed.
  *
@@ -13,7 +15,14 @@
 
 import { prepareTarget } from "../instrument/prepare.ts";
 import { parseDictionary } from "../mutate/dictionary.ts";
-import { artifactLine, type ArtifactOptions, crashLines, inputLines, writeArtifact } from "../engine/report.ts";
+import {
+  artifactLine,
+  type ArtifactOptions,
+  crashLines,
+  inputLines,
+  mutateFailureLines,
+  writeArtifact,
+} from "../engine/report.ts";
 import { finalStatsLines } from "../engine/status.ts";
 import { type RecoveredInput, type Supervised, Supervisor } from "../engine/supervisor.ts";
 import type { DistributiveOmit } from "../engine/supervisor.ts";
@@ -49,12 +58,15 @@ export async function engineMain(args: readonly string[], io: EngineIo): Promise
 
 async function run(flags: FuzzFlags, io: EngineIo): Promise<number> {
   const { print } = io;
+  if (flags.repro !== undefined) throw new UsageError("--repro runs through the launcher: deno task fuzz --repro FILE");
   const fuzzing = !flags.regression && !flags.minimizeCrash && !flags.merge;
   const inputs = classifyInputs(flags.inputs, fuzzing || flags.merge);
   const dictionary = flags.dict === undefined ? [] : readDictionary(flags.dict);
   let prepared;
   try {
-    prepared = await prepareTarget(flags.target, { cacheDir: flags.cacheDir });
+    // Without coverage feedback nothing reads the kernel's counters, so the kernel is not instrumented.
+    const instrumentKernel = flags.useCounters ? flags.kernelCoverage : false;
+    prepared = await prepareTarget(flags.target, { cacheDir: flags.cacheDir, instrumentKernel });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message.replace(/^ksim fuzz: /, "") : String(error));
   }
@@ -95,6 +107,7 @@ async function run(flags: FuzzFlags, io: EngineIo): Promise<number> {
         dictionary,
         corpusDirs: inputs.dirs,
         pollMs: 1000,
+        useCounters: flags.useCounters,
       },
     };
   }
@@ -122,7 +135,7 @@ async function run(flags: FuzzFlags, io: EngineIo): Promise<number> {
   const code = report(outcome, { flags, artifacts, files, print });
   if (outcome.kind === "done" && outcome.result.mode === "fuzz") {
     const stats = { ...outcome.result.result.stats, slowestSeconds: outcome.slowestSeconds };
-    if (outcome.result.result.finding === undefined) {
+    if (outcome.result.result.reason !== "crash" && outcome.result.result.reason !== "mutate") {
       print(`Done ${stats.execs} runs in ${Math.floor((performance.now() - started) / 1000)} second(s)`);
     }
     if (flags.printFinalStats || interrupted) finalStatsLines(stats).forEach((line) => print(line));
@@ -142,10 +155,10 @@ interface ReportContext {
 /** Prints what happened, writes the artifact, and gives the exit code. */
 function report(outcome: Supervised, context: ReportContext): number {
   const { artifacts, print } = context;
-  const finding = (kind: "crash" | "timeout" | "oom", input: Uint8Array, header: string[]): number => {
+  const finding = (kind: "crash" | "timeout" | "oom", input: Uint8Array, header: string[], oracle?: string): number => {
     header.forEach((line) => print(line));
     inputLines(input).forEach((line) => print(line));
-    print(artifactLine(writeArtifact(kind, input, artifacts), artifacts));
+    print(artifactLine(writeArtifact(kind, input, artifacts, { oracle }), artifacts));
     return kind === "crash" ? EXIT_CRASH : kind === "timeout" ? EXIT_TIMEOUT : EXIT_OOM;
   };
   switch (outcome.kind) {
@@ -160,7 +173,7 @@ function report(outcome: Supervised, context: ReportContext): number {
         `==${Deno.pid}== ERROR: ksim fuzz: out-of-memory (used: ${outcome.rssMb}Mb; exceeds: ${context.flags.rssLimitMb}Mb)`,
       ]);
     case "crash":
-      return finding("crash", recover(outcome.input, context), crashLines(outcome.error));
+      return finding("crash", recover(outcome.input, context), crashLines(outcome.error), outcome.error.oracle);
     case "interrupted":
       return EXIT_INTERRUPTED;
     case "done":
@@ -169,8 +182,14 @@ function report(outcome: Supervised, context: ReportContext): number {
   const done = outcome.result;
   switch (done.mode) {
     case "fuzz": {
+      const failure = done.result.mutateFailure;
+      if (failure !== undefined) {
+        mutateFailureLines(failure).forEach((line) => print(line));
+        return EXIT_USAGE;
+      }
       const crash = done.result.finding;
-      return crash === undefined ? EXIT_OK : finding("crash", crash.input, crashLines(crash.error, crash.sequence));
+      if (crash === undefined) return EXIT_OK;
+      return finding("crash", crash.input, crashLines(crash.error, crash.sequence), crash.error.oracle);
     }
     case "regress": {
       const crash = done.result.crash;
@@ -178,7 +197,7 @@ function report(outcome: Supervised, context: ReportContext): number {
         print(`INFO: ${done.result.ran} inputs ran without a crash`);
         return EXIT_OK;
       }
-      return finding("crash", crash.input, [`Crash in ${crash.file}`, ...crashLines(crash.error)]);
+      return finding("crash", crash.input, [`Crash in ${crash.file}`, ...crashLines(crash.error)], crash.error.oracle);
     }
     case "merge":
       return EXIT_OK;
@@ -188,7 +207,7 @@ function report(outcome: Supervised, context: ReportContext): number {
       print(`CRASH_MIN: ${error.name}: ${error.message}`);
       print(`CRASH_MIN: minimized ${done.original.length} bytes to ${minimized.length}`);
       inputLines(minimized).forEach((line) => print(line));
-      const path = writeArtifact("minimized-from", minimized, artifacts, done.original);
+      const path = writeArtifact("minimized-from", minimized, artifacts, { nameFrom: done.original });
       print(artifactLine(path, artifacts));
       return EXIT_OK;
     }

@@ -10,7 +10,7 @@
 export const EXIT_OK = 0;
 /** The target threw or rejected: a `crash-<sha256>` artifact was written. */
 export const EXIT_CRASH = 1;
-/** A bad flag, value, path or target: one line on stderr. */
+/** A bad flag, value, path or target (one line on stderr), or a target whose own `mutate` threw (its report). */
 export const EXIT_USAGE = 2;
 /** An input ran longer than `--timeout`: a `timeout-<sha256>` artifact was written. */
 export const EXIT_TIMEOUT = 70;

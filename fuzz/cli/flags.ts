@@ -31,6 +31,9 @@ export const BUILTIN_TARGETS: ReadonlyMap<string, string> = new Map(
     : [],
 );
 
+/** The target `--repro` uses when none is named. */
+export const DEFAULT_REPRO_TARGET = "syscalls";
+
 /** A bad flag, value or argument: one line on stderr, exit code 2. */
 export class UsageError extends Error {
   /** An error whose message is printed as `ksim fuzz: <message> (try --help)`. */
@@ -84,6 +87,15 @@ export interface FuzzFlags {
   readonly workers: number;
   /** `--cache-dir`: where instrumented modules go (default `.ksim-cache/fuzz`). */
   readonly cacheDir: string;
+  /** `-use_counters=0` gives false: random inputs, no coverage feedback, no corpus (default true). */
+  readonly useCounters: boolean;
+  /**
+   * `--kernel-coverage` / `--no-kernel-coverage`: instrument ksim's `kernel/` and `arch/` too; undefined leaves it to
+   * the instrumenter (on for the built-in kernel targets, off for others).
+   */
+  readonly kernelCoverage?: boolean;
+  /** `--repro FILE`: decode, run, minimize and explain one input of a built-in kernel target. */
+  readonly repro?: string;
 }
 
 /** The result of parsing: flags to run with, or a request for help. */
@@ -101,6 +113,7 @@ const LIBFUZZER_FLAGS = {
   artifact_prefix: "string",
   print_final_stats: "bool",
   use_value_profile: "bool",
+  use_counters: "bool",
   jobs: "int",
   workers: "int",
   timeout: "int",
@@ -142,6 +155,8 @@ export function parseFlags(args: readonly string[], cpus = navigator.hardwareCon
         versifier: { type: "boolean" },
         "only-ascii": { type: "boolean" },
         "cache-dir": { type: "string" },
+        "kernel-coverage": { type: "boolean" },
+        repro: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -150,10 +165,12 @@ export function parseFlags(args: readonly string[], cpus = navigator.hardwareCon
   }
   const v = parsed.values;
   if (v.help || readBool(single, "help")) return { help: true };
-  const [target, ...inputs] = parsed.positionals;
+  const repro = nonEmpty("--repro", v.repro);
+  const [target = repro === undefined ? undefined : DEFAULT_REPRO_TARGET, ...inputs] = parsed.positionals;
   if (target === undefined) {
     throw new UsageError("missing the fuzz target: deno task fuzz <target> [corpus_dir|file ...]");
   }
+  if (repro !== undefined) checkRepro(target, inputs);
 
   const int = (name: LibFuzzerName, min: number, fallback: number): number => {
     const text = single.get(name);
@@ -187,6 +204,9 @@ export function parseFlags(args: readonly string[], cpus = navigator.hardwareCon
     jobs,
     workers: int("workers", 1, Math.max(1, Math.min(jobs, cpus))),
     cacheDir: nonEmpty("--cache-dir", v["cache-dir"]) ?? ".ksim-cache/fuzz",
+    useCounters: single.get("use_counters") === undefined || readBool(single, "use_counters"),
+    kernelCoverage: v["kernel-coverage"],
+    repro,
   };
   checkModes(flags);
   return { help: false, flags };
@@ -197,6 +217,7 @@ function checkModes(flags: FuzzFlags): void {
     flags.regression && "--regression",
     flags.merge && "-merge=1",
     flags.minimizeCrash && "-minimize_crash=1",
+    flags.repro !== undefined && "--repro",
   ]
     .filter(Boolean);
   if (modes.length > 1) throw new UsageError(`${modes.join(" and ")} cannot be combined`);
@@ -206,10 +227,25 @@ function checkModes(flags: FuzzFlags): void {
   if (flags.minimizeCrash && flags.inputs.length !== 1) {
     throw new UsageError("-minimize_crash=1 needs exactly one crash file");
   }
-  if (flags.jobs > 1 && (flags.merge || flags.minimizeCrash || flags.regression)) {
+  if (flags.jobs > 1 && (flags.merge || flags.minimizeCrash || flags.regression || flags.repro !== undefined)) {
     throw new UsageError("-jobs runs fuzzing campaigns only");
   }
   if (flags.jobs > 1 && flags.inputs.length === 0) throw new UsageError("-jobs needs a corpus directory to share");
+}
+
+/** `--repro` takes one built-in kernel target, by name, and no other positional argument. */
+function checkRepro(target: string, inputs: readonly string[]): void {
+  if (!BUILTIN_TARGETS.has(target)) {
+    const names = [...BUILTIN_TARGETS.keys()].join(", ");
+    throw new UsageError(`--repro needs a built-in kernel target (${names}), not ${target}`);
+  }
+  if (inputs.length > 0) throw new UsageError(`--repro takes one input file, given with it: ${inputs[0]} is extra`);
+}
+
+/** The name of the built-in kernel target at `path` (a module `BUILTIN_TARGETS` lists), if it is one. */
+export function builtinName(path: string): string | undefined {
+  for (const [name, module] of BUILTIN_TARGETS) if (module === path) return name;
+  return undefined;
 }
 
 function readInt(name: string, text: string, min: number): number {

@@ -4,8 +4,9 @@
  * the corpus directories and input files, the dictionary, the cache, the
  * artifact directory (a rename needs read access) and ksim's own modules;
  * write of the first
- * corpus directory (when fuzzing or merging), the artifact directory and the
- * cache. Nothing else: no network, no environment, no subprocesses.
+ * corpus directory (when fuzzing with coverage feedback, or merging), the
+ * artifact directory and the cache. Nothing else: no network, no
+ * environment, no subprocesses. A `--repro FILE` process may only read FILE.
  *
  * Invariant: path arithmetic only; nothing is read (the launcher that calls
  * this has no read permission). Relative paths stay relative: Deno resolves
@@ -44,14 +45,22 @@ export function enginePermissions(flags: FuzzFlags, ksimRoot: string | undefined
   if (flags.dict !== undefined) read.push(flags.dict);
   if (ksimRoot !== undefined) read.push(ksimRoot);
   const write = [flags.cacheDir, artifactDir(flags)];
-  const writesCorpus = !flags.regression && !flags.minimizeCrash && flags.inputs.length > 0;
+  const writesCorpus = !flags.regression && !flags.minimizeCrash && flags.useCounters && flags.inputs.length > 0;
   if (writesCorpus) write.push(flags.inputs[0]);
   return { read: unique(read), write: unique(write) };
 }
 
-/** `--allow-read=...` and `--allow-write=...` for `deno run`. */
+/** The permissions of a `--repro FILE` process: read of FILE, nothing else (its code is imported statically). */
+export function reproPermissions(file: string): EnginePermissions {
+  return { read: [file], write: [] };
+}
+
+/** `--allow-read=...` and `--allow-write=...` for `deno run` (no flag for an empty list). */
 export function permissionArgs(permissions: EnginePermissions): string[] {
-  return [`--allow-read=${permissions.read.join(",")}`, `--allow-write=${permissions.write.join(",")}`];
+  return [
+    ...(permissions.read.length > 0 ? [`--allow-read=${permissions.read.join(",")}`] : []),
+    ...(permissions.write.length > 0 ? [`--allow-write=${permissions.write.join(",")}`] : []),
+  ];
 }
 
 /**

@@ -12,6 +12,9 @@
  *   mutator, whether or not the input is kept.
  * - The corpus in memory only grows; inputs kept are written to the first
  *   corpus directory, never elsewhere, and nothing is deleted.
+ * - A throw from the target's own `mutate` (see structured.ts) ends the
+ *   campaign with reason `"mutate"`: it is a bug in the target, not a
+ *   finding, so no input is blamed.
  * - The loop awaits only when the target returned a Promise, and checks the
  *   clock only every 64 runs, so a fast synchronous target pays no more than
  *   the counters, the mutation and the feature scan.
@@ -26,6 +29,7 @@ import type { CorpusDir } from "../corpus/store.ts";
 import { sha256Hex } from "../corpus/hash.ts";
 import type { ErrorInfo, Executor, Outcome } from "./executor.ts";
 import { type CampaignStats, emptyStats, newTail, rssMb, statusLine } from "./status.ts";
+import { TargetMutateError } from "./structured.ts";
 
 /** What the loop needs of a mutator (fuzz/mutate/mutator.ts's `Mutator` has it). */
 export interface InputMutator {
@@ -87,8 +91,22 @@ export interface CrashFinding {
   readonly sequence: readonly string[];
 }
 
-/** Why a campaign ended. */
-export type StopReason = "runs" | "time" | "stopped" | "crash";
+/** The target's own `mutate` failed (a bug in the target, not a finding; see structured.ts). */
+export interface MutateFailure {
+  /** What went wrong, starting with `the target's mutate(data, <seed>…)`. */
+  readonly message: string;
+  /** The thrown error's stack, or an empty string. */
+  readonly stack: string;
+  /** The input `mutate` was given. */
+  readonly data: Uint8Array;
+  /** The seed it was given. */
+  readonly seed: number;
+  /** The second input, when it was given one. */
+  readonly other?: Uint8Array;
+}
+
+/** Why a campaign ended: `"mutate"` when the target's own `mutate` failed. */
+export type StopReason = "runs" | "time" | "stopped" | "crash" | "mutate";
 
 /** What a campaign did. */
 export interface CampaignResult {
@@ -98,6 +116,8 @@ export interface CampaignResult {
   readonly reason: StopReason;
   /** The crash, when `reason` is `"crash"`. */
   readonly finding?: CrashFinding;
+  /** What the target's `mutate` did wrong, when `reason` is `"mutate"`. */
+  readonly mutateFailure?: MutateFailure;
   /** The corpus at the end, in the order inputs were kept. */
   readonly corpus: readonly Uint8Array[];
 }
@@ -151,7 +171,15 @@ export class Campaign {
       const corpus = this.#corpus;
       const base = corpus[rng.below(corpus.length)];
       const other = corpus.length > 1 ? corpus[rng.below(corpus.length)] : undefined;
-      const input = mutator.mutate(base, other);
+      let input: Uint8Array;
+      try {
+        input = mutator.mutate(base, other);
+      } catch (error) {
+        if (!(error instanceof TargetMutateError)) throw error;
+        const { message, data, seed, other: given } = error;
+        const stack = error.cause instanceof Error ? error.cause.stack ?? "" : "";
+        return this.#end("mutate", undefined, { message, stack, data, seed, other: given });
+      }
       let crash = this.#runOne(input, mutator.lastSequence);
       if (crash instanceof Promise) crash = await crash;
       if (crash !== undefined) return this.#end("crash", crash);
@@ -259,10 +287,10 @@ export class Campaign {
     this.#options.print(statusLine(kind, stats, tail));
   }
 
-  #end(reason: StopReason, finding?: CrashFinding): CampaignResult {
-    if (finding === undefined) this.#line("DONE");
+  #end(reason: StopReason, finding?: CrashFinding, mutateFailure?: MutateFailure): CampaignResult {
+    if (reason === "runs" || reason === "time" || reason === "stopped") this.#line("DONE");
     else this.#stats.seconds = (performance.now() - this.#start) / 1000;
     this.#options.onProgress?.(this.#stats);
-    return { stats: { ...this.#stats }, reason, finding, corpus: [...this.#corpus] };
+    return { stats: { ...this.#stats }, reason, finding, mutateFailure, corpus: [...this.#corpus] };
   }
 }

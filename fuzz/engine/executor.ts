@@ -29,6 +29,11 @@ export interface ErrorInfo {
   readonly message: string;
   /** The stack as the engine printed it, or an empty string. */
   readonly stack: string;
+  /**
+   * The oracle that fired, for an error with an `oracle` property (a kernel target's `OracleViolation`): it names
+   * the artifact, `crash-<oracle>-<sha256>`. Only names of letters, digits and dashes are kept.
+   */
+  readonly oracle?: string;
 }
 
 /** A run that did not throw gives `undefined`; one that threw or rejected gives its error. */
@@ -37,9 +42,21 @@ export type Outcome = ErrorInfo | undefined;
 /** Describes a thrown value. */
 export function describeError(error: unknown): ErrorInfo {
   if (error instanceof Error) {
-    return { name: error.name, message: error.message, stack: typeof error.stack === "string" ? error.stack : "" };
+    const info = {
+      name: error.name,
+      message: error.message,
+      stack: typeof error.stack === "string" ? error.stack : "",
+    };
+    const oracle = oracleOf(error);
+    return oracle === undefined ? info : { ...info, oracle };
   }
   return { name: typeof error, message: String(error), stack: "" };
+}
+
+/** The `oracle` property of a thrown error, when it is a short name fit for a file name. */
+export function oracleOf(error: unknown): string | undefined {
+  const oracle = (error as { oracle?: unknown } | null)?.oracle;
+  return typeof oracle === "string" && /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/.test(oracle) ? oracle : undefined;
 }
 
 /** Runs a target, one input at a time, against a coverage runtime. */

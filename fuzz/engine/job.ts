@@ -22,7 +22,10 @@ import { loadTarget, type TargetFormat } from "./load_target.ts";
 import { mergeCorpus, type MergeResult } from "./merge.ts";
 import { minimizeCrash, type MinimizeResult } from "./minimize_crash.ts";
 import { type RegressionResult, runRegression } from "./regress.ts";
+import { runRandomCampaign } from "./random_campaign.ts";
 import { SharedState } from "./shared.ts";
+import type { CampaignStats } from "./status.ts";
+import { MixedMutator } from "./structured.ts";
 
 /** The options of a fuzzing job (the command line's flags). */
 export interface FuzzJobOptions {
@@ -48,6 +51,8 @@ export interface FuzzJobOptions {
   readonly seeds?: readonly Uint8Array[];
   /** Print no status lines. */
   readonly quiet?: boolean;
+  /** `-use_counters=0` gives false: random inputs, no coverage feedback, no corpus (default true). */
+  readonly useCounters?: boolean;
 }
 
 /** Work for a Worker. */
@@ -89,20 +94,27 @@ export async function runJob(job: Job, print: (line: string) => void): Promise<J
   const target = await loadTarget(job.entry, job.format);
   const shared = new SharedState(job.shared);
   let index = -1;
-  const executor = new Executor(target, runtime, (data) => shared.recordInput(data, index));
+  const executor = new Executor(target.fuzz, runtime, (data) => shared.recordInput(data, index));
   switch (job.mode) {
     case "fuzz": {
       const o = job.options;
       if (o.quiet) print = () => {};
       const rng = new Prng(o.seed);
-      const mutator = new Mutator(rng, {
+      if (o.useCounters === false) {
+        return { mode: "fuzz", result: await runRandomCampaign(executor, rng, { ...o, print, ...watch(shared) }) };
+      }
+      const bytes = new Mutator(rng, {
         maxLen: o.maxLen,
         onlyAscii: o.onlyAscii,
         versifier: o.versifier,
         dictionary: o.dictionary,
       });
+      const mutator = target.mutate === undefined ? bytes : new MixedMutator(bytes, target.mutate, rng, o.maxLen);
       const dirs = o.corpusDirs.map((path) => new CorpusDir(path, { maxLen: o.maxLen, warn }));
       print(`INFO: Loaded 1 modules (${runtime.edges} inline 8-bit counters)`);
+      if (target.mutate !== undefined) {
+        print("INFO: the target exports mutate(): half of the mutations are its structure-aware ones");
+      }
       const campaign = new Campaign({ executor, runtime, features: new FeatureSet(), mutator, rng }, {
         runs: o.runs,
         maxTotalTimeMs: o.maxTotalTimeMs,
@@ -111,8 +123,7 @@ export async function runJob(job: Job, print: (line: string) => void): Promise<J
         seedDirs: dirs.slice(1),
         seeds: o.seeds,
         print,
-        shouldStop: () => shared.stopRequested(),
-        onProgress: (stats) => shared.writeStats(stats),
+        ...watch(shared),
         pollMs: o.pollMs,
       });
       return { mode: "fuzz", result: await campaign.run() };
@@ -130,4 +141,12 @@ export async function runJob(job: Job, print: (line: string) => void): Promise<J
       return { mode: "minimize", result, original };
     }
   }
+}
+
+/** The campaign's hooks into the shared state: SIGINT's stop request, and the statistics the supervisor reads. */
+function watch(shared: SharedState) {
+  return {
+    shouldStop: () => shared.stopRequested(),
+    onProgress: (stats: CampaignStats) => shared.writeStats(stats),
+  };
 }

@@ -10,6 +10,10 @@
  *   and a returned Promise that does not settle within `timeoutMs` is a
  *   timeout (a synchronous loop cannot be interrupted in-process).
  *
+ * A module target that exports `mutate(data, seed, other?)` gets half of
+ * its mutations from it (structure-aware mutations, as on the command
+ * line); a throw from it is a bug in the target, thrown as a `TypeError`.
+ *
  * Invariants: with the same seed, target and corpus, a campaign runs the
  * same inputs (the default seed is 1, not random, so a test is
  * reproducible); nothing is written except the instrumentation cache and,
@@ -28,6 +32,7 @@ import { CorpusDir } from "../corpus/store.ts";
 import { Campaign } from "./campaign.ts";
 import { type ErrorInfo, Executor, type FuzzTarget } from "./executor.ts";
 import type { CampaignStats } from "./status.ts";
+import { runRandomCampaign } from "./random_campaign.ts";
 import { Supervisor } from "./supervisor.ts";
 
 /** Options of {@linkcode fuzz}. */
@@ -58,6 +63,13 @@ export interface FuzzOptions {
   readonly cacheDir?: string;
   /** Where status lines go (default: nowhere; module targets print to stderr when this is given). */
   readonly print?: (line: string) => void;
+  /** False turns coverage feedback off: every input is random, nothing is kept (`-use_counters=0`; default true). */
+  readonly useCounters?: boolean;
+  /**
+   * Module targets only: instrument ksim's `kernel/` and `arch/` too (default: on for ksim's built-in kernel targets,
+   * off for others).
+   */
+  readonly kernelCoverage?: boolean;
 }
 
 /** Something a campaign found. */
@@ -94,20 +106,19 @@ async function inProcess(target: FuzzTarget, options: FuzzOptions, runs: number)
   const maxLen = options.maxLen ?? 4096;
   const mutator = new Mutator(rng, { maxLen, ...options });
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const campaign = new Campaign({
-    executor: new Executor(withTimeout(target, timeoutMs), runtime),
-    runtime,
-    features: new FeatureSet(),
-    mutator,
-    rng,
-  }, {
+  const executor = new Executor(withTimeout(target, timeoutMs), runtime);
+  const limits = {
     runs,
     maxTotalTimeMs: options.maxTotalTimeMs ?? Infinity,
     maxLen,
-    ...corpusOption(options.corpus, maxLen),
     print: options.print ?? (() => {}),
-  });
-  const result = await campaign.run();
+  };
+  const result = options.useCounters === false
+    ? await runRandomCampaign(executor, rng, limits)
+    : await new Campaign({ executor, runtime, features: new FeatureSet(), mutator, rng }, {
+      ...limits,
+      ...corpusOption(options.corpus, maxLen),
+    }).run();
   const crash = result.finding;
   if (crash === undefined) return { findings: [], stats: result.stats };
   const kind = crash.error.name === TIMEOUT_NAME ? "timeout" : "crash";
@@ -116,7 +127,10 @@ async function inProcess(target: FuzzTarget, options: FuzzOptions, runs: number)
 
 async function isolated(target: string | URL, options: FuzzOptions, runs: number): Promise<FuzzResult> {
   const path = target instanceof URL ? fileURLToPath(target) : target;
-  const prepared = await prepareTarget(path, { cacheDir: options.cacheDir ?? ".ksim-cache/fuzz" });
+  const prepared = await prepareTarget(path, {
+    cacheDir: options.cacheDir ?? ".ksim-cache/fuzz",
+    instrumentKernel: options.useCounters === false ? false : options.kernelCoverage,
+  });
   const maxLen = options.maxLen ?? 4096;
   const seeds = Array.isArray(options.corpus) ? options.corpus : [];
   const supervisor = new Supervisor({
@@ -136,6 +150,7 @@ async function isolated(target: string | URL, options: FuzzOptions, runs: number
       seeds,
       pollMs: 1000,
       quiet: options.print === undefined,
+      useCounters: options.useCounters,
     },
   }, { timeoutMs: options.timeoutMs ?? 10_000, rssLimitMb: options.rssLimitMb ?? 0, capacity: maxLen });
   const outcome = await supervisor.done;
@@ -143,6 +158,8 @@ async function isolated(target: string | URL, options: FuzzOptions, runs: number
     case "done": {
       if (outcome.result.mode !== "fuzz") throw new Error("fuzz: the Worker ran the wrong job");
       const result = outcome.result.result;
+      const failure = result.mutateFailure;
+      if (failure !== undefined) throw new TypeError(`fuzz: ${failure.message} (a bug in the target, not a finding)`);
       const crash = result.finding;
       return {
         findings: crash === undefined ? [] : [{ kind: "crash", input: crash.input, error: crash.error }],

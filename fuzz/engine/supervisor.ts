@@ -18,7 +18,7 @@
  * @module
  */
 
-import type { ErrorInfo } from "./executor.ts";
+import { describeError, type ErrorInfo } from "./executor.ts";
 import type { Job, JobResult, WorkerReply } from "./job.ts";
 import { SharedState } from "./shared.ts";
 import { type CampaignStats, rssMb } from "./status.ts";
@@ -107,7 +107,7 @@ export class Supervisor {
       worker.onerror = (event: ErrorEvent) => {
         event.preventDefault();
         const error = event.error instanceof Error
-          ? { name: event.error.name, message: event.error.message, stack: event.error.stack ?? "" }
+          ? describeError(event.error)
           : { name: "Error", message: event.message, stack: "" };
         finish({ kind: "crash", input: shared.lastInput(), stats: stats(), error }, true);
       };

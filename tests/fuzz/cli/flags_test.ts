@@ -31,6 +31,8 @@ Deno.test("the fuzzer reads jsfuzz's -- flags and libFuzzer's -name=value flags"
     "-artifact_prefix=arts/",
     "-print_final_stats=1",
     "-use_value_profile=1",
+    "-use_counters=0",
+    "--no-kernel-coverage",
   ]);
   assert.deepEqual(f, {
     target: "t.js",
@@ -54,8 +56,14 @@ Deno.test("the fuzzer reads jsfuzz's -- flags and libFuzzer's -name=value flags"
     jobs: 1,
     workers: 1,
     cacheDir: ".ksim-cache/fuzz",
+    useCounters: false,
+    kernelCoverage: false,
+    repro: undefined,
   });
   const defaults = flags(["t.js"]);
+  assert.equal(defaults.useCounters, true);
+  assert.equal(defaults.kernelCoverage, undefined, "left to the instrumenter: on for built-in kernel targets");
+  assert.equal(flags(["t.js", "--kernel-coverage"]).kernelCoverage, true);
   assert.equal(defaults.runs, Infinity);
   assert.equal(defaults.maxTotalTimeSec, Infinity);
   assert.equal(defaults.seed, undefined);
