@@ -2,7 +2,8 @@
  * The launcher's work: check the flags, then run the engine
  * (`fuzz/cli/engine_main.ts`) in a new Deno process with only the
  * permissions those flags call for (see `permissions.ts`), once, or `-jobs`
- * times with at most `-workers` at once.
+ * times with at most `-workers` at once; or, for `--repro FILE`, run
+ * `fuzz/cli/repro_main.ts` with the right to read FILE and nothing else.
  *
  * Invariants:
  * - The launcher itself reads and writes nothing; it only spawns Deno.
@@ -16,11 +17,11 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "./exit_codes.ts";
 import { parseFlags, UsageError } from "./flags.ts";
 import { HELP } from "./help.ts";
-import { enginePermissions, permissionArgs } from "./permissions.ts";
+import { enginePermissions, permissionArgs, reproPermissions } from "./permissions.ts";
 
 /** How the launcher starts Deno. */
 export interface LaunchOptions {
@@ -31,7 +32,20 @@ export interface LaunchOptions {
 }
 
 const ENGINE = new URL("./engine_main.ts", import.meta.url);
+const REPRO = new URL("./repro_main.ts", import.meta.url);
 const ROOT = new URL("../../", import.meta.url);
+
+/**
+ * The main module of a `--repro` process: a `data:` module that imports the target module and `repro_main.ts`
+ * statically, so that loading ksim's code needs no read permission (Deno asks for one only for a dynamic import of a
+ * path computed at run time) and the process may read the input file and nothing else.
+ */
+function reproEntry(targetPath: string): string {
+  const code = `import * as module from ${JSON.stringify(pathToFileURL(targetPath).href)};\n` +
+    `import { reproMain } from ${JSON.stringify(REPRO.href)};\n` +
+    `Deno.exit(await reproMain(module, Deno.args, { out: (line) => console.log(line), print: (line) => console.error(line) }));\n`;
+  return `data:application/typescript,${encodeURIComponent(code)}`;
+}
 
 /** Runs `deno task fuzz` with `args`; returns the exit code. */
 export async function launch(args: readonly string[], options: LaunchOptions): Promise<number> {
@@ -49,7 +63,9 @@ export async function launch(args: readonly string[], options: LaunchOptions): P
   }
   const flags = parsed.flags;
   const local = ROOT.protocol === "file:";
-  const permissions = enginePermissions(flags, local ? fileURLToPath(ROOT) : undefined);
+  const permissions = flags.repro !== undefined
+    ? reproPermissions(flags.repro)
+    : enginePermissions(flags, local ? fileURLToPath(ROOT) : undefined);
   const commas = [...permissions.read, ...permissions.write].find((path) => path.includes(","));
   if (commas !== undefined) {
     options.print(`ksim fuzz: paths with commas cannot be granted to Deno: ${commas} (try --help)`);
@@ -60,7 +76,7 @@ export async function launch(args: readonly string[], options: LaunchOptions): P
     "--no-prompt",
     ...(local ? ["--config", fileURLToPath(new URL("deno.json", ROOT))] : []),
     ...permissionArgs(permissions),
-    ENGINE.href,
+    flags.repro !== undefined ? reproEntry(flags.target) : ENGINE.href,
   ];
   if (flags.jobs <= 1) return await runJobs(options.deno, [[...denoArgs, ...args]], 1);
   const firstSeed = flags.seed ?? crypto.getRandomValues(new Uint32Array(1))[0] % 0x7fffffff + 1;

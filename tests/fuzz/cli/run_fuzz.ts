@@ -5,12 +5,14 @@
 export interface FuzzRun {
   readonly code: number;
   readonly stderr: string;
+  /** Only `runFuzz` collects it (`--repro` prints its report there). */
+  readonly stdout?: string;
 }
 
 /** Runs the fuzzer with `args` to the end. */
 export async function runFuzz(args: readonly string[]): Promise<FuzzRun> {
-  const { code, stderr } = await command(args).output();
-  return { code, stderr: new TextDecoder().decode(stderr) };
+  const { code, stderr, stdout } = await command(args, "piped").output();
+  return { code, stderr: new TextDecoder().decode(stderr), stdout: new TextDecoder().decode(stdout) };
 }
 
 /** Starts the fuzzer; `whenLine` is called with each stderr line as it comes. */
@@ -35,11 +37,11 @@ export function startFuzz(args: readonly string[], whenLine: (line: string, chil
   return { child, done };
 }
 
-function command(args: readonly string[]): Deno.Command {
+function command(args: readonly string[], stdout: "null" | "piped" = "null"): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", `--allow-run=${Deno.execPath()}`, "fuzz/main.ts", ...args],
     stdin: "null",
-    stdout: "null",
+    stdout,
     stderr: "piped",
   });
 }
