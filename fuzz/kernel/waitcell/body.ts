@@ -50,8 +50,9 @@ function end(world: WaitWorld, rec: WaitRecord, result: WaitResult): void {
   if (rec.obj > 0 && result === "woken") world.counts[rec.obj - 1].woken++;
 }
 
-/** A queue's count of waits dropped or subscriptions given up (each may pass a wakeup on). */
+/** A wait dropped or a subscription given up, which may pass a wakeup it had received on to another waiter. */
 function noteDropped(world: WaitWorld, obj: number): void {
+  world.wakesSinceIdle.add(obj);
   if (obj > 0) world.counts[obj - 1].dropped++;
 }
 

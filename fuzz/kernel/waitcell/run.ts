@@ -11,7 +11,9 @@
  * - `lost-wakeup`, after the closing phase (every cell and queue closed
  *   from a task the host spawns; tasks that wake go on with their
  *   operations): a wait that was pending at idle and did not end
- *   `"closed"` although no wake was aimed at its object since, or any wait
+ *   `"closed"` although nothing could have woken it since (no wake aimed at
+ *   its object, no wait on it dropped and no subscription to it given up,
+ *   which pass a wakeup they had received on), or any wait
  *   begun after its object was closed that did not end `"closed"`.
  * - `deadlock`, after the closing phase: a task that has not finished.
  *

@@ -74,7 +74,8 @@ export interface WaitWorld {
   readonly closedAt: Map<number, number>;
   /** Every wait begun, in order. */
   readonly waits: WaitRecord[];
-  /** Objects a wake or wake-all was aimed at since the machine first went idle (by `obj` key). */
+  /** Objects woken since the machine first went idle (by `obj` key): a wake or wake-all aimed at them, or a
+   * dropped wait or given-up subscription that may have passed a wakeup on. */
   readonly wakesSinceIdle: Set<number>;
   /** The event clock. */
   clock: number;

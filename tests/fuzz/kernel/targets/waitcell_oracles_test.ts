@@ -76,3 +76,46 @@ Deno.test("waitcell livelock: the step budget running out", () => {
   assert.deepEqual(runWaitCellProgram(race).findings, []);
   assert.deepEqual(runWaitCellProgram(race, { stepBudget: 30 }).findings.map((f) => f.oracle), ["livelock"]);
 });
+
+Deno.test("waitcell: a subscription given up while the closer runs passes its wakeup on, which is no finding", () => {
+  // Found by a campaign on the real kernel: task #1's queue subscription took task #1's own wake; woken by the close of
+  // its cell, #1 gives the subscription up before the closer reaches the queue, and the wakeup passes to #0's wait.
+  const bytes = [
+    0,
+    2,
+    2,
+    0,
+    0,
+    0,
+    3,
+    7,
+    8,
+    0,
+    8,
+    3,
+    3,
+    3,
+    0,
+    0,
+    0,
+    8,
+    0,
+    0,
+    3,
+    10,
+    0,
+    0,
+    1,
+    0,
+    0,
+    3,
+    3,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+  ];
+  assert.deepEqual(target.run(target.decode(Uint8Array.from(bytes))).findings, []);
+});
