@@ -21,8 +21,12 @@ async function withCheckout(body: (root: string, cache: string) => Promise<void>
     "deno.json": JSON.stringify({ name: "@ksim/ksim" }),
     "kernel/sched.ts": [
       'import { label } from "../testing/label.ts";',
-      "export class Sched { pick(n: number): string { if (n > 2) return label('many'); return label('few'); } }",
+      'import { step } from "../arch/engine.ts";',
+      'import { hart } from "../arch/hart.ts";',
+      "export class Sched { pick(n: number): string { step(hart(n)); if (n > 2) return label('many'); return label('few'); } }",
     ].join("\n"),
+    "arch/engine.ts": "export function step(n: number) { if (n < 0) throw new RangeError('step'); }",
+    "arch/hart.ts": "export function hart(n: number) { return n > 7 ? 7 : n; }",
     "testing/label.ts": "export const label = (s: string) => `[${s}]`;",
     "fuzz/kernel/run.ts": [
       'import { Sched } from "../../kernel/sched.ts";',
@@ -59,12 +63,16 @@ async function cacheTexts(cache: string): Promise<string[]> {
 Deno.test("a built-in kernel target gets kernel/ counted without compare hooks, the rest of the library relocated", async () => {
   await withCheckout(async (root, cache) => {
     const prepared = await prepareTarget(join(root, "fuzz/kernel/targets/t.ts"), { cacheDir: cache });
-    assert.equal(prepared.modules, 4, "the target, the kernel module, the runner and testing/");
+    assert.equal(prepared.modules, 6, "the target, kernel/, arch/'s two modules, the runner and testing/");
     const texts = await cacheTexts(cache);
     const kernel = texts.find((t) => t.includes("class Sched"))!;
     const runner = texts.find((t) => t.includes("runProgram = "))!;
     const testing = texts.find((t) => t.includes("const label"))!;
+    const engine = texts.find((t) => t.includes("function step"))!;
+    const hart = texts.find((t) => t.includes("function hart"))!;
     assert.match(kernel, /__ksimE\[\d+\]\+\+/, "kernel/ has edge counters");
+    assert.match(hart, /__ksimE\[\d+\]\+\+/, "arch/ has edge counters");
+    assert.doesNotMatch(engine, /__ksimE\[\d+\]\+\+/, "but not the machine's step loop");
     assert.doesNotMatch(kernel, /__ksimC\.(gt|seq)\(/, "and no compare hooks");
     assert.doesNotMatch(kernel + runner, /file:\/\//, "every module imports the cached copies");
     assert.doesNotMatch(runner, /__ksimE\[\d+\]\+\+/, "the runner has no counters");
@@ -94,7 +102,7 @@ Deno.test("kernel coverage is off for other targets and when asked; the cache ke
     const other = await prepareTarget(join(root, "elsewhere/t.ts"), { cacheDir: cache });
     assert.equal(other.modules, 1, "a target outside fuzz/kernel/targets/ leaves the library alone");
     const asked = await prepareTarget(join(root, "elsewhere/t.ts"), { cacheDir: cache, instrumentKernel: true });
-    assert.equal(asked.modules, 4);
+    assert.equal(asked.modules, 6);
 
     assert.equal((await prepareTarget(builtin, { cacheDir: cache })).entry, counted.entry, "reused as it was");
     await Deno.writeTextFile(
