@@ -35,4 +35,5 @@
 
 export { type Finding, fuzz, type FuzzOptions, type FuzzResult } from "./engine/library.ts";
 export type { ErrorInfo, FuzzTarget } from "./engine/executor.ts";
+export type { TargetMutate } from "./engine/structured.ts";
 export type { CampaignStats } from "./engine/status.ts";

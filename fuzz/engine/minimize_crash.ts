@@ -1,7 +1,8 @@
 /**
  * `-minimize_crash=1`: shrink a crashing input to a smaller one that still
- * crashes the same way, meaning the same error name and the same top stack
- * frame (file, line and column) as the original crash.
+ * crashes the same way, meaning the same error name, the same oracle (for a
+ * kernel target's `OracleViolation`) and the same top stack frame (file,
+ * line and column) as the original crash.
  *
  * Invariant: the result always crashes with the original's signature; when
  * nothing smaller does, it is the original input.
@@ -21,10 +22,10 @@ export interface MinimizeResult {
   readonly minimized: Uint8Array;
 }
 
-/** A crash's signature: the error name and the first stack frame. */
+/** A crash's signature: the error name, the oracle that fired (if the error names one) and the first stack frame. */
 export function crashSignature(error: ErrorInfo): string {
   const frame = error.stack.split("\n").find((line) => line.trimStart().startsWith("at ")) ?? "";
-  return `${error.name}|${frame.trim()}`;
+  return `${error.name}|${error.oracle ?? ""}|${frame.trim()}`;
 }
 
 /** Minimizes `input`, trying at most `maxTries` candidates. */
