@@ -18,7 +18,7 @@ import { Prng } from "../prng.ts";
 import { CorpusDir } from "../corpus/store.ts";
 import { Campaign, type CampaignResult } from "./campaign.ts";
 import { type ErrorInfo, Executor } from "./executor.ts";
-import { loadTarget, type TargetFormat } from "./load_target.ts";
+import { loadTargetModule, type TargetFormat } from "./load_target.ts";
 import { mergeCorpus, type MergeResult } from "./merge.ts";
 import { minimizeCrash, type MinimizeResult } from "./minimize_crash.ts";
 import { type RegressionResult, runRegression } from "./regress.ts";
@@ -91,7 +91,7 @@ export async function runJob(job: Job, print: (line: string) => void): Promise<J
   const warn = (line: string) => print(line);
   const runtime = installCoverageRuntime();
   runtime.valueProfile = job.valueProfile;
-  const target = await loadTarget(job.entry, job.format);
+  const target = await loadTargetModule(job.entry, job.format);
   const shared = new SharedState(job.shared);
   let index = -1;
   const executor = new Executor(target.fuzz, runtime, (data) => shared.recordInput(data, index));

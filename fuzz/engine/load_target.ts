@@ -32,8 +32,13 @@ export interface LoadedTarget {
   readonly mutate?: TargetMutate;
 }
 
+/** Loads the module at `entry` (a file URL) and returns its `fuzz` function. */
+export async function loadTarget(entry: string, format: TargetFormat): Promise<FuzzTarget> {
+  return (await loadTargetModule(entry, format)).fuzz;
+}
+
 /** Loads the module at `entry` (a file URL) and returns its `fuzz` function and, if any, its `mutate` function. */
-export async function loadTarget(entry: string, format: TargetFormat): Promise<LoadedTarget> {
+export async function loadTargetModule(entry: string, format: TargetFormat): Promise<LoadedTarget> {
   const loaded: unknown = format === "cjs" ? createRequire(entry)(fileURLToPath(entry)) : await import(entry);
   const holder = exportsOf(loaded);
   if (holder === undefined) {
