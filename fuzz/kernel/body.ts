@@ -11,6 +11,9 @@
  *   futex_waitv results also to the list the futex-model replay compares.
  * - A thread's end (its return, or `exit`) is recorded in a `finally`, so
  *   the replay learns every thread that exits.
+ * - A change to the shared page's mapping (mmap, munmap, mprotect) is
+ *   recorded with the step it happened in (`machine.steps`), so that the
+ *   replay can tell it from a futex call's earlier key lookup (`keyed`).
  *
  * @module
  */
@@ -173,12 +176,18 @@ function* runCall(ctx: ThreadContext, sys: Sys, c: Call, futexResults: number[])
     case "mmapShared":
       yield* sys.gettid();
       layout.sharedBase = p.mmap(4096, { file: world.file, shared: true });
-      note(world, { kind: "map", pid: p.pid, base: layout.sharedBase, prot: PROT_READ | PROT_WRITE });
+      note(world, {
+        kind: "map",
+        step: world.kernel.machine.steps,
+        pid: p.pid,
+        base: layout.sharedBase,
+        prot: PROT_READ | PROT_WRITE,
+      });
       return 0;
     case "munmapShared":
       yield* sys.gettid();
       p.munmap(layout.sharedBase, 4096);
-      note(world, { kind: "map", pid: p.pid, base: layout.sharedBase, prot: null });
+      note(world, { kind: "map", step: world.kernel.machine.steps, pid: p.pid, base: layout.sharedBase, prot: null });
       return 0;
     case "mprotectShared": {
       yield* sys.gettid();
@@ -188,7 +197,7 @@ function* runCall(ctx: ThreadContext, sys: Sys, c: Call, futexResults: number[])
         if (e instanceof RangeError) return -ENOMEM; // the page is unmapped
         throw e;
       }
-      note(world, { kind: "map", pid: p.pid, base: layout.sharedBase, prot: c.prot });
+      note(world, { kind: "map", step: world.kernel.machine.steps, pid: p.pid, base: layout.sharedBase, prot: c.prot });
       return 0;
     }
     case "setRobustList": {

@@ -11,6 +11,11 @@
  *   (its mappings follow the program's mmap, munmap and mprotect calls),
  *   each process has its own private page (a fork copies its parent's
  *   words and mappings), and anything else is unmapped.
+ * - A call's futex keys are resolved against the mappings at the step it
+ *   looked them up (its log entry's `keyed`, else its `step`): a mapping
+ *   change the run recorded at a later step is undone for the lookup, as
+ *   Linux's get_futex_key came before it. Words are read and written
+ *   with the mappings at the decision.
  * - The comparison stops, agreeing, at the first point the model cannot
  *   follow: an `"unsupported"` outcome, or a `stop` event (the exit of a
  *   thread with a robust list, whose walk writes words the replay does
@@ -25,12 +30,24 @@ import type { FutexLogEntry } from "../../kernel/futex/futex.ts";
 import { PROT_NONE, PROT_READ, PROT_WRITE } from "../../mod.ts";
 import type { Layout, ReplayEvent } from "./world.ts";
 
+/** One change to a process's mappings of the shared page, as applied: enough to undo it. */
+interface MapChange {
+  /** The step it happened in (-1 if the run did not say, which no lookup precedes). */
+  readonly step: number;
+  readonly pid: number;
+  readonly base: number;
+  /** The protection before it, or undefined if the page was not mapped at `base`. */
+  readonly was: number | undefined;
+}
+
 /** Word memory of every process, as the replay sees it (see the module doc). */
 class ReplayMemory {
   readonly shared = new Map<number, number>();
   readonly private = new Map<number, Map<number, number>>();
   /** Each process's mappings of the shared page: base → protection; a root process starts with the layout's. */
   readonly maps = new Map<number, Map<number, number>>();
+  /** The mapping changes applied so far, in the order (and so the steps) they happened. */
+  readonly #changes: MapChange[] = [];
   constructor(readonly layout: Layout) {}
 
   #maps(pid: number): Map<number, number> {
@@ -39,9 +56,27 @@ class ReplayMemory {
     return maps;
   }
 
-  /** The words and offset of `addr` in `pid`, with the page's protection; null if unmapped. */
-  #locate(pid: number, addr: number): { words: Map<number, number>; offset: number; prot: number } | null {
-    for (const [base, prot] of this.#maps(pid)) {
+  /** `pid`'s mappings as they were at step `step`: the changes applied since then undone. */
+  #mapsAt(pid: number, step: number): Map<number, number> {
+    const now = this.#maps(pid);
+    let then: Map<number, number> | null = null;
+    for (let i = this.#changes.length - 1; i >= 0 && this.#changes[i].step > step; i--) {
+      const c = this.#changes[i];
+      if (c.pid !== pid) continue;
+      then ??= new Map(now);
+      if (c.was === undefined) then.delete(c.base);
+      else then.set(c.base, c.was);
+    }
+    return then ?? now;
+  }
+
+  /** The words and offset of `addr` in `pid` (with `maps`, its mappings), with the page's protection; null if unmapped. */
+  #locate(
+    pid: number,
+    addr: number,
+    maps: Map<number, number> = this.#maps(pid),
+  ): { words: Map<number, number>; offset: number; prot: number } | null {
+    for (const [base, prot] of maps) {
       if (addr >= base && addr < base + 4096) return { words: this.shared, offset: addr - base, prot };
     }
     const { privateBase } = this.layout;
@@ -58,9 +93,11 @@ class ReplayMemory {
     if (at !== null) at.words.set(at.offset, value >>> 0);
   }
 
-  map(pid: number, base: number, prot: number | null): void {
-    if (prot === null) this.#maps(pid).delete(base);
-    else this.#maps(pid).set(base, prot);
+  map(pid: number, base: number, prot: number | null, step: number): void {
+    const maps = this.#maps(pid);
+    this.#changes.push({ step, pid, base, was: maps.get(base) });
+    if (prot === null) maps.delete(base);
+    else maps.set(base, prot);
   }
 
   fork(parent: number, child: number): void {
@@ -68,8 +105,8 @@ class ReplayMemory {
     this.maps.set(child, new Map(this.#maps(parent)));
   }
 
-  /** The process `pid`'s view, for one model call. */
-  view(pid: number): FutexMemory {
+  /** The process `pid`'s view, for one model call whose keys were looked up at step `keyed`. */
+  view(pid: number, keyed: number): FutexMemory {
     return {
       read32: (addr) => {
         const at = this.#locate(pid, addr);
@@ -83,7 +120,7 @@ class ReplayMemory {
       },
       key: (addr, access, shared): FutexKeyResult => {
         if (!shared) return { key: `private:${pid}:${addr}` };
-        const at = this.#locate(pid, addr);
+        const at = this.#locate(pid, addr, this.#mapsAt(pid, keyed));
         if (at === null || at.prot === PROT_NONE) return { fault: "EFAULT" };
         if (access === "write" && (at.prot & PROT_WRITE) === 0) return { fault: "EFAULT" };
         return { key: at.words === this.shared ? `shared:${at.offset}` : `mm:${pid}:${addr}` };
@@ -124,7 +161,7 @@ export function replayFutexLog(
       if (ev.kind === "write") mem.write(ev.pid, ev.addr, ev.value);
       else if (ev.kind === "spawn") live.add(ev.tid);
       else if (ev.kind === "fork") mem.fork(ev.parent, ev.child);
-      else if (ev.kind === "map") mem.map(ev.pid, ev.base, ev.prot);
+      else if (ev.kind === "map") mem.map(ev.pid, ev.base, ev.prot, "step" in ev ? Number(ev.step) : -1);
       else {
         live.delete(ev.tid);
         ended.push(ev);
@@ -136,16 +173,16 @@ export function replayFutexLog(
     let out;
     try {
       if (e.kind === "call") {
-        out = model.call({ tid: e.tid, ...e.call! }, mem.view(e.pid));
+        out = model.call({ tid: e.tid, ...e.call! }, mem.view(e.pid, e.keyed ?? e.step));
       } else if (e.kind === "waitv") {
         const w = e.waitv!;
-        if (w.step === "call") out = model.waitv({ ...w, tid: e.tid }, mem.view(e.pid));
-        else if (w.step === "queue") out = model.waitvQueue(e.tid, mem.view(e.pid));
+        if (w.step === "call") out = model.waitv({ ...w, tid: e.tid }, mem.view(e.pid, e.step));
+        else if (w.step === "queue") out = model.waitvQueue(e.tid, mem.view(e.pid, e.step));
         else out = model.waitvUnqueue(e.tid, w.ended);
         if (out.status === "blocked") inWaitv.add(e.tid);
         else inWaitv.delete(e.tid);
       } else if (e.kind === "exit") {
-        const x = model.exit(e.tid, mem.view(e.pid));
+        const x = model.exit(e.tid, mem.view(e.pid, e.step));
         if (!same(x.woken.toSorted(), e.woken.toSorted())) {
           return `exit handover: ${where()} vs model ${JSON.stringify(x)}`;
         }

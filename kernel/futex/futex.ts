@@ -48,7 +48,9 @@
  * - Every call, and every timeout or signal that removes a waiter, is
  *   logged in {@linkcode Futexes.log} with the step at which it holds the
  *   bucket lock(s) and decides: the linearisation point that
- *   `FutexModel` replays.
+ *   `FutexModel` replays. A call's keys are looked up earlier, before the
+ *   locks; when that was at an earlier step, the entry records it
+ *   (`keyed`), since a mapping may change in between.
  *
  * @module
  */
@@ -120,6 +122,13 @@ export type FutexLogTimeout = null | "EFAULT" | { sec: number; nsec: number; exp
 export interface FutexLogEntry {
   /** `machine.steps` at the decision. */
   step: number;
+  /**
+   * A call that looked up its futex keys at an earlier step than it
+   * decided (before its bucket locks): `machine.steps` at the lookup. A
+   * key reflects the mappings at that step (an unmap after it does not
+   * fault the lookup, as on Linux), a word's value those at `step`.
+   */
+  keyed?: number;
   /** What happened. */
   kind: "call" | "timeout" | "interrupt" | "waitv" | "exit";
   /** The calling (or timed-out, or interrupted) thread. */
@@ -195,6 +204,8 @@ interface Args {
   timeout: FutexLogTimeout;
   /** The absolute deadline in virtual (monotonic) ns, or null. */
   deadline: number | null;
+  /** `machine.steps` when the call last looked up a futex key, or -1. */
+  keyed: number;
 }
 
 /**
@@ -314,6 +325,7 @@ export class Futexes {
       val3: val3 >>> 0,
       timeout,
       deadline: null,
+      keyed: -1,
     };
     // 1. The timeout.
     if (timeout !== null) {
@@ -1035,6 +1047,7 @@ export class Futexes {
 
   /** The key, or -EINVAL (misaligned) / -EFAULT. */
   #key(a: Args, uaddr: number, access: "read" | "write"): string | number {
+    a.keyed = this.#machine.steps;
     if (uaddr % 4 !== 0) return -EINVAL;
     return a.thread.process.futexKey(uaddr, access, a.shared);
   }
@@ -1073,8 +1086,10 @@ export class Futexes {
     out: { result?: number; blocked?: boolean; boosts?: number[]; woken?: number[]; moved?: number[] },
   ): void {
     const t = a.timeout;
+    const step = this.#machine.steps;
     this.log.push({
-      step: this.#machine.steps,
+      step,
+      ...(a.keyed >= 0 && a.keyed !== step ? { keyed: a.keyed } : {}),
       kind: "call",
       tid: a.thread.tid,
       pid: a.thread.process.pid,
