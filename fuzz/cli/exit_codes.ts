@@ -6,9 +6,15 @@
  * @module
  */
 
-/** Nothing found: the runs or the time ran out, the regression inputs all passed, or the merge or minimization is done. */
+/**
+ * Nothing found: the runs or the time ran out, the regression inputs all passed, the merge or minimization is done, or
+ * the `--repro` input fires no oracle.
+ */
 export const EXIT_OK = 0;
-/** The target threw or rejected: a `crash-<sha256>` artifact was written. */
+/**
+ * The target threw or rejected: a `crash-<sha256>` (or `crash-<oracle>-<sha256>`) artifact was written; or the
+ * `--repro` input fires an oracle (its report was printed).
+ */
 export const EXIT_CRASH = 1;
 /** A bad flag, value, path or target (one line on stderr), or a target whose own `mutate` threw (its report). */
 export const EXIT_USAGE = 2;
