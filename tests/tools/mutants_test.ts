@@ -144,16 +144,21 @@ Deno.test("the table: one row per mutant, padded columns, each kind of cell", ()
     formatOutcome({ kind: "not-found", seconds: 300.4, execs: 61234 }, 300),
     "not found in 300 s (61,234 execs)",
   );
+  const tree = [{ oracle: "futex-model", message: "m", execs: 26383, seconds: 20.7 }];
   assert.equal(
-    formatOutcome({ kind: "found", seconds: 12.345, execs: 4567, oracle: "panic", message: "", unmutated: true }, 300),
-    "12.3 s, 4,567 execs, panic (fires on the unmutated tree too)",
+    formatOutcome({ kind: "found", seconds: 12.345, execs: 4567, oracle: "panic", message: "", tree }, 300),
+    "12.3 s, 4,567 execs, panic; past 1 finding of the unmutated tree",
+  );
+  assert.equal(
+    formatOutcome({ kind: "not-found", seconds: 300, execs: 9, tree: [...tree, ...tree] }, 300),
+    "not found in 300 s (9 execs; past 2 findings of the unmutated tree)",
   );
   assert.equal(formatOutcome({ kind: "error", message: "no examples" }, 300), "error: no examples");
   const results: MutantResult[] = [{
     id: 3,
     title: "timed-out waiter",
     target: "syscalls",
-    fuzzer: { kind: "found", seconds: 1, execs: 2, oracle: "leak", message: "", unmutated: false },
+    fuzzer: { kind: "found", seconds: 1, execs: 2, oracle: "leak", message: "" },
     random: { kind: "not-found", seconds: 300, execs: null },
   }];
   const lines = formatTable(results, 300).split("\n");
@@ -167,13 +172,15 @@ Deno.test("the table: one row per mutant, padded columns, each kind of cell", ()
   assert.equal(markdownTable(["a", "bb"], [["xyzw", "1"]]), "| a    | bb  |\n| ---- | --- |\n| xyzw | 1   |");
 });
 
-Deno.test("the random schedules baseline: round-robin over the examples, fresh schedules, stops at a finding", () => {
-  const ran: string[] = [];
-  const module: TargetModule = {
+/** A stand-in target over one-byte programs: `fires(example, run)` says whether the run's input fires. */
+function standIn(fires: (example: number, run: number) => boolean, ran: string[] = []): TargetModule {
+  return {
     fuzz(data) {
       const [example, ...schedule] = data;
       ran.push(`${example}:${schedule.length}`);
-      if (ran.length === 5) throw Object.assign(new Error("lost-wakeup: task 3"), { oracle: "lost-wakeup" });
+      if (fires(example, ran.length)) {
+        throw Object.assign(new Error(`lost-wakeup: ${example}`), { oracle: "lost-wakeup" });
+      }
     },
     target: {
       encode: (p) => Uint8Array.from(p as number[]),
@@ -181,13 +188,29 @@ Deno.test("the random schedules baseline: round-robin over the examples, fresh s
       examples: () => [[10], [20]],
     },
   };
-  const result = runSchedules(module, "stand-in", 60, 1);
+}
+
+Deno.test("the random schedules baseline: round-robin over the examples, fresh schedules, stops at a finding", () => {
+  const ran: string[] = [];
+  const result = runSchedules(standIn((_, run) => run === 5, ran), standIn(() => false), "stand-in", 60, 1);
   assert.deepEqual(ran.map((r) => r.split(":")[0]), ["10", "20", "10", "20", "10"]);
   assert(ran.every((r) => r.endsWith(":16384")));
-  assert.equal(result.found, true);
   assert.equal(result.execs, 5);
-  assert.equal(result.oracle, "lost-wakeup");
-  assert.equal(result.message, "lost-wakeup: task 3");
-  assert.equal(typeof result.input, "string");
-  assert.throws(() => runSchedules({ fuzz() {} }, "bare", 1, 1), /exports no target.examples\(\)/);
+  assert.deepEqual(result.tree, []);
+  assert.equal(result.finding?.oracle, "lost-wakeup");
+  assert.equal(result.finding?.message, "lost-wakeup: 10");
+  assert.equal(typeof result.finding?.input, "string");
+  assert.throws(() => runSchedules({ fuzz() {} }, { fuzz() {} }, "bare", 1, 1), /exports no target.examples\(\)/);
+});
+
+Deno.test("the random schedules baseline goes on past findings that fire on the unmutated tree too", () => {
+  // Example 20 fires on both trees (the tree's own finding); example 10 fires only on the mutated one, from run 5 on.
+  const mutated = standIn((example, run) => example === 20 || run >= 5);
+  let unmutatedRuns = 0;
+  const unmutated = standIn((example) => (unmutatedRuns++, example === 20));
+  const result = runSchedules(mutated, unmutated, "stand-in", 60, 1);
+  assert.equal(result.execs, 5);
+  assert.deepEqual(result.tree.map((t) => [t.oracle, t.execs]), [["lost-wakeup", 2], ["lost-wakeup", 4]]);
+  assert.equal(result.finding?.message, "lost-wakeup: 10");
+  assert.equal(unmutatedRuns, 3);
 });

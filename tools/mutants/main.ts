@@ -18,7 +18,8 @@
  * - `--json FILE` is rewritten after every run, so an interrupted benchmark
  *   keeps what it measured.
  * - A finding counts for a mutant only if its input does not fire on the
- *   unmutated copy: it is replayed there (the fuzzer's regression mode).
+ *   unmutated copy (runs.ts replays it there); one that does is the tree's
+ *   own, reported beside the run, which goes on past it.
  *
  * @module
  */
@@ -29,7 +30,7 @@ import { AnchorError, applyMutant, mutatedTexts } from "./apply.ts";
 import { type Mutant, selectMutants } from "./catalog.ts";
 import { HELP, type MutantsOptions, parseMutantsFlags, UsageError } from "./flags.ts";
 import type { RunOutcome } from "./outcome.ts";
-import { fuzzRun, replay, type RunContext, schedulesRun, stopRunning } from "./runs.ts";
+import { fuzzRun, type RunContext, schedulesRun, stopRunning } from "./runs.ts";
 import {
   type BenchmarkReport,
   emptyResult,
@@ -128,14 +129,14 @@ async function run(options: MutantsOptions, io: MutantsIo): Promise<number> {
   if (report.clean.length > 0) io.out(formatClean(report.clean, options.clean) + "\n");
   io.out(formatTable(report.mutants, options.budget));
   save();
-  const allFound = report.mutants.every((r) => r.fuzzer?.kind === "found" && r.fuzzer.unmutated === false);
+  const allFound = report.mutants.every((r) => r.fuzzer?.kind === "found");
   const cleanQuiet = report.clean.every((c) => c.outcome.kind === "not-found");
   return allFound && cleanQuiet ? 0 : 1;
 }
 
 /**
- * The three runs of one mutant, one at a time, each finding replayed on the
- * unmutated copy to tell the mutant's findings from the tree's own.
+ * The three runs of one mutant, one at a time; findings that fire on the
+ * unmutated copy too are the tree's own, and each run goes on past them.
  */
 async function measure(
   mutant: Mutant,
@@ -147,20 +148,22 @@ async function measure(
   const { budget } = options;
   const { target } = mutant;
   const name = `mutant-${mutant.id}`;
-  const attribute = async (outcome: RunOutcome, label: string): Promise<RunOutcome> => {
-    if (outcome.kind !== "found" || outcome.input === undefined) return outcome;
-    const fires = await replay(copies.clean, target, outcome.input, `${label}-replay`);
-    if (typeof fires === "boolean") return { ...outcome, unmutated: fires };
-    return { kind: "error", message: `found (${outcome.oracle}), but ${fires}` };
-  };
-  const fuzzer = await fuzzRun(copies.mutated, target, { budget, useCounters: true, label: `${name}-fuzzer` });
-  result.fuzzer = await attribute(fuzzer, `${name}-fuzzer`);
+  const unmutated = copies.clean;
+  result.fuzzer = await fuzzRun(copies.mutated, target, {
+    budget,
+    useCounters: true,
+    label: `${name}-fuzzer`,
+    unmutated,
+  });
   step(`mutant ${mutant.id}, fuzzer`, result.fuzzer, budget);
-  const random = await fuzzRun(copies.mutated, target, { budget, useCounters: false, label: `${name}-random` });
-  result.random = await attribute(random, `${name}-random`);
+  result.random = await fuzzRun(copies.mutated, target, {
+    budget,
+    useCounters: false,
+    label: `${name}-random`,
+    unmutated,
+  });
   step(`mutant ${mutant.id}, random inputs`, result.random, budget);
-  const schedules = await schedulesRun(copies.mutated, target, budget, `${name}-schedules`);
-  result.schedules = await attribute(schedules, `${name}-schedules`);
+  result.schedules = await schedulesRun(copies.mutated, target, budget, `${name}-schedules`, unmutated);
   step(`mutant ${mutant.id}, random schedules`, result.schedules, budget);
 }
 

@@ -4,20 +4,34 @@
  * fuzz/engine/status.ts and fuzz/engine/report.ts) and exit code (see
  * fuzz/cli/exit_codes.ts).
  *
- * Invariant: parsing is pure; a run whose output cannot be read as a
- * finding or a clean end is an `error`, never a silent "not found".
+ * Invariants: parsing is pure; a run whose output cannot be read as a
+ * finding or a clean end is an `error`, never a silent "not found"; a
+ * finding that also fires on the unmutated tree is kept apart, as a
+ * {@linkcode TreeFinding}, never counted as the mutant's.
  *
  * @module
  */
 
-/** One run: the fuzzer, a baseline, or the clean-tree check. */
+/** A finding on the way that fires on the unmutated tree too: the tree's own, not the mutant's. */
+export interface TreeFinding {
+  /** The oracle that fired. */
+  readonly oracle: string;
+  /** Its message. */
+  readonly message: string;
+  /** Inputs run so far in the whole run (all restarts), when known. */
+  readonly execs: number | null;
+  /** Seconds so far in the whole run. */
+  readonly seconds: number;
+}
+
+/** One run: the fuzzer, a baseline, or the check of the unmutated tree. */
 export type RunOutcome =
   | {
     /** The bug was found: a crash (an oracle fired), a hang or memory over the limit. */
     readonly kind: "found";
-    /** Wall-clock seconds from the process's start to its exit. */
+    /** Wall-clock seconds from the process's start to its exit (summed over restarts). */
     readonly seconds: number;
-    /** Inputs (or programs) run, the finding's included; null when the output did not say. */
+    /** Inputs (or programs) run, the finding's included (summed over restarts); null when the output did not say. */
     readonly execs: number | null;
     /** The oracle that fired (`futex-model`, `panic`...), `timeout`, `oom`, or the error's name. */
     readonly oracle: string;
@@ -25,19 +39,22 @@ export type RunOutcome =
     readonly message: string;
     /** The file holding the input that fired, when there is one. */
     readonly input?: string;
-    /**
-     * Whether the same input fires on the unmutated tree too (then the finding is not the mutant's); undefined
-     * until that is checked.
-     */
-    readonly unmutated?: boolean;
+    /** For a fuzzer run: seconds of a one-input run with the same flags, what start-up alone costs. */
+    readonly startup?: number;
+    /** Findings before this one that fire on the unmutated tree too (the run went on past each). */
+    readonly tree?: readonly TreeFinding[];
   }
   | {
     /** The budget ran out without a finding. */
     readonly kind: "not-found";
-    /** Wall-clock seconds the process ran. */
+    /** Wall-clock seconds the process ran (summed over restarts). */
     readonly seconds: number;
-    /** Inputs run; null when the output did not say. */
+    /** Inputs run (summed over restarts); null when the output did not say. */
     readonly execs: number | null;
+    /** For a fuzzer run: seconds of a one-input run with the same flags, what start-up alone costs. */
+    readonly startup?: number;
+    /** Findings that fire on the unmutated tree too (the run went on past each). */
+    readonly tree?: readonly TreeFinding[];
   }
   | {
     /** The run could not be made (a bad tree, a crash of the tool, no examples). */

@@ -61,20 +61,18 @@ function thousands(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
-/** One cell: `12.3 s, 4,567 execs, futex-model`, `not found in 300 s (61,234 execs)`, `error: …` or `not run`. */
+/**
+ * One cell: `12.3 s, 4,567 execs, futex-model`, `not found in 300 s (61,234 execs)`, `error: …` or `not run`, with
+ * `; past 2 findings of the unmutated tree` when the run went on past such findings.
+ */
 export function formatOutcome(outcome: RunOutcome | undefined, budget: number): string {
   if (outcome === undefined) return "not run";
   const execs = (n: number | null) => (n === null ? "? execs" : `${thousands(n)} execs`);
-  switch (outcome.kind) {
-    case "found": {
-      const also = outcome.unmutated ? " (fires on the unmutated tree too)" : "";
-      return `${outcome.seconds.toFixed(1)} s, ${execs(outcome.execs)}, ${outcome.oracle}${also}`;
-    }
-    case "not-found":
-      return `not found in ${budget} s (${execs(outcome.execs)})`;
-    case "error":
-      return `error: ${outcome.message}`;
-  }
+  if (outcome.kind === "error") return `error: ${outcome.message}`;
+  const n = outcome.tree?.length ?? 0;
+  const past = n === 0 ? "" : `; past ${n} finding${n === 1 ? "" : "s"} of the unmutated tree`;
+  if (outcome.kind === "not-found") return `not found in ${budget} s (${execs(outcome.execs)}${past})`;
+  return `${outcome.seconds.toFixed(1)} s, ${execs(outcome.execs)}, ${outcome.oracle}${past}`;
 }
 
 /** A Markdown table with padded columns, as `deno fmt` writes one. */
