@@ -68,7 +68,7 @@ function* treeNode(kernel: Kernel, world: ExecutorWorld, depth: number, fanout: 
 /** Stores a clone of the task's waker in `slot` and waits until it is taken and woken (or closing). */
 function* park(world: ExecutorWorld, rec: TaskRecord, slot: number): Async<void> {
   if (world.closing) return;
-  const entry: ParkEntry = { task: rec, waker: yield* contextWaker().clone(), fired: false };
+  const entry: ParkEntry = { waker: yield* contextWaker().clone(), fired: false };
   const old = world.slots[slot];
   world.slots[slot] = entry;
   rec.waiting = { what: "park", entry };
@@ -114,7 +114,7 @@ function* step(kernel: Kernel, world: ExecutorWorld, rec: TaskRecord, handles: J
       return yield* yieldNow();
     case "yieldVal": {
       // Already fired: the wake during this poll must bring the task back.
-      const entry: ParkEntry = { task: rec, waker: yield* contextWaker().clone(), fired: true };
+      const entry: ParkEntry = { waker: yield* contextWaker().clone(), fired: true };
       rec.waiting = { what: "park", entry };
       try {
         yield* entry.waker.wake();

@@ -21,8 +21,6 @@ import type { ExecutorOp } from "./ops.ts";
 
 /** A waker stored by a park, until someone takes and wakes it. */
 export interface ParkEntry {
-  /** The parked task. */
-  readonly task: TaskRecord;
   /** The owned waker clone the slot holds. */
   readonly waker: Waker;
   /** Set when the waker is taken to be woken. */

@@ -39,7 +39,10 @@ function atIdle(kernel: Kernel, world: TimersWorld): Finding[] {
       const why = now >= timed.deadline
         ? `its deadline t=${timed.deadline} ns has passed (now ${now} ns)`
         : `no timer is armed for its deadline t=${timed.deadline} ns`;
-      out.push({ oracle: "lost-wakeup", message: `task ${t.name} is still in ${timed.what}: ${why}` });
+      out.push({
+        oracle: "lost-wakeup",
+        message: `task ${t.name} is still in ${timed.what}, begun at t=${timed.startedAt} ns: ${why}`,
+      });
     } else {
       out.push({ oracle: "deadlock", message: `task ${t.name} has not finished, and is in no timed operation` });
     }
