@@ -21,6 +21,13 @@ import { fileURLToPath } from "node:url";
 import type { FuzzTarget } from "./executor.ts";
 import type { TargetMutate } from "./structured.ts";
 
+/**
+ * `import(url)` of a URL known only at run time: a cache file's, absolute. Written through `Function` because
+ * `deno publish` flags every `import()` whose specifier it cannot read (it would rewrite import-map specifiers there),
+ * and this one has nothing to rewrite.
+ */
+const importUrl = new Function("url", "return import(url)") as (url: string) => Promise<unknown>;
+
 /** A target module's format, as the instrumenter decided it. */
 export type TargetFormat = "esm" | "cjs";
 
@@ -39,7 +46,7 @@ export async function loadTarget(entry: string, format: TargetFormat): Promise<F
 
 /** Loads the module at `entry` (a file URL) and returns its `fuzz` function and, if any, its `mutate` function. */
 export async function loadTargetModule(entry: string, format: TargetFormat): Promise<LoadedTarget> {
-  const loaded: unknown = format === "cjs" ? createRequire(entry)(fileURLToPath(entry)) : await import(entry);
+  const loaded: unknown = format === "cjs" ? createRequire(entry)(fileURLToPath(entry)) : await importUrl(entry);
   const holder = exportsOf(loaded);
   if (holder === undefined) {
     throw new TypeError(
