@@ -13,7 +13,7 @@
  * @module
  */
 
-import { type Async, FutureDropped, WaitCell, type WaitResult, yieldNow } from "../../../mod.ts";
+import { type Async, FutureDropped, sleep, WaitCell, type WaitResult, yieldNow } from "../../../mod.ts";
 import { dropFuture, pollOnce } from "../../../kernel/task/async.ts";
 import type { ObjectIndex, WaitCellOp } from "./ops.ts";
 import type { WaitRecord, WaitTask, WaitWorld } from "./world.ts";
@@ -122,6 +122,8 @@ function* step(world: WaitWorld, self: WaitTask, index: number, op: WaitCellOp):
     }
     case "yield":
       return yield* yieldNow();
+    case "sleep":
+      return yield* sleep(op.ns);
   }
 }
 

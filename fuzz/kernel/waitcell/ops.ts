@@ -9,7 +9,7 @@
  * Invariants:
  * - Every field is an element of its table (see {@linkcode WAITCELL_SPEC}).
  * - No operation waits for good: the closing phase closes every cell and
- *   queue, and every wait then ends.
+ *   queue, and every wait then ends; a sleep is at most 1 µs.
  *
  * @module
  */
@@ -36,7 +36,9 @@ export type WaitCellOp =
   /** Starts a wait, polls it `polls` times with a yield between, then drops it unless it ended. */
   | { readonly kind: "dropWait"; readonly obj: ObjectIndex; readonly polls: number }
   /** `yieldNow`. */
-  | { readonly kind: "yield" };
+  | { readonly kind: "yield" }
+  /** Sleeps `ns`: a timer interrupt wakes it, landing wherever the other harts are. */
+  | { readonly kind: "sleep"; readonly ns: number };
 
 /** A `waitcell` fuzz program. */
 export type WaitCellProgram = TaskProgram<WaitCellOp>;
@@ -71,6 +73,7 @@ export const WAITCELL_SPEC: OpSpec<WaitCellOp> = {
     "waitSub",
     "dropWait",
     "yield",
+    "sleep",
   ],
   fields: {
     wait: [["obj", OBJ]],
@@ -81,6 +84,7 @@ export const WAITCELL_SPEC: OpSpec<WaitCellOp> = {
     waitSub: [],
     dropWait: [["obj", OBJ], ["polls", [1, 2, 3]]],
     yield: [],
+    sleep: [["ns", [1, 20, 150, 1_000]]],
   },
   params: [],
   maxHarts: 4,
@@ -118,5 +122,7 @@ export function describeWaitCellOp(op: WaitCellOp): string {
       return `wait(${objName(op.obj, "its own task")}), polled ${op.polls} time(s), then dropped`;
     case "yield":
       return "yield_now()";
+    case "sleep":
+      return `sleep(${op.ns} ns)`;
   }
 }
