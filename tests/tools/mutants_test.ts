@@ -154,6 +154,10 @@ Deno.test("the table: one row per mutant, padded columns, each kind of cell", ()
     "not found in 300 s (9 execs; past 2 findings of the unmutated tree)",
   );
   assert.equal(formatOutcome({ kind: "error", message: "no examples" }, 300), "error: no examples");
+  assert.equal(
+    formatOutcome({ kind: "found", seconds: 0.6, execs: 1, oracle: "panic", message: "" }, 300),
+    "0.6 s, 1 exec, panic",
+  );
   const results: MutantResult[] = [{
     id: 3,
     title: "timed-out waiter",

@@ -39,7 +39,7 @@ export type RunOutcome =
     readonly message: string;
     /** The file holding the input that fired, when there is one. */
     readonly input?: string;
-    /** For a fuzzer run: seconds of a one-input run with the same flags, what start-up alone costs. */
+    /** For a fuzzer run: seconds of the one-input run with the same flags made first (start-up and instrumentation). */
     readonly startup?: number;
     /** Findings before this one that fire on the unmutated tree too (the run went on past each). */
     readonly tree?: readonly TreeFinding[];
@@ -51,7 +51,7 @@ export type RunOutcome =
     readonly seconds: number;
     /** Inputs run (summed over restarts); null when the output did not say. */
     readonly execs: number | null;
-    /** For a fuzzer run: seconds of a one-input run with the same flags, what start-up alone costs. */
+    /** For a fuzzer run: seconds of the one-input run with the same flags made first (start-up and instrumentation). */
     readonly startup?: number;
     /** Findings that fire on the unmutated tree too (the run went on past each). */
     readonly tree?: readonly TreeFinding[];

@@ -67,7 +67,7 @@ function thousands(n: number): string {
  */
 export function formatOutcome(outcome: RunOutcome | undefined, budget: number): string {
   if (outcome === undefined) return "not run";
-  const execs = (n: number | null) => (n === null ? "? execs" : `${thousands(n)} execs`);
+  const execs = (n: number | null) => (n === null ? "? execs" : `${thousands(n)} exec${n === 1 ? "" : "s"}`);
   if (outcome.kind === "error") return `error: ${outcome.message}`;
   const n = outcome.tree?.length ?? 0;
   const past = n === 0 ? "" : `; past ${n} finding${n === 1 ? "" : "s"} of the unmutated tree`;
