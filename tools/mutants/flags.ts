@@ -54,7 +54,10 @@ two baselines given the same budget:
   random     the same with -use_counters=0 (fresh random inputs, no feedback)
   schedules  the target's examples under fresh random schedules, round-robin
 Before the mutants, the fuzzer runs on the unmutated tree for each target used:
-a finding there is a bug in the real tree, and is reported.
+a finding there is a bug in the real tree, and is reported. Every finding of a
+mutant's run is replayed on the unmutated tree: one that fires there too is the
+tree's own, reported beside the run, which goes on with the budget left (the
+fuzzer restarted on its corpus with the next seed).
 
   --budget S    seconds per run (default 300)
   --only N,M    run these mutants only (ids from --list)
