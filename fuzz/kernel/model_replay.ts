@@ -32,7 +32,7 @@ import type { Layout, ReplayEvent } from "./world.ts";
 
 /** One change to a process's mappings of the shared page, as applied: enough to undo it. */
 interface MapChange {
-  /** The step it happened in (-1 if the run did not say, which no lookup precedes). */
+  /** The step it happened in. */
   readonly step: number;
   readonly pid: number;
   readonly base: number;
@@ -161,7 +161,7 @@ export function replayFutexLog(
       if (ev.kind === "write") mem.write(ev.pid, ev.addr, ev.value);
       else if (ev.kind === "spawn") live.add(ev.tid);
       else if (ev.kind === "fork") mem.fork(ev.parent, ev.child);
-      else if (ev.kind === "map") mem.map(ev.pid, ev.base, ev.prot, "step" in ev ? Number(ev.step) : -1);
+      else if (ev.kind === "map") mem.map(ev.pid, ev.base, ev.prot, ev.step);
       else {
         live.delete(ev.tid);
         ended.push(ev);

@@ -43,10 +43,11 @@ export type ReplayEvent =
   | { readonly kind: "spawn"; readonly before: number; readonly tid: number }
   | { readonly kind: "end"; readonly before: number; readonly tid: number; readonly futexResults: readonly number[] }
   | { readonly kind: "fork"; readonly before: number; readonly parent: number; readonly child: number }
-  /** The shared page mapped at `base` with `prot` (mmap, mprotect), or unmapped (`prot` null). */
+  /** The shared page mapped at `base` with `prot` (mmap, mprotect), or unmapped (`prot` null), in step `step`. */
   | {
     readonly kind: "map";
     readonly before: number;
+    readonly step: number;
     readonly pid: number;
     readonly base: number;
     readonly prot: number | null;
