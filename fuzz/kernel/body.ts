@@ -9,8 +9,9 @@
  *   `gettid`, as a real system call would enter the kernel.
  * - Each call's result is appended to the thread's results; futex and
  *   futex_waitv results also to the list the futex-model replay compares.
- * - A thread's end (its return, or `exit`) is recorded in a `finally`, so
- *   the replay learns every thread that exits.
+ * - A thread's start is recorded as the kernel creates it (before the
+ *   child can run), and its end (its return, or `exit`) in a `finally`, so
+ *   the replay learns every thread that exits, in the right order.
  * - A change to the shared page's mapping (mmap, munmap, mprotect) is
  *   recorded with the step it happened in (`machine.steps`), so that the
  *   replay can tell it from a futex call's earlier key lookup (`keyed`).
@@ -109,12 +110,19 @@ function* start(ctx: ThreadContext, sys: Sys, process: Process, layout: Layout, 
     area: layout.scratchUsers++ % SCRATCH_AREAS,
     robust: { value: false },
   };
-  const body = threadBody(child, ctx.bodies[index] ?? []);
-  const thread = process === ctx.process
+  const run = threadBody(child, ctx.bodies[index] ?? []);
+  // The kernel calls the body function as it creates the thread (the step its tid becomes live), and the child may
+  // run and even exit before the spawn returns: the event is recorded then, and its tid filled in on return.
+  const spawned = { kind: "spawn" as const, before: -1, tid: -1 };
+  const body = (s: Sys) => {
+    spawned.before = world.kernel.futex.log.length;
+    world.events.push(spawned);
+    return run(s);
+  };
+  spawned.tid = process === ctx.process
     ? yield* sys.spawnThread(body)
     : (yield* world.kernel.threads.spawn(process, body)).tid;
-  note(world, { kind: "spawn", tid: thread });
-  return thread;
+  return spawned.tid;
 }
 
 function* runCall(ctx: ThreadContext, sys: Sys, c: Call, futexResults: number[]): Async<number> {

@@ -11,7 +11,9 @@
  *   futex_waitv vectors and robust lists), so a slot has the same address
  *   in every process; a fork inherits them.
  * - An event's `before` is `kernel.futex.log.length` when it happened: it
- *   takes effect before log entry `before` is replayed.
+ *   takes effect before log entry `before` is replayed. A thread's "spawn"
+ *   comes before anything it does, its "end" before its futex exit (in the
+ *   same step, as its body returns).
  *
  * @module
  */
@@ -40,7 +42,11 @@ export type ReplayEvent =
     readonly addr: number;
     readonly value: number;
   }
-  | { readonly kind: "spawn"; readonly before: number; readonly tid: number }
+  /**
+   * A thread created: recorded in the step the kernel creates it, before the thread can run (or exit), so `tid` is
+   * filled in when the spawn call returns it.
+   */
+  | { readonly kind: "spawn"; readonly before: number; tid: number }
   | { readonly kind: "end"; readonly before: number; readonly tid: number; readonly futexResults: readonly number[] }
   | { readonly kind: "fork"; readonly before: number; readonly parent: number; readonly child: number }
   /** The shared page mapped at `base` with `prot` (mmap, mprotect), or unmapped (`prot` null), in step `step`. */
