@@ -207,7 +207,9 @@ export interface FutexWaiter {
   /**
    * The user address of the PI lock word (`"pi"` and `"requeue_pi"`:
    * LOCK_PI's uaddr, WAIT_REQUEUE_PI's uaddr2), where the waiter's TID goes
-   * when the owner exits and hands the lock to it.
+   * when the owner exits and hands the lock to it. The address is the
+   * waiter's: the word is written in the memory view of the call that
+   * queued it.
    */
   piUaddr?: number;
 }
@@ -304,6 +306,13 @@ export class FutexModel {
   readonly #waitv = new Map<number, WaitvGroup>();
   /** The owner of each PI futex that has PI waiters queued. */
   readonly #piOwner = new Map<string, number>();
+  /**
+   * The memory view of the call that queued each PI (or requeue-PI) waiter:
+   * its own process's, through which its `piUaddr` is written when an
+   * owner's exit hands it the lock (as on Linux, where the new owner writes
+   * its own word).
+   */
+  readonly #piMem = new WeakMap<FutexWaiter, FutexMemory>();
   readonly #threadExists: (tid: number) => boolean;
 
   /** An empty model: no thread blocked. */
@@ -417,16 +426,17 @@ export class FutexModel {
   /**
    * The PI part of thread `tid`'s exit (the kernel's "exit" log entry):
    * each PI lock it owns that has waiters goes to its first waiter, whose
-   * word becomes `tid | FUTEX_WAITERS | FUTEX_OWNER_DIED` (a fault leaves
-   * it) and whose LOCK_PI returns 0. `woken` lists the new owners in the
-   * order the model met the locks, which need not be the kernel's.
+   * word becomes `tid | FUTEX_WAITERS | FUTEX_OWNER_DIED` (written in the
+   * waiter's own memory view, that of the call that queued it; a fault
+   * leaves it) and whose LOCK_PI returns 0. `woken` lists the new owners in
+   * the order the model met the locks, which need not be the kernel's.
    */
-  exit(tid: number, mem: FutexMemory): FutexOutcome {
+  exit(tid: number): FutexOutcome {
     const step = new Step(tid);
     for (const [key, owner] of [...this.#piOwner]) {
       if (owner !== tid) continue;
       const top = this.#queues.get(key)![0];
-      mem.write32(top.piUaddr!, (FUTEX_WAITERS | FUTEX_OWNER_DIED | top.tid) >>> 0);
+      this.#piMem.get(top)!.write32(top.piUaddr!, (FUTEX_WAITERS | FUTEX_OWNER_DIED | top.tid) >>> 0);
       this.#wakeOne(top, step);
       if (this.#piOwner.has(key)) this.#piOwner.set(key, top.tid);
     }
@@ -724,7 +734,7 @@ export class FutexModel {
     if (typeof v !== "number") return step.done(-EFAULT);
     if (v >>> 0 !== a.val >>> 0) return step.done(-EAGAIN);
     if (expired(a.timeout, false)) return step.done(-ETIMEDOUT);
-    this.#enqueue({
+    this.#enqueuePiWord(a, {
       tid: a.tid,
       key,
       bitset: FUTEX_BITSET_MATCH_ANY,
@@ -830,7 +840,7 @@ export class FutexModel {
 
   #enqueuePi(a: Args, key: string, owner: number): void {
     this.#piOwner.set(key, owner);
-    this.#enqueue({
+    this.#enqueuePiWord(a, {
       tid: a.tid,
       key,
       bitset: FUTEX_BITSET_MATCH_ANY,
@@ -840,6 +850,12 @@ export class FutexModel {
       requeued: false,
       piUaddr: a.uaddr,
     });
+  }
+
+  /** Queues a PI or requeue-PI waiter of call `a`, remembering the call's memory view for its lock word. */
+  #enqueuePiWord(a: Args, w: FutexWaiter): void {
+    this.#piMem.set(w, a.mem);
+    this.#enqueue(w);
   }
 
   #remove(w: FutexWaiter): void {

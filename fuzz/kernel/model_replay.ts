@@ -182,7 +182,7 @@ export function replayFutexLog(
         if (out.status === "blocked") inWaitv.add(e.tid);
         else inWaitv.delete(e.tid);
       } else if (e.kind === "exit") {
-        const x = model.exit(e.tid, mem.view(e.pid, e.step));
+        const x = model.exit(e.tid);
         if (!same(x.woken.toSorted(), e.woken.toSorted())) {
           return `exit handover: ${where()} vs model ${JSON.stringify(x)}`;
         }

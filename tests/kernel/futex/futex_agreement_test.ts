@@ -315,7 +315,7 @@ function agree(prog: Program, broken: boolean | "timeout" = false): string | nul
       else inWaitv.delete(e.tid);
     } else if (e.kind === "exit") {
       // The exiting thread's PI locks go to their first waiters, in the kernel's bucket order: compare as sets.
-      out = model.exit(e.tid, mem);
+      out = model.exit(e.tid);
       if (JSON.stringify(out.woken.toSorted()) !== JSON.stringify(e.woken.toSorted())) {
         return `exit handover: log[${i}] ${JSON.stringify(e)} vs model ${JSON.stringify(out)}`;
       }
