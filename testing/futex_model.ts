@@ -429,13 +429,25 @@ export class FutexModel {
    * word becomes `tid | FUTEX_WAITERS | FUTEX_OWNER_DIED` (written in the
    * waiter's own memory view, that of the call that queued it; a fault
    * leaves it) and whose LOCK_PI returns 0. `woken` lists the new owners in
-   * the order the model met the locks, which need not be the kernel's.
+   * the order of the handovers.
+   *
+   * That order matters when two of the locks share one word (a private and
+   * a shared key of it, or the private keys of two processes on a shared
+   * page): the last new owner's TID stays there. Linux lets any order
+   * happen (each new owner writes the word when it runs), so `order` (the
+   * kernel's "exit" entry's `woken`) gives it: the handovers follow it, new
+   * owners it does not name last; without it they follow the order the
+   * model met the locks.
    */
-  exit(tid: number): FutexOutcome {
+  exit(tid: number, order?: readonly number[]): FutexOutcome {
     const step = new Step(tid);
-    for (const [key, owner] of [...this.#piOwner]) {
-      if (owner !== tid) continue;
-      const top = this.#queues.get(key)![0];
+    const tops = [...this.#piOwner].filter(([, owner]) => owner === tid).map(([key]) => this.#queues.get(key)![0]);
+    if (order !== undefined) {
+      const rank = (w: FutexWaiter) => order.includes(w.tid) ? order.indexOf(w.tid) : order.length;
+      tops.sort((a, b) => rank(a) - rank(b));
+    }
+    for (const top of tops) {
+      const key = top.key;
       this.#piMem.get(top)!.write32(top.piUaddr!, (FUTEX_WAITERS | FUTEX_OWNER_DIED | top.tid) >>> 0);
       this.#wakeOne(top, step);
       if (this.#piOwner.has(key)) this.#piOwner.set(key, top.tid);

@@ -182,8 +182,9 @@ export function replayFutexLog(
         if (out.status === "blocked") inWaitv.add(e.tid);
         else inWaitv.delete(e.tid);
       } else if (e.kind === "exit") {
-        const x = model.exit(e.tid);
-        if (!same(x.woken.toSorted(), e.woken.toSorted())) {
+        // In the kernel's handover order: where two locks share a word, the last new owner's TID stays in it.
+        const x = model.exit(e.tid, e.woken);
+        if (!same(x.woken, e.woken)) {
           return `exit handover: ${where()} vs model ${JSON.stringify(x)}`;
         }
         for (const t of e.woken) finish(t, 0);

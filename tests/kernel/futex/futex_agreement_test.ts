@@ -314,9 +314,9 @@ function agree(prog: Program, broken: boolean | "timeout" = false): string | nul
       if (out.status === "blocked") inWaitv.add(e.tid);
       else inWaitv.delete(e.tid);
     } else if (e.kind === "exit") {
-      // The exiting thread's PI locks go to their first waiters, in the kernel's bucket order: compare as sets.
-      out = model.exit(e.tid);
-      if (JSON.stringify(out.woken.toSorted()) !== JSON.stringify(e.woken.toSorted())) {
+      // The exiting thread's PI locks go to their first waiters, in the kernel's (bucket) order.
+      out = model.exit(e.tid, e.woken);
+      if (JSON.stringify(out.woken) !== JSON.stringify(e.woken)) {
         return `exit handover: log[${i}] ${JSON.stringify(e)} vs model ${JSON.stringify(out)}`;
       }
       stats.exitHandovers += e.woken.length;
