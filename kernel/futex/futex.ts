@@ -174,8 +174,11 @@ export const FUTEX_BUCKETS = 16;
 /** Linux's max_lock_depth: a PI chain longer than this gives EDEADLK. */
 const PI_MAX_LOCK_DEPTH = 1024;
 
-/** What a PI op's attempt returns when the owner is in its futex exit: wait, then try again. */
-const OWNER_EXITING: unique symbol = Symbol("PI owner exiting");
+/** What a PI op's attempt returns when the owner it met is in its futex exit: wait for the exit, then try again. */
+interface OwnerExiting {
+  /** The exiting owner's tid. */
+  readonly exiting: number;
+}
 
 const TIMEOUT_CMDS = new Set([FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_LOCK_PI, FUTEX_LOCK_PI2]);
 const REALTIME_CMDS = new Set([FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_LOCK_PI2]);
@@ -240,6 +243,8 @@ export class Futexes {
   readonly #piBlocked = new Map<number, Waiter>();
   /** Threads in or past their futex exit ({@linkcode Futexes.exitPi}) that are still in the thread table. */
   readonly #exits = new Map<number, "exiting" | "gone">();
+  /** The wakers of PI ops blocked until a thread's futex exit has finished, by its tid; the exit wakes them. */
+  readonly #exitWaiters = new Map<number, Waker[]>();
   readonly #threadExists: (tid: number) => boolean;
   readonly #waitvTable: WaitvTable;
 
@@ -566,7 +571,7 @@ export class Futexes {
     return yield* this.#whileOwnerExits(() => this.#lockPiOnce(a));
   }
 
-  *#lockPiOnce(a: Args): Async<number | typeof FUTEX_RESTART | typeof OWNER_EXITING> {
+  *#lockPiOnce(a: Args): Async<number | typeof FUTEX_RESTART | OwnerExiting> {
     const tid = a.thread.tid;
     const trylock = a.cmd === FUTEX_TRYLOCK_PI;
     const key = this.#key(a, a.uaddr, "write");
@@ -599,7 +604,7 @@ export class Futexes {
         if (owner === 0) return this.#done(a, 0);
         const life = this.#ownerLife(owner);
         if (life === "gone") return this.#done(a, -ESRCH);
-        if (life === "exiting") return OWNER_EXITING;
+        if (life === "exiting") return { exiting: owner };
         if (trylock) return this.#done(a, -EAGAIN);
         bucket.piOwner.set(key, owner);
         break;
@@ -724,7 +729,7 @@ export class Futexes {
     return yield* this.#whileOwnerExits(() => this.#cmpRequeuePiOnce(a));
   }
 
-  *#cmpRequeuePiOnce(a: Args): Async<number | typeof OWNER_EXITING> {
+  *#cmpRequeuePiOnce(a: Args): Async<number | OwnerExiting> {
     const nrWake = a.val, nrRequeue = a.val2;
     if (nrWake < 0 || nrRequeue < 0) return this.#done(a, -EINVAL);
     if (a.uaddr === a.uaddr2) return this.#done(a, -EINVAL);
@@ -775,7 +780,7 @@ export class Futexes {
         } else {
           const life = this.#ownerLife(curOwner);
           if (life === "gone") return this.#done(a, -ESRCH);
-          if (life === "exiting") return OWNER_EXITING;
+          if (life === "exiting") return { exiting: curOwner };
           owner = curOwner;
         }
         break;
@@ -809,14 +814,39 @@ export class Futexes {
 
   /**
    * Runs a PI op's `attempt` until it decides: while the owner it met is in
-   * its futex exit, waits a step and tries again, as Linux's
-   * wait_for_owner_exiting does.
+   * its futex exit, blocks until the exit has finished and tries again, as
+   * Linux's wait_for_owner_exiting does.
    */
-  *#whileOwnerExits<T>(attempt: () => Async<T | typeof OWNER_EXITING>): Async<T> {
+  *#whileOwnerExits<T>(attempt: () => Async<T | OwnerExiting>): Async<T> {
     for (;;) {
       const r = yield* attempt();
-      if (r !== OWNER_EXITING) return r as T;
-      yield* currentHart().pause("futex: PI owner exiting");
+      if (typeof r !== "object" || r === null || !("exiting" in r)) return r;
+      yield* this.#waitForExit(r.exiting);
+    }
+  }
+
+  /**
+   * Blocks until thread `tid`'s futex exit ({@linkcode Futexes.exitPi}) has
+   * finished. Linux sleeps on the exiting task's futex_exit_mutex; so does
+   * this: the task stays suspended (not polling) until the exit wakes it, so
+   * the exiting thread gets to run under any schedule, even one that always
+   * picks the waiter's hart while it is runnable.
+   */
+  *#waitForExit(tid: number): Async<void> {
+    const waker = yield* contextWaker().clone();
+    if (this.#exits.get(tid) !== "exiting") return yield* waker.drop();
+    let waiting = this.#exitWaiters.get(tid);
+    if (waiting === undefined) this.#exitWaiters.set(tid, waiting = []);
+    waiting.push(waker);
+    try {
+      while (this.#exits.get(tid) === "exiting") yield PENDING;
+    } finally {
+      // Still listed: the task was dropped while it waited, and nothing will wake this waker.
+      const i = waiting.indexOf(waker);
+      if (i >= 0) {
+        waiting.splice(i, 1);
+        yield* waker.drop();
+      }
     }
   }
 
@@ -990,8 +1020,8 @@ export class Futexes {
    * FUTEX_WAITERS and FUTEX_OWNER_DIED; the waiter's LOCK_PI (or
    * WAIT_REQUEUE_PI) returns 0. The handovers happen under all the bucket
    * locks involved at once and are logged as one "exit" entry. From the
-   * start a PI op that meets `thread` as owner waits for the exit to
-   * finish; afterwards it gets ESRCH.
+   * start a PI op that meets `thread` as owner sleeps until the exit has
+   * finished (the exit wakes it) and tries again; afterwards it gets ESRCH.
    */
   *exitPi(thread: Thread): Async<void> {
     const tid = thread.tid;
@@ -1020,7 +1050,10 @@ export class Futexes {
       for (const b of owned.toReversed()) yield* b.lock.unlock();
     }
     this.#exits.set(tid, "gone");
-    yield* wakeAll(wakers);
+    // The PI ops that met the thread as owner meanwhile try again.
+    const waiting = this.#exitWaiters.get(tid)?.splice(0) ?? [];
+    this.#exitWaiters.delete(tid);
+    yield* wakeAll([...wakers, ...waiting]);
   }
 
   /** Forgets the exit of `tid` once it has left the thread table (it is then gone for good). */
