@@ -31,6 +31,10 @@
  * - Each waiter's waker is its own clone, consumed by exactly one wake or
  *   dropped exactly once; the waiters of one futex_waitv call share their
  *   group's waker, which the first wake of any of them takes.
+ * - A PI op that meets an owner in its futex exit sleeps (suspended, its
+ *   own waker clone registered for that tid) until the exit has finished
+ *   and wakes it, then tries again; it never polls, so no schedule can
+ *   starve the exiting thread.
  * - PI: the user word holds the owner's TID with FUTEX_WAITERS and
  *   FUTEX_OWNER_DIED. LOCK_PI and UNLOCK_PI read and update it with user
  *   atomics (a compare-and-swap loop) while they hold the bucket lock, and
