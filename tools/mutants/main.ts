@@ -13,8 +13,13 @@
  *   `--logs DIR`.
  * - Only one measured process runs at a time, so the runs' times are
  *   comparable on a shared machine.
- * - Every anchor is checked before any run starts: a mutant whose anchor is
- *   missing is reported as an error, and the others still run.
+ * - One snapshot: the checkout is copied once, at the start, into the
+ *   unmutated copy, and every mutant's copy is made from that copy, so a
+ *   finding replayed on the unmutated copy meets the same code but for the
+ *   mutant, whatever changes in the checkout during the benchmark.
+ * - Each mutant's anchors are checked in the snapshot before its runs: a
+ *   mutant whose anchor is missing is reported as an error, and the others
+ *   still run.
  * - `--json FILE` is rewritten after every run, so an interrupted benchmark
  *   keeps what it measured.
  * - A finding counts for a mutant only if its input does not fire on the
@@ -43,10 +48,10 @@ import { copyTree } from "./tree.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-/** Why a mutant cannot be applied to the checkout, or undefined when every anchor occurs exactly once. */
-function anchorProblem(mutant: Mutant): string | undefined {
+/** Why a mutant cannot be applied to the tree at `root`, or undefined when every anchor occurs exactly once. */
+function anchorProblem(mutant: Mutant, root: string): string | undefined {
   try {
-    mutatedTexts(mutant, (file) => Deno.readTextFileSync(join(ROOT, file)));
+    mutatedTexts(mutant, (file) => Deno.readTextFileSync(join(root, file)));
     return undefined;
   } catch (error) {
     if (error instanceof AnchorError) return error.message;
@@ -110,14 +115,14 @@ async function run(options: MutantsOptions, io: MutantsIo): Promise<number> {
     }
     for (const [i, mutant] of mutants.entries()) {
       const result = report.mutants[i];
-      const problem = anchorProblem(mutant);
+      const problem = anchorProblem(mutant, clean.copy);
       if (problem !== undefined) {
         result.fuzzer = { kind: "error", message: problem };
         step(`mutant ${mutant.id}`, result.fuzzer, options.budget);
         continue;
       }
       const c = context(`mutant-${mutant.id}`);
-      await copyTree(ROOT, c.copy);
+      await copyTree(clean.copy, c.copy);
       applyMutant(c.copy, mutant);
       await measure(mutant, result, { mutated: c, clean }, options, step);
       await Deno.remove(join(temp, `mutant-${mutant.id}`), { recursive: true });
