@@ -8,7 +8,9 @@
  * the target's own `mutate` is reported as a bug in the target (exit 2),
  * with the arguments that make it fail, and no artifact; on SIGINT the
  * corpus is left as it is (every file in it is complete) and the final stats
- * are printed.
+ * are printed. With `-ignore_crashes=1` the Worker reports and writes each
+ * crash as the campaign goes on past it, and the exit code is 1 when there
+ * was any.
  *
  * @module
  */
@@ -23,7 +25,7 @@ import {
   mutateFailureLines,
   writeArtifact,
 } from "../engine/report.ts";
-import { finalStatsLines } from "../engine/status.ts";
+import { crashesLine, finalStatsLines } from "../engine/status.ts";
 import { type RecoveredInput, type Supervised, Supervisor } from "../engine/supervisor.ts";
 import type { DistributiveOmit } from "../engine/supervisor.ts";
 import type { Job } from "../engine/job.ts";
@@ -90,6 +92,9 @@ async function run(flags: FuzzFlags, io: EngineIo): Promise<number> {
     if (inputs.files.length > 0) throw new UsageError(`-merge=1 takes directories, not ${inputs.files[0]}`);
     job = { ...base, mode: "merge", dirs: inputs.dirs, maxLen: flags.maxLen };
   } else if (flags.regression || inputs.files.length > 0) {
+    if (flags.ignoreCrashes) {
+      throw new UsageError(`-ignore_crashes=1 fuzzes corpus directories, not ${inputs.files[0]}`);
+    }
     files = regressionFiles(inputs);
     job = { ...base, mode: "regress", files };
   } else {
@@ -108,6 +113,8 @@ async function run(flags: FuzzFlags, io: EngineIo): Promise<number> {
         corpusDirs: inputs.dirs,
         pollMs: 1000,
         useCounters: flags.useCounters,
+        ignoreCrashes: flags.ignoreCrashes,
+        artifacts,
       },
     };
   }
@@ -138,9 +145,15 @@ async function run(flags: FuzzFlags, io: EngineIo): Promise<number> {
     if (outcome.result.result.reason !== "crash" && outcome.result.result.reason !== "mutate") {
       print(`Done ${stats.execs} runs in ${Math.floor((performance.now() - started) / 1000)} second(s)`);
     }
-    if (flags.printFinalStats || interrupted) finalStatsLines(stats).forEach((line) => print(line));
-  } else if (outcome.kind !== "done" && outcome.kind !== "error" && (flags.printFinalStats || interrupted)) {
-    finalStatsLines(outcome.stats).forEach((line) => print(line));
+    if (flags.ignoreCrashes) print(crashesLine(stats));
+    if (flags.printFinalStats || interrupted) {
+      finalStatsLines(stats, flags.ignoreCrashes).forEach((line) => print(line));
+    }
+  } else if (outcome.kind !== "done" && outcome.kind !== "error") {
+    if (flags.ignoreCrashes) print(crashesLine(outcome.stats));
+    if (flags.printFinalStats || interrupted) {
+      finalStatsLines(outcome.stats, flags.ignoreCrashes).forEach((line) => print(line));
+    }
   }
   return interrupted && code === EXIT_OK ? EXIT_INTERRUPTED : code;
 }
@@ -175,7 +188,7 @@ function report(outcome: Supervised, context: ReportContext): number {
     case "crash":
       return finding("crash", recover(outcome.input, context), crashLines(outcome.error), outcome.error.oracle);
     case "interrupted":
-      return EXIT_INTERRUPTED;
+      return context.flags.ignoreCrashes && outcome.stats.distinctCrashes > 0 ? EXIT_CRASH : EXIT_INTERRUPTED;
     case "done":
       break;
   }
@@ -188,7 +201,7 @@ function report(outcome: Supervised, context: ReportContext): number {
         return EXIT_USAGE;
       }
       const crash = done.result.finding;
-      if (crash === undefined) return EXIT_OK;
+      if (crash === undefined) return done.result.crashes.length > 0 ? EXIT_CRASH : EXIT_OK;
       return finding("crash", crash.input, crashLines(crash.error, crash.sequence), crash.error.oracle);
     }
     case "regress": {

@@ -96,6 +96,8 @@ export interface FuzzFlags {
   readonly kernelCoverage?: boolean;
   /** `--repro FILE`: decode, run, minimize and explain one input of a built-in kernel target. */
   readonly repro?: string;
+  /** `-ignore_crashes=1` (`--ignore-crashes`): go on fuzzing past each crash, writing every distinct one. */
+  readonly ignoreCrashes: boolean;
 }
 
 /** The result of parsing: flags to run with, or a request for help. */
@@ -120,6 +122,7 @@ const LIBFUZZER_FLAGS = {
   rss_limit_mb: "int",
   only_ascii: "bool",
   exact_artifact_path: "path",
+  ignore_crashes: "bool",
   help: "bool",
 } as const;
 
@@ -157,6 +160,7 @@ export function parseFlags(args: readonly string[], cpus = navigator.hardwareCon
         "cache-dir": { type: "string" },
         "kernel-coverage": { type: "boolean" },
         repro: { type: "string" },
+        "ignore-crashes": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -207,6 +211,7 @@ export function parseFlags(args: readonly string[], cpus = navigator.hardwareCon
     useCounters: single.get("use_counters") === undefined || readBool(single, "use_counters"),
     kernelCoverage: v["kernel-coverage"],
     repro,
+    ignoreCrashes: (v["ignore-crashes"] ?? false) || readBool(single, "ignore_crashes"),
   };
   checkModes(flags);
   return { help: false, flags };
@@ -231,6 +236,14 @@ function checkModes(flags: FuzzFlags): void {
     throw new UsageError("-jobs runs fuzzing campaigns only");
   }
   if (flags.jobs > 1 && flags.inputs.length === 0) throw new UsageError("-jobs needs a corpus directory to share");
+  if (flags.ignoreCrashes && modes.length > 0) {
+    throw new UsageError(`-ignore_crashes=1 cannot be combined with ${modes[0]}`);
+  }
+  if (flags.ignoreCrashes && flags.exactArtifactPath !== undefined) {
+    throw new UsageError(
+      "-ignore_crashes=1 writes one artifact per distinct crash: use -artifact_prefix, not an exact path",
+    );
+  }
 }
 
 /** `--repro` takes one built-in kernel target, by name, and no other positional argument. */

@@ -25,6 +25,7 @@ jsfuzz flags (booleans also take jsfuzz's --no-NAME form):
   --timeout=SECONDS           an input running longer is a hang (default 30)
   --versifier                 add text-structure mutations (for text targets; off by default)
   --only-ascii                generate printable ASCII inputs only
+  --ignore-crashes            as -ignore_crashes=1
 
 libFuzzer flags:
   -runs=N                     stop after N runs (default -1: no limit)
@@ -40,7 +41,13 @@ libFuzzer flags:
   -use_counters=0             coverage feedback off: every input is random (length
                               uniform in [0, max_len]), no corpus is loaded or kept;
                               crashes are still found and written
+  -ignore_crashes=1           go on fuzzing past each crash (not a timeout or oom):
+                              the first crash of each signature (error name, oracle,
+                              top stack frame) is reported and written, a known one
+                              gets one line; at the end "INFO: N distinct crashes
+                              (M inputs) written", and exit 1 if there was any
   -jobs=N                     run N fuzzing processes sharing the corpus directory
+                              (with -ignore_crashes=1 a crash stops no other job)
   -workers=N                  run at most N of them at once (default: min(jobs, CPUs))
   -timeout=S, -rss_limit_mb=N, -only_ascii=1, -exact_artifact_path=PATH: as above
 

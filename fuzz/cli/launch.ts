@@ -12,13 +12,16 @@
  * - With `-jobs`, job i gets `-seed=S+i` (S from `-seed`, or random), so the
  *   jobs explore differently; they share the first corpus directory, and each
  *   picks up the others' new inputs as it polls it. When one job finds
- *   something, the others are stopped and its exit code is the launcher's.
+ *   something, the others are stopped and its exit code is the launcher's;
+ *   with `-ignore_crashes=1` a job that exits 1 (it found crashes and went
+ *   on to its end) stops no other, and the launcher exits 1 unless a job
+ *   found a timeout or out-of-memory.
  *
  * @module
  */
 
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "./exit_codes.ts";
+import { EXIT_CRASH, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "./exit_codes.ts";
 import { parseFlags, UsageError } from "./flags.ts";
 import { HELP } from "./help.ts";
 import { enginePermissions, permissionArgs, reproPermissions } from "./permissions.ts";
@@ -88,13 +91,17 @@ export async function launch(args: readonly string[], options: LaunchOptions): P
   options.print(
     `INFO: running ${flags.jobs} jobs, ${flags.workers} at a time, seeds ${firstSeed}..${firstSeed + flags.jobs - 1}`,
   );
-  return await runJobs(options.deno, commands, flags.workers);
+  return await runJobs(options.deno, commands, flags.workers, flags.ignoreCrashes);
 }
 
-/** Runs the commands, `parallel` at a time; stops the rest at the first non-zero exit and returns that code. */
-async function runJobs(deno: string, commands: string[][], parallel: number): Promise<number> {
+/**
+ * Runs the commands, `parallel` at a time; stops the rest at the first non-zero exit (but, with `goOnPastCrashes`,
+ * an exit 1) and returns that code, or 1 when only exits 1 were gone on past.
+ */
+async function runJobs(deno: string, commands: string[][], parallel: number, goOnPastCrashes = false): Promise<number> {
   const running = new Set<Deno.ChildProcess>();
   let result = EXIT_OK;
+  let stopping = false;
   let interrupted = false;
   const stopAll = () => {
     for (const child of running) {
@@ -113,15 +120,19 @@ async function runJobs(deno: string, commands: string[][], parallel: number): Pr
   try {
     let next = 0;
     const startOne = async (): Promise<void> => {
-      while (next < commands.length && result === EXIT_OK && !interrupted) {
+      while (next < commands.length && !stopping && !interrupted) {
         const child = new Deno.Command(deno, { args: commands[next++], stdin: "null" }).spawn();
         running.add(child);
         const { code } = await child.status;
         running.delete(child);
-        if (code !== EXIT_OK && result === EXIT_OK) {
+        if (code === EXIT_OK || stopping) continue;
+        if (goOnPastCrashes && code === EXIT_CRASH) {
           result = code;
-          stopAll();
+          continue;
         }
+        stopping = true;
+        result = code;
+        stopAll();
       }
     };
     await Promise.all(Array.from({ length: Math.min(parallel, commands.length) }, startOne));

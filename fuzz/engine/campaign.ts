@@ -12,6 +12,10 @@
  *   mutator, whether or not the input is kept.
  * - The corpus in memory only grows; inputs kept are written to the first
  *   corpus directory, never elsewhere, and nothing is deleted.
+ * - A crash ends the campaign, unless `ignoreCrashes` goes on past it
+ *   (`-ignore_crashes=1`): then the crashing input is never kept, its
+ *   features are not merged, and the campaign goes on with the same corpus
+ *   and generator, so the same seed finds the same crashes in the same order.
  * - A throw from the target's own `mutate` (see structured.ts) ends the
  *   campaign with reason `"mutate"`: it is a bug in the target, not a
  *   finding, so no input is blamed.
@@ -30,6 +34,7 @@ import { sha256Hex } from "../corpus/hash.ts";
 import type { ErrorInfo, Executor, Outcome } from "./executor.ts";
 import { type CampaignStats, emptyStats, newTail, rssMb, statusLine } from "./status.ts";
 import { TargetMutateError } from "./structured.ts";
+import { CrashLog, type CrashPolicy } from "./crash_log.ts";
 
 /** What the loop needs of a mutator (fuzz/mutate/mutator.ts's `Mutator` has it). */
 export interface InputMutator {
@@ -77,6 +82,8 @@ export interface CampaignOptions {
   readonly onProgress?: (stats: CampaignStats) => void;
   /** How often to look for inputs other processes added to `corpus`, in ms. */
   readonly pollMs?: number;
+  /** The crashes to go on past (`-ignore_crashes=1`); without it the first crash ends the campaign. */
+  readonly ignoreCrashes?: CrashPolicy;
 }
 
 /** A crash found by a campaign. */
@@ -120,6 +127,8 @@ export interface CampaignResult {
   readonly mutateFailure?: MutateFailure;
   /** The corpus at the end, in the order inputs were kept. */
   readonly corpus: readonly Uint8Array[];
+  /** The distinct crashes the campaign went on past, in the order found (empty without `ignoreCrashes`). */
+  readonly crashes: readonly CrashFinding[];
 }
 
 /** One fuzzing campaign. */
@@ -128,6 +137,7 @@ export class Campaign {
   readonly #options: CampaignOptions;
   readonly #stats: CampaignStats = emptyStats();
   readonly #corpus: Uint8Array[] = [];
+  readonly #crashes: CrashLog;
   #covered = new Uint8Array(0);
   #start = 0;
 
@@ -135,18 +145,24 @@ export class Campaign {
   constructor(parts: CampaignParts, options: CampaignOptions) {
     this.#parts = parts;
     this.#options = options;
+    this.#crashes = new CrashLog(options.ignoreCrashes, this.#stats);
   }
 
-  /** Runs the initial corpus, then fuzzes until a crash, the run or time limit, or `shouldStop`. */
+  /** Runs the initial corpus, then fuzzes until a crash (one not gone on past), the run or time limit, or `shouldStop`. */
   async run(): Promise<CampaignResult> {
     this.#start = performance.now();
     const stats = this.#stats;
     const initial = this.#initialInputs();
     for (const input of initial) {
       const crash = await this.#runOne(input, []);
-      if (crash !== undefined) return this.#end("crash", crash);
+      if (crash !== undefined) {
+        if (this.#crashes.goesOn(crash)) continue;
+        return this.#end("crash", crash);
+      }
       if (this.#observe() > 0 || this.#corpus.length === 0 && input === initial[initial.length - 1]) this.#keep(input);
     }
+    // Only when crashes are gone on past can every initial input have crashed: mutate the empty input then.
+    if (this.#corpus.length === 0) this.#keep(new Uint8Array(0));
     stats.newUnits = 0;
     this.#line("INITED");
 
@@ -182,7 +198,11 @@ export class Campaign {
       }
       let crash = this.#runOne(input, mutator.lastSequence);
       if (crash instanceof Promise) crash = await crash;
-      if (crash !== undefined) return this.#end("crash", crash);
+      if (crash !== undefined) {
+        if (!this.#crashes.goesOn(crash)) return this.#end("crash", crash);
+        onProgress?.(stats);
+        continue;
+      }
       if (this.#observe() > 0) {
         this.#keep(input);
         this.#options.corpus?.add(input);
@@ -240,13 +260,16 @@ export class Campaign {
     this.#stats.newUnits++;
   }
 
-  /** Runs inputs other processes added to the corpus directory; keeps those with new features. */
+  /** Runs inputs other processes added to the corpus directory; keeps those with new features; gives a crash not gone on past. */
   async #reload(): Promise<CrashFinding | undefined> {
     const files = this.#options.corpus?.poll() ?? [];
     let kept = 0;
     for (const file of files) {
       const crash = await this.#runOne(file.data, []);
-      if (crash !== undefined) return crash;
+      if (crash !== undefined) {
+        if (this.#crashes.goesOn(crash)) continue;
+        return crash;
+      }
       if (this.#observe() > 0) {
         this.#keep(file.data);
         kept++;
@@ -291,6 +314,7 @@ export class Campaign {
     if (reason === "runs" || reason === "time" || reason === "stopped") this.#line("DONE");
     else this.#stats.seconds = (performance.now() - this.#start) / 1000;
     this.#options.onProgress?.(this.#stats);
-    return { stats: { ...this.#stats }, reason, finding, mutateFailure, corpus: [...this.#corpus] };
+    const crashes = [...this.#crashes.distinct];
+    return { stats: { ...this.#stats }, reason, finding, mutateFailure, corpus: [...this.#corpus], crashes };
   }
 }

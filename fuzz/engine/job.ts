@@ -7,6 +7,9 @@
  *   loaded inside the Worker after the coverage runtime is installed.
  * - Every input a job runs is recorded in the shared state just before it
  *   runs, so a watchdog that terminates the Worker knows the input.
+ * - With `ignoreCrashes`, the Worker reports each crash as it comes (the
+ *   report and, given `artifacts`, the artifact for a new signature; one
+ *   line for a known one), since the campaign goes on past it.
  *
  * @module
  */
@@ -26,6 +29,8 @@ import { runRandomCampaign } from "./random_campaign.ts";
 import { SharedState } from "./shared.ts";
 import type { CampaignStats } from "./status.ts";
 import { MixedMutator } from "./structured.ts";
+import type { CrashPolicy } from "./crash_log.ts";
+import { artifactLine, type ArtifactOptions, crashLines, inputLines, writeArtifact } from "./report.ts";
 
 /** The options of a fuzzing job (the command line's flags). */
 export interface FuzzJobOptions {
@@ -53,6 +58,10 @@ export interface FuzzJobOptions {
   readonly quiet?: boolean;
   /** `-use_counters=0` gives false: random inputs, no coverage feedback, no corpus (default true). */
   readonly useCounters?: boolean;
+  /** `-ignore_crashes=1`: go on past every crash, keeping the distinct ones. */
+  readonly ignoreCrashes?: boolean;
+  /** With `ignoreCrashes`: where each distinct crash is written (nothing is written without it). */
+  readonly artifacts?: ArtifactOptions;
 }
 
 /** Work for a Worker. */
@@ -100,8 +109,10 @@ export async function runJob(job: Job, print: (line: string) => void): Promise<J
       const o = job.options;
       if (o.quiet) print = () => {};
       const rng = new Prng(o.seed);
+      const ignoreCrashes = o.ignoreCrashes ? reportEachCrash(print, o.artifacts) : undefined;
       if (o.useCounters === false) {
-        return { mode: "fuzz", result: await runRandomCampaign(executor, rng, { ...o, print, ...watch(shared) }) };
+        const options = { ...o, print, ...watch(shared), ignoreCrashes };
+        return { mode: "fuzz", result: await runRandomCampaign(executor, rng, options) };
       }
       const bytes = new Mutator(rng, {
         maxLen: o.maxLen,
@@ -125,6 +136,7 @@ export async function runJob(job: Job, print: (line: string) => void): Promise<J
         print,
         ...watch(shared),
         pollMs: o.pollMs,
+        ignoreCrashes,
       });
       return { mode: "fuzz", result: await campaign.run() };
     }
@@ -141,6 +153,24 @@ export async function runJob(job: Job, print: (line: string) => void): Promise<J
       return { mode: "minimize", result, original };
     }
   }
+}
+
+/** Goes on past every crash: prints a new one's report and writes its artifact, and one line for a known one. */
+function reportEachCrash(print: (line: string) => void, artifacts: ArtifactOptions | undefined): CrashPolicy {
+  return {
+    goOn: () => true,
+    onCrash: (crash, signature, known) => {
+      if (known) {
+        print(`INFO: known crash (${signature}), input not written`);
+        return;
+      }
+      crashLines(crash.error, crash.sequence).forEach((line) => print(line));
+      inputLines(crash.input).forEach((line) => print(line));
+      if (artifacts === undefined) return;
+      const path = writeArtifact("crash", crash.input, artifacts, { oracle: crash.error.oracle });
+      print(artifactLine(path, artifacts));
+    },
+  };
 }
 
 /** The campaign's hooks into the shared state: SIGINT's stop request, and the statistics the supervisor reads. */

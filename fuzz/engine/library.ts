@@ -14,6 +14,10 @@
  * its mutations from it (structure-aware mutations, as on the command
  * line); a throw from it is a bug in the target, thrown as a `TypeError`.
  *
+ * With `ignoreCrashes`, the campaign goes on past each crash (not a timeout
+ * or out-of-memory) and `findings` holds the first crash of each signature
+ * (see crash_log.ts), in the order found.
+ *
  * Invariants: with the same seed, target and corpus, a campaign runs the
  * same inputs (the default seed is 1, not random, so a test is
  * reproducible); nothing is written except the instrumentation cache and,
@@ -29,7 +33,7 @@ import { Mutator } from "../mutate/mutator.ts";
 import { Prng } from "../prng.ts";
 import { prepareTarget } from "../instrument/prepare.ts";
 import { CorpusDir } from "../corpus/store.ts";
-import { Campaign } from "./campaign.ts";
+import { Campaign, type CrashFinding } from "./campaign.ts";
 import { type ErrorInfo, Executor, type FuzzTarget } from "./executor.ts";
 import type { CampaignStats } from "./status.ts";
 import { runRandomCampaign } from "./random_campaign.ts";
@@ -70,6 +74,12 @@ export interface FuzzOptions {
    * off for others).
    */
   readonly kernelCoverage?: boolean;
+  /**
+   * Go on past each crash (`-ignore_crashes=1`): `findings` holds every distinct crash, in the order found. A timeout
+   * or out-of-memory still ends the campaign; for a module target, whose Worker is then terminated, `findings` then
+   * holds that one finding only.
+   */
+  readonly ignoreCrashes?: boolean;
 }
 
 /** Something a campaign found. */
@@ -84,7 +94,7 @@ export interface Finding {
 
 /** What {@linkcode fuzz} returns. */
 export interface FuzzResult {
-  /** At most one finding: the campaign stops at the first. */
+  /** At most one finding, as the campaign stops at the first; with `ignoreCrashes`, every distinct crash. */
   readonly findings: readonly Finding[];
   /** The campaign's statistics. */
   readonly stats: CampaignStats;
@@ -112,6 +122,7 @@ async function inProcess(target: FuzzTarget, options: FuzzOptions, runs: number)
     maxTotalTimeMs: options.maxTotalTimeMs ?? Infinity,
     maxLen,
     print: options.print ?? (() => {}),
+    ignoreCrashes: options.ignoreCrashes ? { goOn: (error: ErrorInfo) => error.name !== TIMEOUT_NAME } : undefined,
   };
   const result = options.useCounters === false
     ? await runRandomCampaign(executor, rng, limits)
@@ -119,10 +130,11 @@ async function inProcess(target: FuzzTarget, options: FuzzOptions, runs: number)
       ...limits,
       ...corpusOption(options.corpus, maxLen),
     }).run();
+  const findings = result.crashes.map(crashOf);
   const crash = result.finding;
-  if (crash === undefined) return { findings: [], stats: result.stats };
+  if (crash === undefined) return { findings, stats: result.stats };
   const kind = crash.error.name === TIMEOUT_NAME ? "timeout" : "crash";
-  return { findings: [{ kind, input: crash.input, error: crash.error }], stats: result.stats };
+  return { findings: [...findings, { kind, input: crash.input, error: crash.error }], stats: result.stats };
 }
 
 async function isolated(target: string | URL, options: FuzzOptions, runs: number): Promise<FuzzResult> {
@@ -151,6 +163,7 @@ async function isolated(target: string | URL, options: FuzzOptions, runs: number
       pollMs: 1000,
       quiet: options.print === undefined,
       useCounters: options.useCounters,
+      ignoreCrashes: options.ignoreCrashes,
     },
   }, { timeoutMs: options.timeoutMs ?? 10_000, rssLimitMb: options.rssLimitMb ?? 0, capacity: maxLen });
   const outcome = await supervisor.done;
@@ -160,11 +173,8 @@ async function isolated(target: string | URL, options: FuzzOptions, runs: number
       const result = outcome.result.result;
       const failure = result.mutateFailure;
       if (failure !== undefined) throw new TypeError(`fuzz: ${failure.message} (a bug in the target, not a finding)`);
-      const crash = result.finding;
-      return {
-        findings: crash === undefined ? [] : [{ kind: "crash", input: crash.input, error: crash.error }],
-        stats: result.stats,
-      };
+      const crashes = result.finding === undefined ? result.crashes : [...result.crashes, result.finding];
+      return { findings: crashes.map(crashOf), stats: result.stats };
     }
     case "error":
       throw new TypeError(`fuzz: the target could not be loaded: ${outcome.error.name}: ${outcome.error.message}`);
@@ -184,6 +194,11 @@ async function isolated(target: string | URL, options: FuzzOptions, runs: number
       return { findings: [{ kind: outcome.kind, input, error }], stats: outcome.stats };
     }
   }
+}
+
+/** A crash the campaign found, as a finding. */
+function crashOf(crash: CrashFinding): Finding {
+  return { kind: "crash", input: crash.input, error: crash.error };
 }
 
 function corpusOption(

@@ -3,7 +3,8 @@
  * of the bug-finding benchmark. Every input is generated afresh: a length
  * uniform in [0, maxLen], then that many bytes, all from the seeded PRNG.
  * Nothing is mutated, no corpus is loaded or kept, and no coverage is read;
- * a crash still ends the campaign with the input that caused it.
+ * a crash still ends the campaign with the input that caused it, unless
+ * `ignoreCrashes` goes on past it (`-ignore_crashes=1`).
  *
  * Invariants:
  * - The inputs are a function of the seed and `maxLen` alone: the target's
@@ -17,6 +18,7 @@ import type { Prng } from "../prng.ts";
 import type { CampaignResult, CrashFinding, StopReason } from "./campaign.ts";
 import type { Executor, Outcome } from "./executor.ts";
 import { type CampaignStats, emptyStats, rssMb, statusLine } from "./status.ts";
+import { CrashLog, type CrashPolicy } from "./crash_log.ts";
 
 /** How long a random campaign runs and where it reports. */
 export interface RandomCampaignOptions {
@@ -32,6 +34,8 @@ export interface RandomCampaignOptions {
   readonly shouldStop?: () => boolean;
   /** Told the statistics every 1024 runs and at the end. */
   readonly onProgress?: (stats: CampaignStats) => void;
+  /** The crashes to go on past (`-ignore_crashes=1`); without it the first crash ends the campaign. */
+  readonly ignoreCrashes?: CrashPolicy;
 }
 
 /** A fresh random input: a length uniform in [0, maxLen], then random bytes. */
@@ -44,13 +48,14 @@ export function randomInput(rng: Prng, maxLen: number): Uint8Array {
   return input;
 }
 
-/** Runs random inputs until a crash, the run or time limit, or `shouldStop`. */
+/** Runs random inputs until a crash (one not gone on past), the run or time limit, or `shouldStop`. */
 export async function runRandomCampaign(
   executor: Executor,
   rng: Prng,
   options: RandomCampaignOptions,
 ): Promise<CampaignResult> {
   const stats = emptyStats();
+  const crashes = new CrashLog(options.ignoreCrashes, stats);
   const start = performance.now();
   const line = (kind: string) => {
     stats.seconds = (performance.now() - start) / 1000;
@@ -62,7 +67,7 @@ export async function runRandomCampaign(
     if (finding === undefined) line("DONE");
     else stats.seconds = (performance.now() - start) / 1000;
     options.onProgress?.(stats);
-    return { stats: { ...stats }, reason, finding, corpus: [] };
+    return { stats: { ...stats }, reason, finding, corpus: [], crashes: [...crashes.distinct] };
   };
   options.print("INFO: -use_counters=0: every input is generated at random; no corpus is loaded or kept");
   line("INITED");
@@ -78,7 +83,12 @@ export async function runRandomCampaign(
     let outcome: Outcome | Promise<Outcome> = executor.run(input);
     if (outcome instanceof Promise) outcome = await outcome;
     stats.execs++;
-    if (outcome !== undefined) return end("crash", { kind: "crash", input, error: outcome, sequence: [] });
+    if (outcome !== undefined) {
+      const crash: CrashFinding = { kind: "crash", input, error: outcome, sequence: [] };
+      if (!crashes.goesOn(crash)) return end("crash", crash);
+      options.onProgress?.(stats);
+      continue;
+    }
     if ((stats.execs & (stats.execs - 1)) === 0 && stats.execs >= 1024) line("pulse");
   }
 }

@@ -36,6 +36,10 @@ export interface CampaignStats {
   peakRssMb: number;
   /** The longest any one input ran, in whole seconds, as the watchdog saw it. */
   slowestSeconds: number;
+  /** Crashing inputs a campaign went on past (`-ignore_crashes=1`). */
+  crashes: number;
+  /** Distinct crashes among them (see crash_log.ts for what makes two crashes the same). */
+  distinctCrashes: number;
 }
 
 /** A fresh set of statistics. */
@@ -51,6 +55,8 @@ export function emptyStats(): CampaignStats {
     rssMb: 0,
     peakRssMb: 0,
     slowestSeconds: 0,
+    crashes: 0,
+    distinctCrashes: 0,
   };
 }
 
@@ -78,15 +84,25 @@ export function newTail(length: number, maxLen: number, sequence: readonly strin
   return ` L: ${length}/${maxLen} MS: ${sequence.length} ${sequence.map((name) => `${name}-`).join("")}`;
 }
 
-/** libFuzzer's `-print_final_stats=1` lines. */
-export function finalStatsLines(stats: CampaignStats): string[] {
-  return [
+/** libFuzzer's `-print_final_stats=1` lines, and, with `crashes` (`-ignore_crashes=1`), the crash counts. */
+export function finalStatsLines(stats: CampaignStats, crashes = false): string[] {
+  const lines = [
     `stat::number_of_executed_units: ${stats.execs}`,
     `stat::average_exec_per_sec:     ${execsPerSecond(stats)}`,
     `stat::new_units_added:          ${stats.newUnits}`,
     `stat::slowest_unit_time_sec:    ${stats.slowestSeconds}`,
     `stat::peak_rss_mb:              ${stats.peakRssMb}`,
   ];
+  if (crashes) {
+    lines.push(`stat::crashes:                  ${stats.crashes}`);
+    lines.push(`stat::distinct_crashes:         ${stats.distinctCrashes}`);
+  }
+  return lines;
+}
+
+/** The last line of a campaign that went on past its crashes (`-ignore_crashes=1`). */
+export function crashesLine(stats: CampaignStats): string {
+  return `INFO: ${stats.distinctCrashes} distinct crashes (${stats.crashes} inputs) written`;
 }
 
 /** The process's resident set size in MB. */

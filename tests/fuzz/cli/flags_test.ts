@@ -59,6 +59,7 @@ Deno.test("the fuzzer reads jsfuzz's -- flags and libFuzzer's -name=value flags"
     useCounters: false,
     kernelCoverage: false,
     repro: undefined,
+    ignoreCrashes: false,
   });
   const defaults = flags(["t.js"]);
   assert.equal(defaults.useCounters, true);
@@ -75,6 +76,9 @@ Deno.test("the fuzzer reads jsfuzz's -- flags and libFuzzer's -name=value flags"
   assert.equal(flags(["t.js", "a", "b", "-merge=1"]).merge, true);
   assert.equal(flags(["t.js", "--versifier", "--no-versifier"]).versifier, false, "jsfuzz's negated form");
   assert.equal(flags(["t.js", "crash", "-minimize_crash=1"]).minimizeCrash, true);
+  assert.equal(flags(["t.js", "-ignore_crashes=1"]).ignoreCrashes, true);
+  assert.equal(flags(["t.js", "--ignore-crashes"]).ignoreCrashes, true, "jsfuzz's form");
+  assert.equal(flags(["t.js", "c", "-jobs=2", "-ignore_crashes=1"]).ignoreCrashes, true, "with -jobs too");
 });
 
 Deno.test("a bad flag, value or combination is one line on stderr and exit code 2", async (t) => {
@@ -92,6 +96,15 @@ Deno.test("a bad flag, value or combination is one line on stderr and exit code 
       "ksim fuzz: -merge=1 needs an output directory and at least one input directory (try --help)",
     ],
     [["t.js", "-jobs=2"], "ksim fuzz: -jobs needs a corpus directory to share (try --help)"],
+    [
+      ["t.js", "--regression", "-ignore_crashes=1"],
+      "ksim fuzz: -ignore_crashes=1 cannot be combined with --regression (try --help)",
+    ],
+    [
+      ["t.js", "--ignore-crashes", "--exact-artifact-path=x"],
+      "ksim fuzz: -ignore_crashes=1 writes one artifact per distinct crash: use -artifact_prefix, not an exact path (try --help)",
+    ],
+    [["t.js", "-ignore_crashes=2"], 'ksim fuzz: -ignore_crashes must be 0 or 1, got "2" (try --help)'],
     [["t.js", "a", "--regression", "-merge=1"], "ksim fuzz: --regression and -merge=1 cannot be combined (try --help)"],
     [["a,b/t.js"], "ksim fuzz: paths with commas cannot be granted to Deno: a,b (try --help)"],
   ];
@@ -129,6 +142,8 @@ Deno.test("--help lists every flag and exits 0", async () => {
       "-use_value_profile",
       "-jobs",
       "-workers",
+      "-ignore_crashes",
+      "--ignore-crashes",
       "--cache-dir",
     ]
   ) assert.match(HELP, new RegExp(`^  ${flag}[= ]`, "m"), flag);
