@@ -2,7 +2,7 @@
 // crash once, and exits 1 at its end; a timeout still stops it.
 
 import assert from "node:assert/strict";
-import { filesIn, runFuzz } from "./run_fuzz.ts";
+import { filesIn, runFuzz, startFuzz } from "./run_fuzz.ts";
 import { tempDir } from "../engine/temp.ts";
 
 const TARGET = "tests/fuzz/targets/two_crashes.ts";
@@ -108,4 +108,24 @@ Deno.test("-jobs=2 -ignore_crashes=1: a crash stops no other job, and the launch
   assert.equal(run.stderr.match(/^Done 800 runs/gm)?.length, 2, "each job ran to its end");
   assert.equal(run.stderr.match(/^INFO: [12] distinct crashes \(\d+ inputs\) written$/gm)?.length, 2);
   assert.ok(filesIn(`${dir.path}/artifacts`).length >= 2);
+});
+
+Deno.test("-ignore_crashes=1: SIGINT after crashes ends the campaign with the count, the stats and exit 1", async () => {
+  await using dir = await tempDir();
+  let known = 0;
+  let signalled = false;
+  const args = [TARGET, "-seed=1", "-ignore_crashes=1", `-artifact_prefix=${dir.path}/`];
+  const { done } = startFuzz(args, (line, child) => {
+    if (line.startsWith("INFO: known crash")) known++;
+    if (known >= 3 && !signalled) {
+      signalled = true;
+      child.kill("SIGINT");
+    }
+  });
+  const run = await done;
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /run interrupted; exiting/);
+  assert.match(run.stderr, /^INFO: [12] distinct crashes \(\d+ inputs\) written$/m);
+  assert.match(run.stderr, /^stat::distinct_crashes: +[12]$/m);
+  assert.ok(filesIn(dir.path).length >= 1);
 });
