@@ -19,7 +19,7 @@ import { FeatureSet } from "../coverage/features.ts";
 import { Mutator } from "../mutate/mutator.ts";
 import { Prng } from "../prng.ts";
 import { CorpusDir } from "../corpus/store.ts";
-import { Campaign, type CampaignResult } from "./campaign.ts";
+import { Campaign, type CampaignResult, type CrashFinding } from "./campaign.ts";
 import { type ErrorInfo, Executor } from "./executor.ts";
 import { loadTargetModule, type TargetFormat } from "./load_target.ts";
 import { mergeCorpus, type MergeResult } from "./merge.ts";
@@ -90,13 +90,21 @@ export type JobResult =
   | { readonly mode: "merge"; readonly result: MergeResult }
   | { readonly mode: "minimize"; readonly result: MinimizeResult; readonly original: Uint8Array };
 
-/** What a Worker posts when it is done. */
+/** What a Worker posts: each distinct crash a campaign goes on past, as it is found, then once when it is done. */
 export type WorkerReply =
+  | { readonly type: "crash"; readonly crash: CrashFinding }
   | { readonly type: "done"; readonly result: JobResult }
   | { readonly type: "error"; readonly error: ErrorInfo };
 
-/** Runs `job` in this isolate; status lines go to `print`. */
-export async function runJob(job: Job, print: (line: string) => void): Promise<JobResult> {
+/**
+ * Runs `job` in this isolate; status lines go to `print`, and each distinct crash a campaign goes on past to
+ * `onDistinctCrash` too (so that it outlives a Worker terminated later for a timeout).
+ */
+export async function runJob(
+  job: Job,
+  print: (line: string) => void,
+  onDistinctCrash: (crash: CrashFinding) => void = () => {},
+): Promise<JobResult> {
   const warn = (line: string) => print(line);
   const runtime = installCoverageRuntime();
   runtime.valueProfile = job.valueProfile;
@@ -109,7 +117,7 @@ export async function runJob(job: Job, print: (line: string) => void): Promise<J
       const o = job.options;
       if (o.quiet) print = () => {};
       const rng = new Prng(o.seed);
-      const ignoreCrashes = o.ignoreCrashes ? reportEachCrash(print, o.artifacts) : undefined;
+      const ignoreCrashes = o.ignoreCrashes ? reportEachCrash(print, o.artifacts, onDistinctCrash) : undefined;
       if (o.useCounters === false) {
         const options = { ...o, print, ...watch(shared), ignoreCrashes };
         return { mode: "fuzz", result: await runRandomCampaign(executor, rng, options) };
@@ -155,8 +163,15 @@ export async function runJob(job: Job, print: (line: string) => void): Promise<J
   }
 }
 
-/** Goes on past every crash: prints a new one's report and writes its artifact, and one line for a known one. */
-function reportEachCrash(print: (line: string) => void, artifacts: ArtifactOptions | undefined): CrashPolicy {
+/**
+ * Goes on past every crash: prints a new one's report, writes its artifact and hands it to `onDistinct`, and prints one
+ * line for a known one.
+ */
+function reportEachCrash(
+  print: (line: string) => void,
+  artifacts: ArtifactOptions | undefined,
+  onDistinct: (crash: CrashFinding) => void,
+): CrashPolicy {
   return {
     goOn: () => true,
     onCrash: (crash, signature, known) => {
@@ -164,6 +179,7 @@ function reportEachCrash(print: (line: string) => void, artifacts: ArtifactOptio
         print(`INFO: known crash (${signature}), input not written`);
         return;
       }
+      onDistinct(crash);
       crashLines(crash.error, crash.sequence).forEach((line) => print(line));
       inputLines(crash.input).forEach((line) => print(line));
       if (artifacts === undefined) return;

@@ -76,8 +76,7 @@ export interface FuzzOptions {
   readonly kernelCoverage?: boolean;
   /**
    * Go on past each crash (`-ignore_crashes=1`): `findings` holds every distinct crash, in the order found. A timeout
-   * or out-of-memory still ends the campaign; for a module target, whose Worker is then terminated, `findings` then
-   * holds that one finding only.
+   * or out-of-memory still ends the campaign, and comes last in `findings`.
    */
   readonly ignoreCrashes?: boolean;
 }
@@ -179,7 +178,7 @@ async function isolated(target: string | URL, options: FuzzOptions, runs: number
     case "error":
       throw new TypeError(`fuzz: the target could not be loaded: ${outcome.error.name}: ${outcome.error.message}`);
     case "interrupted":
-      return { findings: [], stats: outcome.stats };
+      return { findings: outcome.crashes.map(crashOf), stats: outcome.stats };
     case "timeout":
     case "oom":
     case "crash": {
@@ -191,7 +190,8 @@ async function isolated(target: string | URL, options: FuzzOptions, runs: number
           : `RSS ${outcome.rssMb} MB`,
         stack: "",
       };
-      return { findings: [{ kind: outcome.kind, input, error }], stats: outcome.stats };
+      const findings = [...outcome.crashes.map(crashOf), { kind: outcome.kind, input, error }];
+      return { findings, stats: outcome.stats };
     }
   }
 }

@@ -12,14 +12,17 @@
  * - an error thrown outside the target's call (say, in a timer the target
  *   set) is a crash of the input that was running.
  *
- * Invariant: the returned Promise settles exactly once, and the Worker is
- * gone when it does (closed by itself or terminated).
+ * Invariants: the returned Promise settles exactly once, and the Worker is
+ * gone when it does (closed by itself or terminated); a job that the
+ * watchdog or SIGINT ended still gives the distinct crashes its campaign
+ * went on past before that (`-ignore_crashes=1`), in the order found.
  *
  * @module
  */
 
 import { describeError, type ErrorInfo } from "./executor.ts";
 import type { Job, JobResult, WorkerReply } from "./job.ts";
+import type { CrashFinding } from "./campaign.ts";
 import { SharedState } from "./shared.ts";
 import { type CampaignStats, rssMb } from "./status.ts";
 
@@ -43,14 +46,30 @@ export interface RecoveredInput {
   readonly index: number;
 }
 
+/** The distinct crashes a campaign went on past before the job was ended from outside, in the order found. */
+export interface EarlierCrashes {
+  /** Empty unless the campaign goes on past crashes (`-ignore_crashes=1`). */
+  readonly crashes: readonly CrashFinding[];
+}
+
 /** How a supervised job ended. */
 export type Supervised =
   | { readonly kind: "done"; readonly result: JobResult; readonly slowestSeconds: number }
   | { readonly kind: "error"; readonly error: ErrorInfo }
-  | { readonly kind: "timeout"; readonly input: RecoveredInput; readonly stats: CampaignStats }
-  | { readonly kind: "oom"; readonly input: RecoveredInput; readonly stats: CampaignStats; readonly rssMb: number }
-  | { readonly kind: "crash"; readonly input: RecoveredInput; readonly stats: CampaignStats; readonly error: ErrorInfo }
-  | { readonly kind: "interrupted"; readonly stats: CampaignStats };
+  | { readonly kind: "timeout"; readonly input: RecoveredInput; readonly stats: CampaignStats } & EarlierCrashes
+  | {
+    readonly kind: "oom";
+    readonly input: RecoveredInput;
+    readonly stats: CampaignStats;
+    readonly rssMb: number;
+  } & EarlierCrashes
+  | {
+    readonly kind: "crash";
+    readonly input: RecoveredInput;
+    readonly stats: CampaignStats;
+    readonly error: ErrorInfo;
+  } & EarlierCrashes
+  | { readonly kind: "interrupted"; readonly stats: CampaignStats } & EarlierCrashes;
 
 /** A job running in a Worker. */
 export class Supervisor {
@@ -80,6 +99,7 @@ export class Supervisor {
       let lastRuns = 0;
       let lastChange = performance.now();
       let slowest = 0;
+      const crashes: CrashFinding[] = [];
       const finish = (outcome: Supervised, terminate: boolean) => {
         if (settled) return;
         settled = true;
@@ -98,10 +118,11 @@ export class Supervisor {
           slowestSeconds: Math.floor(slowest / 1000),
         };
       };
-      this.#stop = () => finish({ kind: "interrupted", stats: stats() }, true);
+      this.#stop = () => finish({ kind: "interrupted", stats: stats(), crashes }, true);
       worker.onmessage = (event: MessageEvent<WorkerReply>) => {
         const reply = event.data;
-        if (reply.type === "error") finish({ kind: "error", error: reply.error }, true);
+        if (reply.type === "crash") crashes.push(reply.crash);
+        else if (reply.type === "error") finish({ kind: "error", error: reply.error }, true);
         else finish({ kind: "done", result: reply.result, slowestSeconds: Math.floor(slowest / 1000) }, true);
       };
       worker.onerror = (event: ErrorEvent) => {
@@ -109,7 +130,7 @@ export class Supervisor {
         const error = event.error instanceof Error
           ? describeError(event.error)
           : { name: "Error", message: event.message, stack: "" };
-        finish({ kind: "crash", input: shared.lastInput(), stats: stats(), error }, true);
+        finish({ kind: "crash", input: shared.lastInput(), stats: stats(), error, crashes }, true);
       };
       const timer = setInterval(() => {
         const now = performance.now();
@@ -120,14 +141,14 @@ export class Supervisor {
         } else if (runs > 0) {
           slowest = Math.max(slowest, now - lastChange);
           if (now - lastChange > options.timeoutMs) {
-            finish({ kind: "timeout", input: shared.lastInput(), stats: stats() }, true);
+            finish({ kind: "timeout", input: shared.lastInput(), stats: stats(), crashes }, true);
             return;
           }
         }
         if (options.rssLimitMb > 0) {
           const rssMb = Math.round(Deno.memoryUsage().rss / (1 << 20));
           if (rssMb > options.rssLimitMb) {
-            finish({ kind: "oom", input: shared.lastInput(), stats: stats(), rssMb }, true);
+            finish({ kind: "oom", input: shared.lastInput(), stats: stats(), rssMb, crashes }, true);
           }
         }
       }, options.tickMs ?? 25);

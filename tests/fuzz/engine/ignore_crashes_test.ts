@@ -46,3 +46,14 @@ Deno.test("fuzz() with ignoreCrashes: a timeout still ends the campaign, after t
   assert.ok(result.stats.execs < 1000);
   assert.deepEqual(result.findings.slice(0, -1).map((f) => [f.kind, f.error.message]), [["crash", "low first byte"]]);
 });
+
+Deno.test("fuzz() with ignoreCrashes: a module target's timeout comes after the crashes its Worker found before", async () => {
+  const result = await fuzz("tests/fuzz/targets/crash_then_hang.ts", {
+    runs: 20_000,
+    seed: 1,
+    timeoutMs: 500,
+    ignoreCrashes: true,
+  });
+  assert.deepEqual(result.findings.map((f) => [f.kind, f.input[0]]), [["crash", 0x41], ["timeout", 0x48]]);
+  assert.equal(result.findings[0].error.message, "planted: A");
+});
