@@ -21,8 +21,12 @@
  *   output is taken (HAS_OUTPUT cleared) at most once, by `tryJoin`.
  * - JOIN_WAKER moves Empty → Registering (`tryJoin`) → Waiting
  *   (`joinWakerRegistered`), and back to Empty when the poller takes the
- *   waker to wake it; if the poller finds it Registering, it waits until the
- *   joiner has registered and marks it Woken.
+ *   waker to wake it or the dropped `JoinHandle` takes it back
+ *   (`releaseJoinHandle`); if the poller finds it Registering, it waits until
+ *   the joiner has registered and then, in one CAS, either marks it Woken (the
+ *   poller wakes it) or finds it already taken back (Empty: nothing to wake,
+ *   and `endPoll`/`startPoll` answer Ready/Cancelled(false)). Exactly one
+ *   side takes a registered waker, and the waiting poller always returns.
  * - REFS counts live references; the hart whose `dropRef` (or `wakeByVal`
  *   answering `Drop`) takes it from 1 to 0 owns the deallocation.
  * - A broken invariant (k23's `assert!`/`debug_assert!`) throws a
@@ -412,6 +416,15 @@ function stepCreateJoinHandle(d: Draft): void {
 }
 
 /**
+ * What the poller answers instead when the join waker it waited for was
+ * taken back by the dropped `JoinHandle`: there is no join waker to wake.
+ */
+function withoutJoinWaker<R>(result: R): R {
+  // Only endPoll (ReadyJoined) and startPoll (Cancelled(true)) ever wait.
+  return (result === PollResult.ReadyJoined ? PollResult.Ready : StartPollAction.Cancelled(false)) as R;
+}
+
+/**
  * The state word of one task, at a physical address. Methods are operations
  * (use `yield*`) taking the hart that performs them; transitions are named in
  * traces and deadlock reports as `"start_poll task@0x1000"` and so on.
@@ -497,24 +510,35 @@ export class TaskState {
     } finally {
       frames.pop();
     }
-    if (d.waitForJoinWaker) yield* hart.frame(`wait for join waker ${this.task}`, this.#waitForJoinWaker(hart));
+    if (d.waitForJoinWaker) {
+      const woken = yield* hart.frame(`wait for join waker ${this.task}`, this.#waitForJoinWaker(hart));
+      if (!woken) return withoutJoinWaker(result);
+    }
     return result;
   }
 
   /**
    * k23's `wait_for_join_waker`: the poller waits until a Registering join
-   * waker is registered (Waiting), then marks it Woken. Rather than spinning
+   * waker is registered (Waiting), then marks it Woken and answers true.
+   * Between the registration and that CAS the joiner may be polled again,
+   * take the output (or see the cancellation) and drop its handle, whose
+   * `releaseJoinHandle` takes the Waiting waker back (Empty): then the
+   * poller answers false and has nothing to wake. (k23 never takes a
+   * registered waker back, so its loop only waits for Waiting; waiting for a
+   * Waiting that will never come again was a deadlock.) Rather than spinning
    * with `pause`, it parks on the word (`waitWhile32`) until it changes, so
    * it neither livelocks an exhaustive search nor hides a deadlock.
    */
-  *#waitForJoinWaker(hart: Hart): Op<void> {
+  *#waitForJoinWaker(hart: Hart): Op<boolean> {
     let current = yield* kernelOp(hart.load32(this.addr));
     for (;;) {
       const waiting = ((current & ~JOIN_WAKER_MASK) | (JoinWakerState.Waiting << JOIN_WAKER_SHIFT)) >>> 0;
       const seen = yield* kernelOp(hart.cas32(this.addr, waiting, (current | JOIN_WAKER_MASK) >>> 0));
-      if (seen === waiting) return;
+      if (seen === waiting) return true;
       current = seen;
-      if ((current & JOIN_WAKER_MASK) >>> JOIN_WAKER_SHIFT !== JoinWakerState.Waiting) {
+      const join = (current & JOIN_WAKER_MASK) >>> JOIN_WAKER_SHIFT;
+      if (join === JoinWakerState.Empty) return false;
+      if (join !== JoinWakerState.Waiting) {
         current = yield* kernelOp(hart.waitWhile32(this.addr, current));
       }
     }
@@ -601,8 +625,10 @@ export class TaskState {
    * waker. The seed's `dropJoinHandle` clears only HAS_JOIN_HANDLE, so a
    * handle polled once (its join suspended) and then dropped leaves the join
    * waker Waiting, and the task's completion trips the "join waker without a
-   * join handle" assertion. Either this or `endPoll` takes the waker, never
-   * both.
+   * join handle" assertion. Either this or the poller (`endPoll`, or
+   * `startPoll` of a cancelled task) takes the waker, never both: a poller
+   * that found the waker Registering and waits for it answers Ready (or
+   * Cancelled(false)) if this takes it back first.
    *
    * @example
    * ```ts
