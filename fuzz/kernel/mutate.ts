@@ -13,6 +13,7 @@
  * @module
  */
 
+import { mutateScheduleBytes } from "./bytes.ts";
 import type { Prng } from "../prng.ts";
 import { type Call, SLOTS } from "./calls.ts";
 import { callFields, decodeCall, MAX_CALLS, MAX_THREADS, type Program, type ThreadSpec } from "./program.ts";
@@ -95,14 +96,7 @@ export function splice(a: Program, b: Program, rng: Prng): Program {
 
 /** Mutates the schedule bytes alone: overwrite, insert or delete a byte, or append a few. */
 export function mutateSchedule(p: Program, rng: Prng): Program {
-  const s = [...p.schedule];
-  const what = s.length === 0 ? 3 : rng.below(4);
-  const at = rng.below(s.length + 1);
-  if (what === 0) s[Math.min(at, s.length - 1)] = rng.below(256);
-  else if (what === 1) s.splice(at, 0, rng.below(256));
-  else if (what === 2) s.splice(Math.min(at, s.length - 1), 1);
-  else for (let n = 1 + rng.below(8); n > 0; n--) s.push(rng.below(256));
-  return { ...p, schedule: Uint8Array.from(s) };
+  return { ...p, schedule: mutateScheduleBytes(p.schedule, rng) };
 }
 
 /**

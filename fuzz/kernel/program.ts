@@ -32,6 +32,7 @@ import {
   VAL3S,
   VALUES,
 } from "./calls.ts";
+import { ByteReader } from "./bytes.ts";
 
 /** Most threads started from host code. */
 export const MAX_THREADS = 8;
@@ -121,24 +122,7 @@ export function callFields(kind: Call["kind"]): readonly (readonly [string, read
   return FIELDS[kind];
 }
 
-/** Reads bytes, each modulo a number of choices, and 0 past the end. */
-class Reader {
-  #pos = 0;
-  constructor(readonly bytes: Uint8Array) {}
-  pick<T>(table: readonly T[]): T {
-    const b = this.#pos < this.bytes.length ? this.bytes[this.#pos] : 0;
-    this.#pos++;
-    return table[b % table.length];
-  }
-  count(max: number): number {
-    return this.pick(range(max + 1));
-  }
-  rest(): Uint8Array {
-    return this.bytes.slice(Math.min(this.#pos, this.bytes.length));
-  }
-}
-
-function readCall(r: Reader): Call {
+function readCall(r: ByteReader): Call {
   const kind = r.pick(KIND_TABLE);
   const call: Record<string, unknown> = { kind };
   if (kind === "waitv") {
@@ -160,7 +144,7 @@ function readCall(r: Reader): Call {
  * ```
  */
 export function decodeCall(bytes: Uint8Array): Call {
-  return readCall(new Reader(bytes));
+  return readCall(new ByteReader(bytes));
 }
 
 /**
@@ -176,7 +160,7 @@ export function decodeCall(bytes: Uint8Array): Call {
  * ```
  */
 export function decodeProgram(bytes: Uint8Array): Program {
-  const r = new Reader(bytes);
+  const r = new ByteReader(bytes);
   const isa = r.pick(ISAS);
   const harts = r.count(3) + 1;
   const processes = r.count(2) + 1;

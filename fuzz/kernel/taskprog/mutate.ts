@@ -13,6 +13,7 @@
  * @module
  */
 
+import { mutateScheduleBytes } from "../bytes.ts";
 import type { Prng } from "../../prng.ts";
 import { decodeOp, type FieldValue, type OpSpec, type TaskOp, type TaskProgram } from "./program.ts";
 
@@ -100,14 +101,7 @@ function splice<O extends TaskOp>(spec: OpSpec<O>, a: TaskProgram<O>, b: TaskPro
  * ```
  */
 export function mutateSchedule<O extends TaskOp>(p: TaskProgram<O>, rng: Prng): TaskProgram<O> {
-  const s = [...p.schedule];
-  const what = s.length === 0 ? 3 : rng.below(4);
-  const at = rng.below(s.length + 1);
-  if (what === 0) s[Math.min(at, s.length - 1)] = rng.below(256);
-  else if (what === 1) s.splice(at, 0, rng.below(256));
-  else if (what === 2) s.splice(Math.min(at, s.length - 1), 1);
-  else for (let n = 1 + rng.below(8); n > 0; n--) s.push(rng.below(256));
-  return { ...p, schedule: Uint8Array.from(s) };
+  return { ...p, schedule: mutateScheduleBytes(p.schedule, rng) };
 }
 
 /**

@@ -22,6 +22,8 @@
  * @module
  */
 
+import { ByteReader } from "../bytes.ts";
+
 /** A value a field may take. */
 export type FieldValue = number | string | boolean;
 
@@ -70,26 +72,7 @@ function counts(max: number): number[] {
   return max < 2 ? all : [...all.slice(1), 1];
 }
 
-/** Reads bytes, each modulo a number of choices, and 0 past the end. */
-class Reader {
-  #pos = 0;
-  constructor(readonly bytes: Uint8Array) {}
-  pick<T>(table: readonly T[]): T {
-    const b = this.#pos < this.bytes.length ? this.bytes[this.#pos] : 0;
-    this.#pos++;
-    return table[b % table.length];
-  }
-  count(max: number): number {
-    const b = this.#pos < this.bytes.length ? this.bytes[this.#pos] : 0;
-    this.#pos++;
-    return b % (max + 1);
-  }
-  rest(): Uint8Array {
-    return this.bytes.slice(Math.min(this.#pos, this.bytes.length));
-  }
-}
-
-function readOp<O extends TaskOp>(spec: OpSpec<O>, r: Reader): O {
+function readOp<O extends TaskOp>(spec: OpSpec<O>, r: ByteReader): O {
   const kind = r.pick(spec.kinds);
   const op: Record<string, FieldValue> = { kind };
   for (const [name, table] of spec.fields[kind as O["kind"]]) op[name] = r.pick(table);
@@ -112,7 +95,7 @@ function readOp<O extends TaskOp>(spec: OpSpec<O>, r: Reader): O {
  * ```
  */
 export function decodeOp<O extends TaskOp>(spec: OpSpec<O>, bytes: Uint8Array): O {
-  return readOp(spec, new Reader(bytes));
+  return readOp(spec, new ByteReader(bytes));
 }
 
 /**
@@ -130,7 +113,7 @@ export function decodeOp<O extends TaskOp>(spec: OpSpec<O>, bytes: Uint8Array): 
  * ```
  */
 export function decodeTaskProgram<O extends TaskOp>(spec: OpSpec<O>, bytes: Uint8Array): TaskProgram<O> {
-  const r = new Reader(bytes);
+  const r = new ByteReader(bytes);
   const harts = r.pick(counts(spec.maxHarts));
   const params: Record<string, FieldValue> = {};
   for (const [name, table] of spec.params) params[name] = r.pick(table);
