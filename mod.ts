@@ -101,7 +101,7 @@ export { Machine, type MachineOptions, type PolicyOption, type RunOptions } from
 export { currentHart, Hart } from "./arch/hart.ts";
 export type { Op } from "./arch/op.ts";
 export type { Arch, InterruptCause } from "./arch/platform.ts";
-export type { InterruptHandler } from "./arch/engine.ts";
+export type { InterruptHandler } from "./arch/hart_core.ts";
 export { type HartStats, MachinePanic, type RunReport, type RunStatus } from "./arch/report.ts";
 export { MemoryFault } from "./arch/memory.ts";
 export { USER_MEMORY_END } from "./kernel/mem/heap.ts";

@@ -1,7 +1,11 @@
 /**
- * The interleaving engine: per-hart execution state, the step loop, virtual
+ * The interleaving engine: the step loop and its in-place fast path, virtual
  * time and interrupt delivery. {@linkcode Machine} is its public face; this
- * module is internal to `arch/`.
+ * module is internal to `arch/`. Its parts live in modules of their own:
+ * per-hart state (`hart_core.ts`), what each instruction does
+ * (`opcodes.ts`), timer deadlines and device events (`timed_events.ts`),
+ * the harts blocked on memory words (`watchers.ts`) and the trace hash
+ * (`trace_hash.ts`).
  *
  * Invariants:
  * - One step = one hart executes its pending instruction (or takes an
@@ -30,27 +34,29 @@
  *   lands on the tape as a looped step would, so a run is bit for bit the
  *   same with the fast path on or off. (The one exception is code that
  *   starts an instruction and then drops it instead of yielding it, which
- *   breaks the operation protocol.)
+ *   breaks the operation protocol.) Instructions that can stop their hart
+ *   (`stops` in their descriptor) never run in place, nor does any
+ *   instruction while another pick is pending, a step or time limit is
+ *   reached, or the step would reach the next timed event.
+ * - The hot path (`#step`, `#performInPlace`, `#carryOut`, `perform`)
+ *   allocates nothing of its own, reads each opcode's cost and flags from
+ *   its descriptor in `OPS` (one object shape for all) and performs it with
+ *   the one `perform` switch.
  *
  * @module
  */
 
-import { DEFER, Instruction, Issue, type Op, OpCode, opName, setInPlace, WRITE_BYTES } from "./op.ts";
+import { DEFER, Instruction, Issue, type Op, setInPlace } from "./op.ts";
+import { type Effects, formatResult, OpCode, OPS, perform, STOPPED } from "./opcodes.ts";
 import { MemoryFault, type PhysicalMemory } from "./memory.ts";
 import type { InterruptCause, Platform, PlatformHost } from "./platform.ts";
 import type { Policy } from "./policy/policy.ts";
 import type { Tape } from "./tape.ts";
 import { type HartStats, MachinePanic, type RunReport, type RunStatus } from "./report.ts";
-
-/**
- * The frame stack in force when an error left its innermost frame, recorded
- * by `Hart.frame` so that a panic can show where the error was thrown even
- * though the frames' `finally` blocks have popped them by then.
- */
-export const thrownFrom: WeakMap<object, readonly string[]> = new WeakMap();
-
-/** Returned by `#perform` when the hart parked or blocked. */
-const STOPPED: unique symbol = Symbol("stopped");
+import { BLOCKED, HALTED, HartCore, type InterruptHandler, PARKED, RUNNABLE, thrownFrom } from "./hart_core.ts";
+import { TraceHash } from "./trace_hash.ts";
+import { TimedEvents } from "./timed_events.ts";
+import { Watchers } from "./watchers.ts";
 
 /** The facade of the hart being stepped by whichever engine is running, if any. */
 let current: unknown = null;
@@ -64,109 +70,12 @@ export function runningHart(): unknown {
   return current;
 }
 
-/** Hart execution states. */
-export const RUNNABLE = 0, PARKED = 1, BLOCKED = 2, HALTED = 3;
-
-/** A handler that the trap entry runs for one interrupt cause.
- *
- * @example
- * ```ts
- * import { type Hart, type InterruptHandler, Machine } from "@ksim/ksim";
- * const onIpi: InterruptHandler<Hart> = function* (hart) { yield* hart.fetchAdd32(0x40, 1); };
- * new Machine({ harts: 2 }).onInterrupt("software", onIpi);
- * ``` */
-export type InterruptHandler<H> = (hart: H) => Op<void>;
-
-/** Cycle cost of each opcode. Read-modify-writes cost more than plain accesses. */
-const COST: readonly number[] = [1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 1, 1, 3, 3, 3, 1, 1, 0];
 /** Cycles for taking an interrupt (trap entry and return). */
 const TRAP_COST = 20;
 /** The instruction a woken `wfi` completes with. */
 const WOKEN = new Instruction(OpCode.Resume, 0, 0, 0, 0n, 0n, "woken from wfi");
 /** The instruction standing for "not started yet". */
 const START = new Instruction(OpCode.Pause, 0, 0, 0, 0n, 0n, "start");
-
-/**
- * Whom a hart is working for, for traces and reports (never for the trace
- * hash): `name` is the task the kernel is polling on it (empty for the
- * hart's own code), `label` what its code last set with `hart.label`. Each
- * task has its own context, swapped in while it is polled, so a label
- * follows its task from hart to hart.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { Machine } from "@ksim/ksim";
- * const m = new Machine({ harts: 1 });
- * m.boot(function* (hart) {
- *   const task = { name: "producer", label: "" };
- *   const outer = hart.context;
- *   hart.context = task;
- *   hart.label("push");
- *   yield* hart.fetchAdd32(0x40, 1);
- *   hart.context = outer;
- *   assert.equal(task.label, "push");
- * });
- * m.run();
- * ```
- */
-export interface HartContext {
-  /** The task's name, or empty. */
-  readonly name: string;
-  /** The label shown with the following operations, or empty. */
-  label: string;
-}
-
-/** Mutable per-hart statistics. */
-class Stats {
-  steps = 0;
-  cycles = 0;
-  idleNs = 0;
-  parks = 0;
-  timer = 0;
-  software = 0;
-  external = 0;
-  ipisSent = 0;
-}
-
-/** The engine's view of one hart. */
-export class HartCore<H> {
-  state = HALTED;
-  /** Generator stack: the entry at 0, nested interrupt handlers above it. */
-  readonly gens: Op<unknown>[] = [];
-  /** The pending instruction of each generator on the stack. */
-  readonly pend: Instruction[] = [];
-  irqEnabled = false;
-  irqPending = false;
-  /** Descriptions of the operations in progress, outermost first. */
-  frames: string[] = [];
-  /** Whom the hart works for (a polled task) and its label, for traces and reports. */
-  context: HartContext = { name: "", label: "" };
-  readonly handlers: Partial<Record<InterruptCause, InterruptHandler<H>>> = {};
-  cpuLocalBase: number;
-  parkedAt = 0;
-  waitAddr = -1;
-  readonly stats = new Stats();
-  /** Set by the owner once the facade exists. */
-  facade!: H;
-
-  constructor(readonly id: number, cpuLocalBase: number) {
-    this.cpuLocalBase = cpuLocalBase;
-  }
-
-  /** The stack of descriptions shown in reports; `frames` overrides the live frames. */
-  describeStack(frames: readonly string[] = this.frames): string[] {
-    const out = [...frames];
-    const top = this.pend.length - 1;
-    if (this.state === HALTED) out.push("halted");
-    else if (top >= 0) {
-      const label = this.context.label;
-      const ins = label ? `${this.pend[top].describe()} (${label})` : this.pend[top].describe();
-      out.push(this.state === PARKED ? `${ins} (parked)` : this.state === BLOCKED ? `${ins} (blocked)` : ins);
-    }
-    return out;
-  }
-}
 
 /** Options the engine needs from the machine. */
 export interface EngineConfig {
@@ -181,15 +90,8 @@ export interface EngineConfig {
   readonly fastPath: boolean;
 }
 
-/** A device event: at `at` ns, run `fire`. */
-interface TimedEvent {
-  readonly at: number;
-  readonly seq: number;
-  readonly fire: () => void;
-}
-
 /** The step loop and everything it touches. */
-export class Engine<H> implements PlatformHost {
+export class Engine<H> implements PlatformHost, Effects {
   now = 0;
   steps = 0;
   readonly cores: HartCore<H>[];
@@ -198,15 +100,15 @@ export class Engine<H> implements PlatformHost {
   current: HartCore<H> | null = null;
   #cfg: EngineConfig;
   #tracing: boolean;
-  #h1 = 0x811c9dc5 | 0;
-  #h2 = 0x2545f491 | 0;
+  readonly memory: PhysicalMemory;
+  /** The low 32 bits of the last performed instruction's result, for the hash (see `Effects`). */
+  word = 0;
+  /** The physical address the last performed instruction acted on (a user access's fault, if it faulted), for the hash. */
+  acted = 0;
+  readonly #hash = new TraceHash();
   #last = -1;
-  #deadlines: Float64Array;
-  #nextDeadline = Infinity;
-  #events: TimedEvent[] = [];
-  #seq = 0;
-  #nextEventAt = Infinity;
-  #watchers = new Map<number, HartCore<H>[]>();
+  readonly #timed: TimedEvents;
+  readonly #watchers = new Watchers<HartCore<H>>((c) => this.#makeRunnable(c));
   #fresh: HartCore<H>[] = [];
   /** Whether the current `run` allows in-place steps, and its limits. */
   #inPlaceOn = false;
@@ -236,17 +138,14 @@ export class Engine<H> implements PlatformHost {
     this.#cfg = cfg;
     this.#tracing = cfg.trace !== undefined;
     this.cores = Array.from({ length: cfg.harts }, (_, i) => new HartCore<H>(i, cfg.cpuLocalBase(i)));
-    this.#deadlines = new Float64Array(cfg.harts).fill(Infinity);
+    this.memory = cfg.memory;
+    this.#timed = new TimedEvents(cfg.harts, this.#hash, (h) => this.platform.timerExpired(h));
   }
 
   // ---- PlatformHost ----
 
   armTimer(hart: number, deadline: number): void {
-    const old = this.#deadlines[hart];
-    this.#deadlines[hart] = deadline;
-    if (deadline < this.#nextDeadline) this.#nextDeadline = deadline;
-    else if (old === this.#nextDeadline && deadline > old) this.#nextDeadline = Math.min(...this.#deadlines);
-    this.#nextEventAt = Math.min(this.#nextDeadline, this.#events.length ? this.#events[0].at : Infinity);
+    this.#timed.armTimer(hart, deadline);
   }
 
   updatePending(hart: number): void {
@@ -259,7 +158,7 @@ export class Engine<H> implements PlatformHost {
       c.pend[c.pend.length - 1] = WOKEN;
       this.#makeRunnable(c);
     } else if (c.state === BLOCKED && c.irqEnabled) {
-      this.#unwatch(c);
+      this.#watchers.unwatch(c);
       this.#makeRunnable(c);
     }
   }
@@ -268,12 +167,7 @@ export class Engine<H> implements PlatformHost {
 
   /** Schedules a device event at an absolute virtual time. */
   at(time: number, fire: () => void): void {
-    const ev: TimedEvent = { at: Math.max(time, this.now), seq: this.#seq++, fire };
-    const evs = this.#events;
-    let i = evs.length;
-    while (i > 0 && (evs[i - 1].at > ev.at || (evs[i - 1].at === ev.at && evs[i - 1].seq > ev.seq))) i--;
-    evs.splice(i, 0, ev);
-    if (ev.at < this.#nextEventAt) this.#nextEventAt = ev.at;
+    this.#timed.at(this.now, time, fire);
   }
 
   /** Installs an entry generator on a halted hart. */
@@ -299,7 +193,7 @@ export class Engine<H> implements PlatformHost {
       throw new RangeError(`Machine.choose: the policy answered ${v}, which is not in [0, ${n})`);
     }
     this.#cfg.tape?.push(v);
-    this.#mix(0x5eed0000 ^ v);
+    this.#hash.mix(0x5eed0000 ^ v);
     return v;
   }
 
@@ -310,12 +204,13 @@ export class Engine<H> implements PlatformHost {
     // Host-side writes may have changed watched words: let blocked harts re-check.
     for (const c of this.cores) {
       if (c.state === BLOCKED) {
-        this.#unwatch(c);
+        this.#watchers.unwatch(c);
         this.#makeRunnable(c);
       }
     }
     const limit = this.steps + maxSteps;
     const runnable = this.runnable;
+    const timed = this.#timed;
     this.#inPlaceOn = this.#cfg.fastPath && until === undefined && !this.#tracing;
     this.#limit = limit;
     this.#maxTime = maxTime;
@@ -326,14 +221,15 @@ export class Engine<H> implements PlatformHost {
         const n = runnable.length;
         if (this.now >= maxTime) return this.report("stopped");
         if (n === 0) {
-          if (this.#nextEventAt > maxTime && this.#nextEventAt !== Infinity) {
+          const next = timed.nextEventAt;
+          if (next > maxTime && next !== Infinity) {
             this.now = Math.max(this.now, maxTime);
             return this.report("stopped");
           }
-          if (this.#nextEventAt === Infinity) return this.report(this.#quiescent());
-          this.now = Math.max(this.now, this.#nextEventAt);
-          this.#mix(0x7100 ^ (this.now | 0));
-          this.#fireDue();
+          if (next === Infinity) return this.report(this.#quiescent());
+          this.now = Math.max(this.now, next);
+          this.#hash.mix(0x7100 ^ (this.now | 0));
+          timed.fireDue(this.now);
           continue;
         }
         if (this.steps >= limit) return this.report("step-limit");
@@ -344,7 +240,7 @@ export class Engine<H> implements PlatformHost {
         } else id = n === 1 ? runnable[0] : this.#pick();
         this.#last = id;
         this.#step(this.cores[id]);
-        if (this.now >= this.#nextEventAt) this.#fireDue();
+        if (this.now >= timed.nextEventAt) timed.fireDue(this.now);
       }
     } finally {
       this.#inPlaceOn = false;
@@ -432,9 +328,13 @@ export class Engine<H> implements PlatformHost {
   #performInPlace(ins: Instruction): unknown {
     const c = this.current;
     const code = ins.code;
-    if (c === null || this.#picked >= 0 || code >= OpCode.Wfi || (c.irqEnabled && c.irqPending)) return DEFER;
-    const cost = COST[code];
-    if (this.steps >= this.#limit || this.now >= this.#maxTime || this.now + cost >= this.#nextEventAt) return DEFER;
+    const spec = OPS[code];
+    if (c === null || this.#picked >= 0 || spec === undefined || spec.stops || (c.irqEnabled && c.irqPending)) {
+      return DEFER;
+    }
+    if (
+      this.steps >= this.#limit || this.now >= this.#maxTime || this.now + spec.cost >= this.#timed.nextEventAt
+    ) return DEFER;
     if (this.runnable.length > 1) {
       const id = this.#pick();
       if (id !== c.id) {
@@ -455,18 +355,20 @@ export class Engine<H> implements PlatformHost {
    */
   #carryOut(c: HartCore<H>, ins: Instruction): unknown {
     const code = ins.code;
-    const cost = COST[code];
+    const spec = OPS[code];
+    if (spec === undefined) throw new TypeError(`unknown opcode ${code}`);
+    const cost = spec.cost;
     c.stats.cycles += cost;
     this.now += cost;
     let value: unknown;
     try {
-      value = this.#perform(c, ins);
+      value = perform(this, c, ins, spec);
     } catch (e) {
-      if (e instanceof MemoryFault) this.#mix(((c.id << 8) | code) ^ 0x6000000);
+      if (e instanceof MemoryFault) this.#hash.mix(((c.id << 8) | code) ^ 0x6000000);
       throw e;
     }
-    if (value === STOPPED) this.#mix(((c.id << 8) | code) ^ (c.state === PARKED ? 0x3000000 : 0x4000000));
-    else this.#mix3((c.id << 8) | code, this.#at | 0, this.#word | 0);
+    if (value === STOPPED) this.#hash.mix(((c.id << 8) | code) ^ (c.state === PARKED ? 0x3000000 : 0x4000000));
+    else this.#hash.mix3((c.id << 8) | code, this.acted | 0, this.word | 0);
     return value;
   }
 
@@ -476,144 +378,31 @@ export class Engine<H> implements PlatformHost {
     return this.panic(c, e instanceof Error ? `${e.name}: ${e.message}` : `threw ${String(e)}`, e);
   }
 
-  /** The low 32 bits of the last performed instruction's result, for the hash. */
-  #word = 0;
-  /** The physical address the last performed instruction acted on (a user access's fault, if it faulted), for the hash. */
-  #at = 0;
+  // ---- Effects, for `perform` ----
 
-  /**
-   * Performs one instruction for hart `c` and returns its result, or STOPPED
-   * if the hart parked or blocked instead (the instruction stays pending).
-   * A user access is translated first; if that faults, it returns the
-   * space's negative number and touches nothing.
-   */
-  #perform(c: HartCore<H>, ins: Instruction): unknown {
-    const mem = this.#cfg.memory;
-    let addr = ins.addr;
-    let word = 0;
-    let value: unknown = undefined;
-    const code = ins.code;
-    const writes = WRITE_BYTES[code];
-    const space = ins.space;
-    if (space !== null) {
-      addr = space.translate(ins.vaddr, writes !== 0 ? "write" : "read");
-      if (addr < 0) {
-        this.#at = this.#word = addr;
-        return addr;
-      }
-    }
-    this.#at = addr;
-    if (writes !== 0 && !ins.kernel && mem.isProtected(addr, writes)) throw mem.protectionFault(opName(code), addr);
-    switch (code) {
-      case OpCode.Pause:
-      case OpCode.Resume:
-        break;
-      case OpCode.Load32:
-        value = word = mem.read32(addr);
-        break;
-      case OpCode.Store32:
-        mem.write32(addr, ins.a);
-        this.#wrote(addr);
-        break;
-      case OpCode.Swap32:
-        value = word = mem.read32(addr);
-        mem.write32(addr, ins.a);
-        this.#wrote(addr);
-        break;
-      case OpCode.Cas32:
-        value = word = mem.read32(addr);
-        if (word === ins.a >>> 0) {
-          mem.write32(addr, ins.b);
-          this.#wrote(addr);
-        }
-        break;
-      case OpCode.FetchAdd32:
-        value = word = mem.read32(addr);
-        mem.write32(addr, (word + ins.a) >>> 0);
-        this.#wrote(addr);
-        break;
-      case OpCode.FetchSub32:
-        value = word = mem.read32(addr);
-        mem.write32(addr, (word - ins.a) >>> 0);
-        this.#wrote(addr);
-        break;
-      case OpCode.FetchOr32:
-        value = word = mem.read32(addr);
-        mem.write32(addr, (word | ins.a) >>> 0);
-        this.#wrote(addr);
-        break;
-      case OpCode.FetchAnd32:
-        value = word = mem.read32(addr);
-        mem.write32(addr, (word & ins.a) >>> 0);
-        this.#wrote(addr);
-        break;
-      case OpCode.FetchXor32:
-        value = word = mem.read32(addr);
-        mem.write32(addr, (word ^ ins.a) >>> 0);
-        this.#wrote(addr);
-        break;
-      case OpCode.Load64: {
-        const v = mem.read64(addr);
-        value = v;
-        word = Number(v & 0xffffffffn);
-        break;
-      }
-      case OpCode.Store64:
-        mem.write64(addr, ins.x);
-        this.#wrote64(addr);
-        break;
-      case OpCode.Swap64: {
-        const old = mem.read64(addr);
-        mem.write64(addr, ins.x);
-        this.#wrote64(addr);
-        value = old;
-        word = Number(old & 0xffffffffn);
-        break;
-      }
-      case OpCode.Cas64: {
-        const old = mem.read64(addr);
-        if (old === BigInt.asUintN(64, ins.x)) {
-          mem.write64(addr, ins.y);
-          this.#wrote64(addr);
-        }
-        value = old;
-        word = Number(old & 0xffffffffn);
-        break;
-      }
-      case OpCode.FetchAdd64: {
-        const old = mem.read64(addr);
-        mem.write64(addr, old + ins.x);
-        this.#wrote64(addr);
-        value = old;
-        word = Number(old & 0xffffffffn);
-        break;
-      }
-      case OpCode.Wfi:
-        if (!c.irqPending) {
-          this.#removeRunnable(c.id);
-          c.state = PARKED;
-          c.parkedAt = this.now;
-          c.stats.parks++;
-          return STOPPED;
-        }
-        break;
-      case OpCode.WaitWhile32:
-        value = word = mem.read32(addr);
-        if (word === ins.a >>> 0) {
-          this.#removeRunnable(c.id);
-          c.state = BLOCKED;
-          c.waitAddr = addr;
-          const list = this.#watchers.get(addr);
-          if (list === undefined) this.#watchers.set(addr, [c]);
-          else list.push(c);
-          return STOPPED;
-        }
-        break;
-      default:
-        throw new TypeError(`unknown opcode ${ins.code}`);
-    }
-    this.#word = word;
-    return value;
+  wrote(addr: number): void {
+    this.#watchers.wrote(addr);
+  }
+
+  wrote64(addr: number): void {
+    const w = this.#watchers;
+    w.wrote(addr);
+    w.wrote(addr + 4);
+  }
+
+  park(c: HartCore<H>): typeof STOPPED {
+    this.#removeRunnable(c.id);
+    c.state = PARKED;
+    c.parkedAt = this.now;
+    c.stats.parks++;
+    return STOPPED;
+  }
+
+  block(c: HartCore<H>, addr: number): typeof STOPPED {
+    this.#removeRunnable(c.id);
+    c.state = BLOCKED;
+    this.#watchers.watch(c, addr);
+    return STOPPED;
   }
 
   /**
@@ -633,21 +422,20 @@ export class Engine<H> implements PlatformHost {
         if (!(ins instanceof Instruction) && !((ins as unknown) instanceof Issue)) {
           throw new TypeError(`Machine.execute: the operation yielded ${describeValue(ins)}, not an Instruction`);
         }
-        if (ins.code === OpCode.Wfi || ins.code === OpCode.WaitWhile32) {
-          const wouldWait = ins.code === OpCode.Wfi ? !c.irqPending : this.#cfg.memory.read32(ins.addr) === ins.a >>> 0;
-          if (wouldWait) {
-            throw new TypeError(`Machine.execute: "${ins.describe()}" would wait forever in host code`);
-          }
+        const spec = OPS[ins.code];
+        if (spec === undefined) throw new TypeError(`unknown opcode ${ins.code}`);
+        if (spec.wouldStop(this.memory, c, ins)) {
+          throw new TypeError(`Machine.execute: "${ins.describe()}" would wait forever in host code`);
         }
         let value: unknown;
         try {
-          value = this.#perform(c, ins);
+          value = perform(this, c, ins, spec);
         } catch (e) {
           if (!(e instanceof MemoryFault)) throw e;
           r = op.throw(e);
           continue;
         }
-        this.#mix3((c.id << 8) | ins.code | 0x8000, this.#at | 0, this.#word | 0);
+        this.#hash.mix3((c.id << 8) | ins.code | 0x8000, this.acted | 0, this.word | 0);
         r = op.next(value);
       }
       return r.value;
@@ -663,7 +451,7 @@ export class Engine<H> implements PlatformHost {
     c.stats[cause]++;
     c.stats.cycles += TRAP_COST;
     this.now += TRAP_COST;
-    this.#mix(((c.id << 8) | 0xff) ^ (cause === "timer" ? 0x10000 : cause === "software" ? 0x20000 : 0x30000));
+    this.#hash.mix(((c.id << 8) | 0xff) ^ (cause === "timer" ? 0x10000 : cause === "software" ? 0x20000 : 0x30000));
     this.updatePending(c.id);
     const handler = c.handlers[cause];
     if (handler === undefined) {
@@ -704,34 +492,6 @@ export class Engine<H> implements PlatformHost {
     c.pend[depth] = ins;
   }
 
-  /** A 64-bit store covers two words: wake the harts waiting on either. */
-  #wrote64(addr: number): void {
-    this.#wrote(addr);
-    this.#wrote(addr + 4);
-  }
-
-  /** A store hit `addr`: wake the harts waiting on it. */
-  #wrote(addr: number): void {
-    if (this.#watchers.size === 0) return;
-    const list = this.#watchers.get(addr);
-    if (list === undefined) return;
-    this.#watchers.delete(addr);
-    for (const w of list) {
-      w.waitAddr = -1;
-      this.#makeRunnable(w);
-    }
-  }
-
-  #unwatch(c: HartCore<H>): void {
-    const list = this.#watchers.get(c.waitAddr);
-    if (list !== undefined) {
-      const i = list.indexOf(c);
-      if (i >= 0) list.splice(i, 1);
-      if (list.length === 0) this.#watchers.delete(c.waitAddr);
-    }
-    c.waitAddr = -1;
-  }
-
   #makeRunnable(c: HartCore<H>): void {
     c.state = RUNNABLE;
     this.#insertRunnable(c.id);
@@ -750,29 +510,6 @@ export class Engine<H> implements PlatformHost {
     if (i >= 0) r.splice(i, 1);
   }
 
-  #fireDue(): void {
-    const now = this.now;
-    while (this.#nextEventAt <= now) {
-      if (this.#nextDeadline <= now) {
-        const d = this.#deadlines;
-        for (let h = 0; h < d.length; h++) {
-          if (d[h] <= now) {
-            d[h] = Infinity;
-            this.#mix(0x7200 ^ h);
-            this.platform.timerExpired(h);
-          }
-        }
-        this.#nextDeadline = Math.min(...d);
-      }
-      while (this.#events.length && this.#events[0].at <= now) {
-        const ev = this.#events.shift()!;
-        this.#mix(0x7300 ^ ev.seq);
-        ev.fire();
-      }
-      this.#nextEventAt = Math.min(this.#nextDeadline, this.#events.length ? this.#events[0].at : Infinity);
-    }
-  }
-
   #quiescent(): RunStatus {
     let halted = true;
     for (const c of this.cores) {
@@ -780,23 +517,6 @@ export class Engine<H> implements PlatformHost {
       if (c.state !== HALTED) halted = false;
     }
     return halted ? "halted" : "idle";
-  }
-
-  /** Folds one step (hart and opcode, address, result) into both hash lanes. */
-  #mix3(a: number, b: number, c: number): void {
-    let h1 = Math.imul(this.#h1 ^ a, 0x01000193);
-    h1 = Math.imul(h1 ^ b, 0x01000193);
-    this.#h1 = Math.imul(h1 ^ c, 0x01000193);
-    let h2 = Math.imul(this.#h2 ^ a, 0x5bd1e995);
-    h2 = Math.imul((h2 ^ (h2 >>> 15)) ^ b, 0x5bd1e995);
-    h2 = Math.imul((h2 ^ (h2 >>> 15)) ^ c, 0x5bd1e995);
-    this.#h2 = h2 ^ (h2 >>> 15);
-  }
-
-  #mix(w: number): void {
-    this.#h1 = Math.imul(this.#h1 ^ w, 0x01000193);
-    const h2 = Math.imul(this.#h2 ^ w, 0x5bd1e995);
-    this.#h2 = h2 ^ (h2 >>> 15);
   }
 
   /**
@@ -818,8 +538,7 @@ export class Engine<H> implements PlatformHost {
   }
 
   traceHash(): string {
-    const hex = (v: number) => (v >>> 0).toString(16).padStart(8, "0");
-    return hex(this.#h1) + hex(this.#h2);
+    return this.#hash.toString();
   }
 
   panic(c: HartCore<H> | null, what: string, cause?: unknown): MachinePanic {
@@ -877,17 +596,6 @@ function* trapEntry<H>(c: HartCore<H>, cause: InterruptCause, handler: Interrupt
     c.context = interrupted;
     frames.pop();
   }
-}
-
-/**
- * An instruction's result as traces show it: the old value of a bitwise
- * read-modify-write in hex (it is a set of bits), any other value in decimal.
- */
-function formatResult(code: OpCode, value: unknown): string {
-  if (typeof value === "number" && code >= OpCode.FetchOr32 && code <= OpCode.FetchXor32) {
-    return "0x" + value.toString(16);
-  }
-  return String(value);
 }
 
 function describeValue(v: unknown): string {

@@ -18,8 +18,10 @@
  * @module
  */
 
-import { Issue, type Op, OpCode } from "./op.ts";
-import { Engine, type HartContext, type HartCore, type InterruptHandler, runningHart, thrownFrom } from "./engine.ts";
+import { Issue, type Op } from "./op.ts";
+import { OpCode } from "./opcodes.ts";
+import { Engine, runningHart } from "./engine.ts";
+import { type HartContext, type HartCore, type InterruptHandler, thrownFrom } from "./hart_core.ts";
 import type { Arch, InterruptCause } from "./platform.ts";
 import type { Machine } from "./machine.ts";
 

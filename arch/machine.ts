@@ -14,7 +14,8 @@
  */
 
 import { BytesSource, SeededSource } from "./decision.ts";
-import { Engine, type InterruptHandler } from "./engine.ts";
+import { Engine } from "./engine.ts";
+import type { InterruptHandler } from "./hart_core.ts";
 import { Hart } from "./hart.ts";
 import { PAGE_SIZE, PhysicalMemory } from "./memory.ts";
 import type { Op } from "./op.ts";

@@ -39,10 +39,11 @@
 export { Xoshiro128 } from "./rng.ts";
 export { BytesSource, type DecisionSource, SeededSource } from "./decision.ts";
 export { Tape } from "./tape.ts";
-export { Instruction, OpCode, userOp, type UserSpace } from "./op.ts";
+export { Instruction, userOp, type UserSpace } from "./op.ts";
+export { OpCode } from "./opcodes.ts";
 export { PAGE_SIZE, PhysicalMemory } from "./memory.ts";
 export type { Platform, PlatformHost } from "./platform.ts";
-export type { HartContext } from "./engine.ts";
+export type { HartContext } from "./hart_core.ts";
 export type { Policy } from "./policy/policy.ts";
 export { RoundRobinPolicy } from "./policy/round_robin.ts";
 export { RandomPolicy } from "./policy/random.ts";

@@ -37,6 +37,8 @@
  * @module
  */
 
+import { type OpCode, opName, OPS } from "./opcodes.ts";
+
 /** Returned by an in-place performer that cannot take the instruction now. */
 export const DEFER: unique symbol = Symbol("defer");
 
@@ -103,70 +105,6 @@ export interface UserSpace {
    */
   translate(vaddr: number, access: "read" | "write"): number;
 }
-
-/**
- * Instruction codes understood by the engine.
- */
-export const OpCode = {
-  /** A bare scheduling point (spin-loop hint). */
-  Pause: 0,
-  Load32: 1,
-  Store32: 2,
-  Swap32: 3,
-  Cas32: 4,
-  FetchAdd32: 5,
-  FetchSub32: 6,
-  FetchOr32: 7,
-  FetchAnd32: 8,
-  FetchXor32: 9,
-  Load64: 10,
-  Store64: 11,
-  Swap64: 12,
-  Cas64: 13,
-  FetchAdd64: 14,
-  /** Park until an interrupt is pending (`wfi` / `hlt`). */
-  Wfi: 15,
-  /** Block while a word holds a value (Zawrs `wrs` / `monitor`+`mwait`). */
-  WaitWhile32: 16,
-  /** Internal: a parked `wfi` completing after its wake-up; costs nothing. */
-  Resume: 17,
-} as const;
-
-/** One of the values of {@linkcode OpCode}. */
-export type OpCode = typeof OpCode[keyof typeof OpCode];
-
-/**
- * Bytes each opcode may write, by code: 4 or 8 for writes, 0 for the rest
- * (reads, waits and pauses). A compare-and-swap counts as a write even when
- * it fails, as on hardware, where it needs write permission either way.
- */
-export const WRITE_BYTES: readonly number[] = [0, 0, 4, 4, 4, 4, 4, 4, 4, 4, 0, 8, 8, 8, 8, 0, 0, 0];
-
-/** The mnemonic of an opcode, such as "cas32". */
-export function opName(code: OpCode): string {
-  return NAMES[code] ?? `op${code}`;
-}
-
-const NAMES: readonly string[] = [
-  "pause",
-  "load32",
-  "store32",
-  "swap32",
-  "cas32",
-  "fetch_add32",
-  "fetch_sub32",
-  "fetch_or32",
-  "fetch_and32",
-  "fetch_xor32",
-  "load64",
-  "store64",
-  "swap64",
-  "cas64",
-  "fetch_add64",
-  "wfi",
-  "wait_while32",
-  "resume",
-];
 
 /**
  * One yielded operation. `a` and `b` hold 32-bit operands, `x` and `y`
@@ -381,59 +319,13 @@ export function userOp<T>(space: UserSpace, vaddr: number, op: Op<T>): Op<T | nu
 
 /** Throws unless `code` can be a user-mode access: a 32- or 64-bit load, store or read-modify-write. */
 function checkUserAccess(api: string, code: OpCode): void {
-  if (code < OpCode.Load32 || code > OpCode.FetchAdd64) {
+  if (!OPS[code]?.userAccess) {
     throw new TypeError(`${api}: ${opName(code)} cannot be a user-mode access (not a load, store or atomic)`);
   }
 }
 
 /** A short human description of an instruction, such as `"fetch_add32 0x40 +1"`. */
 function describeInstruction(ins: Instruction | Issue): string {
-  const name = NAMES[ins.code];
-  const at = "0x" + ins.addr.toString(16);
-  let text: string;
-  switch (ins.code) {
-    case OpCode.Pause:
-    case OpCode.Wfi:
-    case OpCode.Resume:
-      text = name;
-      break;
-    case OpCode.Load32:
-    case OpCode.Load64:
-      text = `${name} ${at}`;
-      break;
-    case OpCode.Store32:
-    case OpCode.Swap32:
-      text = `${name} ${at} ${ins.a}`;
-      break;
-    case OpCode.Cas32:
-      text = `${name} ${at} ${ins.a}→${ins.b}`;
-      break;
-    case OpCode.FetchAdd32:
-      text = `${name} ${at} +${ins.a}`;
-      break;
-    case OpCode.FetchSub32:
-      text = `${name} ${at} -${ins.a}`;
-      break;
-    case OpCode.FetchOr32:
-    case OpCode.FetchAnd32:
-    case OpCode.FetchXor32:
-      text = `${name} ${at} 0x${ins.a.toString(16)}`;
-      break;
-    case OpCode.Store64:
-    case OpCode.Swap64:
-      text = `${name} ${at} ${ins.x}`;
-      break;
-    case OpCode.Cas64:
-      text = `${name} ${at} ${ins.x}→${ins.y}`;
-      break;
-    case OpCode.FetchAdd64:
-      text = `${name} ${at} +${ins.x}`;
-      break;
-    case OpCode.WaitWhile32:
-      text = `${name} ${at} ==${ins.a}`;
-      break;
-    default:
-      text = `op${ins.code}`;
-  }
+  const text = OPS[ins.code]?.describe(ins) ?? `op${ins.code}`;
   return ins.note ? `${text} (${ins.note})` : text;
 }
