@@ -71,7 +71,15 @@ const rounds = Deno.readTextFileSync(path).split("\n").filter((l) => l.trim() !=
   JSON.parse(l) as Round
 );
 const summary = summarize(rounds);
-const fmt = (x: number, digits: number) => x.toLocaleString("en-US", { maximumFractionDigits: digits });
+/** A whole number with thousands separators. */
+const count = (x: number) => x.toLocaleString("en-US");
+/** A ratio with two decimals below 10, one below 100, none above. */
+const ratio = (x: number) => x.toFixed(x < 10 ? 2 : x < 100 ? 1 : 0);
+/** Milliseconds with about three significant digits. */
+const ms = (x: number) => {
+  const digits = x < 10 ? 2 : x < 100 ? 1 : 0;
+  return x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+};
 
 console.log(
   "| ksim | loom | schedules (ksim / loom) | rounds | CPU µs per schedule (ksim / loom) | per schedule, ksim × faster | whole check, CPU ms (ksim / loom) | whole check, ksim / loom |",
@@ -82,8 +90,8 @@ for (const [k, l] of PAIRS) {
   if (ks === undefined || ls === undefined) continue;
   const kMs = ks.schedules * ks.cpuUs / 1000, lMs = ls.schedules * ls.cpuUs / 1000;
   console.log(
-    `| ${k} | ${l} | ${fmt(ks.schedules, 0)} / ${fmt(ls.schedules, 0)} | ${ks.rounds} / ${ls.rounds} | ` +
-      `${ks.cpuUs.toFixed(1)} / ${ls.cpuUs.toFixed(1)} | ${(ls.cpuUs / ks.cpuUs).toFixed(2)} | ` +
-      `${fmt(kMs, kMs < 10 ? 2 : 0)} / ${fmt(lMs, lMs < 10 ? 2 : 0)} | ${(kMs / lMs).toFixed(2)} |`,
+    `| ${k} | ${l} | ${count(ks.schedules)} / ${count(ls.schedules)} | ${ks.rounds} / ${ls.rounds} | ` +
+      `${ks.cpuUs.toFixed(1)} / ${ls.cpuUs.toFixed(1)} | ${ratio(ls.cpuUs / ks.cpuUs)} | ` +
+      `${ms(kMs)} / ${ms(lMs)} | ${ratio(kMs / lMs)} |`,
   );
 }
