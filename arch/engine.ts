@@ -47,7 +47,7 @@
  */
 
 import { DEFER, Instruction, Issue, type Op, setInPlace } from "./op.ts";
-import { type Effects, formatResult, OpCode, OPS, perform, STOPPED } from "./opcodes.ts";
+import { type Effects, formatResult, OpCode, OPS, type OpSpec, perform, STOPPED } from "./opcodes.ts";
 import { MemoryFault, type PhysicalMemory } from "./memory.ts";
 import type { InterruptCause, Platform, PlatformHost } from "./platform.ts";
 import type { Policy } from "./policy/policy.ts";
@@ -296,7 +296,9 @@ export class Engine<H> implements PlatformHost, Effects {
       const ins = c.pend[depth];
       let value: unknown;
       try {
-        value = this.#carryOut(c, ins);
+        const spec = OPS[ins.code];
+        if (spec === undefined) throw new TypeError(`unknown opcode ${ins.code}`);
+        value = this.#carryOut(c, ins, spec);
       } catch (e) {
         if (!(e instanceof MemoryFault)) throw e;
         this.#trace(c, ins, `fault: ${e.message}`);
@@ -344,19 +346,17 @@ export class Engine<H> implements PlatformHost, Effects {
     }
     c.stats.steps++;
     this.steps++;
-    return this.#carryOut(c, ins);
+    return this.#carryOut(c, ins, spec);
   }
 
   /**
-   * The part of a step both paths share: charges `ins` to hart `c`,
+   * The part of a step both paths share: charges `ins` (`spec` is its descriptor) to hart `c`,
    * performs it and folds it into the trace hash. Returns its result, or
    * STOPPED if the hart parked or blocked; a MemoryFault is folded, then
    * rethrown for the caller to deliver at the instruction.
    */
-  #carryOut(c: HartCore<H>, ins: Instruction): unknown {
+  #carryOut(c: HartCore<H>, ins: Instruction, spec: OpSpec): unknown {
     const code = ins.code;
-    const spec = OPS[code];
-    if (spec === undefined) throw new TypeError(`unknown opcode ${code}`);
     const cost = spec.cost;
     c.stats.cycles += cost;
     this.now += cost;
