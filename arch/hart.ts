@@ -18,7 +18,7 @@
  * @module
  */
 
-import { Issue, type Op } from "./op.ts";
+import { attemptInPlace, DEFER, Issue, type Op, type UserSpace } from "./op.ts";
 import { OpCode } from "./opcodes.ts";
 import { Engine, runningHart } from "./engine.ts";
 import { type HartContext, type HartCore, type InterruptHandler, thrownFrom } from "./hart_core.ts";
@@ -819,4 +819,159 @@ export class Hart {
     checkWord("waitWhile32", value);
     return op(new Issue(OpCode.WaitWhile32, paddr, value >>> 0));
   }
+
+  // -------------------------------------------------------------- attempts
+
+  /**
+   * The in-place attempt of a kernel-mode `load32` (see
+   * {@linkcode Hart.tryCas32}): the value, or {@linkcode NOT_IN_PLACE}.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Machine } from "@ksim/ksim";
+   * import { NOT_IN_PLACE } from "@ksim/ksim/arch";
+   * const m = new Machine({ harts: 1 });
+   * m.memory.write32(0x40, 7);
+   * let seen = -2;
+   * m.boot(function* (hart) {
+   *   yield* hart.pause(); // from here on, this hart is being stepped
+   *   const v = hart.tryLoad32(0x40);
+   *   seen = v === NOT_IN_PLACE ? yield* hart.load32(0x40) : v;
+   * });
+   * m.run();
+   * assert.equal(seen, 7);
+   * ```
+   */
+  tryLoad32(paddr: number): number {
+    return this.#attempt(OpCode.Load32, paddr, 0, 0);
+  }
+
+  /** The in-place attempt of a kernel-mode `store32` (see {@linkcode Hart.tryCas32}): 0, or {@linkcode NOT_IN_PLACE}. */
+  tryStore32(paddr: number, value: number): number {
+    checkWord("tryStore32", value);
+    return this.#attempt(OpCode.Store32, paddr, value, 0) === NOT_IN_PLACE ? NOT_IN_PLACE : 0;
+  }
+
+  /** The in-place attempt of a kernel-mode `swap32` (see {@linkcode Hart.tryCas32}): the old value, or {@linkcode NOT_IN_PLACE}. */
+  trySwap32(paddr: number, value: number): number {
+    checkWord("trySwap32", value);
+    return this.#attempt(OpCode.Swap32, paddr, value, 0);
+  }
+
+  /**
+   * Attempts a kernel-mode compare-and-swap in place: if the engine can make
+   * it the next step of this hart right now (the same decision, policy call,
+   * step count, cost, trace-hash entry and tape entry as when `cas32` is
+   * yielded; see `fastPath`), performs it and returns the old value.
+   * Otherwise returns {@linkcode NOT_IN_PLACE} and does nothing: the caller
+   * must then issue the same instruction with `yield*` (here
+   * `kernelOp(hart.cas32(paddr, expected, desired))`) as its next one, so
+   * that the run is the same either way. Kernel-mode: it may write the
+   * kernel's protected words (as with `kernelOp`). Outside a step of this
+   * hart, or with the fast path off, it always answers NOT_IN_PLACE. Kernel
+   * hot paths use the attempts to run without a generator per atomic.
+   *
+   * @example A sync-first increment that goes on as an operation when it must
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { type Hart, Machine, type Op } from "@ksim/ksim";
+   * import { kernelOp } from "@ksim/ksim/kernel";
+   * import { NOT_IN_PLACE } from "@ksim/ksim/arch";
+   * function* increment(hart: Hart, addr: number): Op<number> {
+   *   let v = hart.tryLoad32(addr);
+   *   if (v === NOT_IN_PLACE) v = yield* kernelOp(hart.load32(addr));
+   *   for (;;) {
+   *     let seen = hart.tryCas32(addr, v, v + 1);
+   *     if (seen === NOT_IN_PLACE) seen = yield* kernelOp(hart.cas32(addr, v, v + 1));
+   *     if (seen === v) return v + 1;
+   *     v = seen;
+   *   }
+   * }
+   * const m = new Machine({ harts: 3, policy: "random", seed: 2 });
+   * m.boot((hart) => increment(hart, 0x40));
+   * m.run();
+   * assert.equal(m.memory.read32(0x40), 3);
+   * ```
+   */
+  tryCas32(paddr: number, expected: number, desired: number): number {
+    checkWord("tryCas32", expected);
+    checkWord("tryCas32", desired);
+    return this.#attempt(OpCode.Cas32, paddr, expected >>> 0, desired);
+  }
+
+  /** The in-place attempt of a kernel-mode `fetchAdd32` (see {@linkcode Hart.tryCas32}): the old value, or {@linkcode NOT_IN_PLACE}. */
+  tryFetchAdd32(paddr: number, value: number): number {
+    checkWord("tryFetchAdd32", value);
+    return this.#attempt(OpCode.FetchAdd32, paddr, value, 0);
+  }
+
+  /** The in-place attempt of a kernel-mode `fetchSub32` (see {@linkcode Hart.tryCas32}): the old value, or {@linkcode NOT_IN_PLACE}. */
+  tryFetchSub32(paddr: number, value: number): number {
+    checkWord("tryFetchSub32", value);
+    return this.#attempt(OpCode.FetchSub32, paddr, value, 0);
+  }
+
+  /** The in-place attempt of a kernel-mode `fetchOr32` (see {@linkcode Hart.tryCas32}): the old value, or {@linkcode NOT_IN_PLACE}. */
+  tryFetchOr32(paddr: number, value: number): number {
+    checkWord("tryFetchOr32", value);
+    return this.#attempt(OpCode.FetchOr32, paddr, value, 0);
+  }
+
+  /** The in-place attempt of a kernel-mode `fetchAnd32` (see {@linkcode Hart.tryCas32}): the old value, or {@linkcode NOT_IN_PLACE}. */
+  tryFetchAnd32(paddr: number, value: number): number {
+    checkWord("tryFetchAnd32", value);
+    return this.#attempt(OpCode.FetchAnd32, paddr, value, 0);
+  }
+
+  /** The in-place attempt of a kernel-mode `fetchXor32` (see {@linkcode Hart.tryCas32}): the old value, or {@linkcode NOT_IN_PLACE}. */
+  tryFetchXor32(paddr: number, value: number): number {
+    checkWord("tryFetchXor32", value);
+    return this.#attempt(OpCode.FetchXor32, paddr, value, 0);
+  }
+
+  /** The instruction an attempt hands the engine: one per hart, rewritten by each attempt. */
+  #scratch = new Attempt();
+
+  #attempt(code: OpCode, addr: number, a: number, b: number): number {
+    if (runningHart() !== this) return NOT_IN_PLACE;
+    const ins = this.#scratch;
+    ins.code = code;
+    ins.addr = addr;
+    ins.a = a;
+    ins.b = b;
+    const v = attemptInPlace(ins as unknown as Issue);
+    return v === DEFER ? NOT_IN_PLACE : v as number;
+  }
+}
+
+/**
+ * What a hart's `try*` attempt (such as {@linkcode Hart.tryCas32}) answers
+ * when the engine cannot perform the atomic in place now: the caller must
+ * issue it with `yield*` instead. A 32-bit result is never negative, so it
+ * cannot be mistaken for one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Machine } from "@ksim/ksim";
+ * import { NOT_IN_PLACE } from "@ksim/ksim/arch";
+ * const m = new Machine();
+ * assert.equal(m.harts[0].tryLoad32(0x40), NOT_IN_PLACE); // host code: no step is being made
+ * ```
+ */
+export const NOT_IN_PLACE = -1;
+
+/** A kernel-mode 32-bit instruction as an attempt hands it to the engine; its fields are rewritten per attempt. */
+class Attempt {
+  code: OpCode = OpCode.Pause;
+  addr = 0;
+  a = 0;
+  b = 0;
+  readonly x = 0n;
+  readonly y = 0n;
+  readonly note = "";
+  readonly kernel = true;
+  readonly space: UserSpace | null = null;
+  readonly vaddr = 0;
 }

@@ -214,8 +214,13 @@ export class PhysicalMemory {
    * ```
    */
   read32(paddr: number): number {
-    // The 32-bit accessors are the engine's hot path: the checks are
-    // written out, and the last page used is tried before the table.
+    // The 32-bit accessors are the engine's hot path. First the common case
+    // in integer arithmetic: an aligned address below 2^31 on the page used
+    // last, which lies inside memory since that page exists. (`paddr &
+    // 0x7ffffffc` equals `paddr` only for such an address: not for a
+    // fraction, a negative number, NaN or 2^31 and up.) Otherwise the checks
+    // are written out, and the last page used is tried before the table.
+    if ((paddr & 0x7ffffffc) === paddr && paddr >>> 12 === this.#lastNo) return this.#last![(paddr & 0xfff) >>> 2];
     if (paddr % 4 !== 0 || paddr < 0 || paddr + 4 > this.size) this.#fault("read32", paddr, 4);
     const page = Math.floor(paddr / PAGE_SIZE) === this.#lastNo ? this.#last : this.#find(paddr);
     return page === undefined ? 0 : page[(paddr % PAGE_SIZE) >>> 2];
@@ -234,6 +239,10 @@ export class PhysicalMemory {
    * ```
    */
   write32(paddr: number, value: number): void {
+    if ((paddr & 0x7ffffffc) === paddr && paddr >>> 12 === this.#lastNo) {
+      this.#last![(paddr & 0xfff) >>> 2] = value;
+      return;
+    }
     if (paddr % 4 !== 0 || paddr < 0 || paddr + 4 > this.size) this.#fault("write32", paddr, 4);
     const page = Math.floor(paddr / PAGE_SIZE) === this.#lastNo ? this.#last! : this.#page(paddr);
     page[(paddr % PAGE_SIZE) >>> 2] = value;

@@ -41,6 +41,7 @@ export { BytesSource, type DecisionSource, SeededSource } from "./decision.ts";
 export { Tape } from "./tape.ts";
 export { Instruction, userOp, type UserSpace } from "./op.ts";
 export { OpCode } from "./opcodes.ts";
+export { NOT_IN_PLACE } from "./hart.ts";
 export { PAGE_SIZE, PhysicalMemory } from "./memory.ts";
 export type { Platform, PlatformHost } from "./platform.ts";
 export type { HartContext } from "./hart_core.ts";

@@ -72,6 +72,7 @@ export {
   WakeByValAction,
 } from "./task/state.ts";
 export { dropFuture, pollOnce } from "./task/async.ts";
+export { attempt, casBegin, casResume, type CasSteps, enter, LATER, Later, type Steps } from "./task/later.ts";
 export { contextWaker, enterPoll, exitPoll, inPoll } from "./task/context.ts";
 export { blockOn, HartWaker } from "./task/block_on.ts";
 export { DEFAULT_TIMER_TICK_NS, Timer, type TimerEntry } from "./time/timer.ts";

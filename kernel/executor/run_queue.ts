@@ -15,8 +15,10 @@
  * @module
  */
 
-import { currentHart } from "../../arch/hart.ts";
-import { kernelOp, type Op } from "../../arch/op.ts";
+import { currentHart, type Hart } from "../../arch/hart.ts";
+import { type Instruction, kernelOp, type Op } from "../../arch/op.ts";
+import { OpCode } from "../../arch/opcodes.ts";
+import { attempt, casBegin, casResume, type CasSteps, LATER, Later, type Steps } from "../task/later.ts";
 
 /** A FIFO of items with amortised O(1) push and shift. */
 class Deque<T> {
@@ -114,9 +116,8 @@ export class RunQueue<T> {
    * assert(q.size === 1 && m.memory.read32(0x100) === 1);
    * ```
    */
-  *push(item: T): Op<void> {
-    yield* kernelOp(currentHart().fetchAdd32(this.lenAddr, 1));
-    this.#items.push(item);
+  push(item: T): Op<void> {
+    return new Later(new Push(this.lenAddr, this.#items, item));
   }
 
   /**
@@ -151,15 +152,8 @@ export class RunQueue<T> {
    * assert.equal(m.execute(() => new RunQueue(0x100, "q").pop()), null);
    * ```
    */
-  *pop(): Op<T | null> {
-    const hart = currentHart();
-    let n = yield* kernelOp(hart.load32(this.lenAddr));
-    while (n > 0) {
-      const seen = yield* kernelOp(hart.cas32(this.lenAddr, n, n - 1));
-      if (seen === n) return this.#items.shift();
-      n = seen;
-    }
-    return null;
+  pop(): Op<T | null> {
+    return new Later(new Pop(this.lenAddr, this.#items));
   }
 
   /**
@@ -222,5 +216,65 @@ export class RunQueue<T> {
    */
   items(): Iterable<T> {
     return this.#items;
+  }
+}
+
+/** `RunQueue.push`, sync-first: one fetch-add on the length, then the item goes in. */
+class Push<T> implements Steps<void> {
+  pending: Instruction | null = null;
+  nested: Op<unknown> | null = null;
+
+  constructor(readonly lenAddr: number, readonly items: Deque<T>, readonly item: T) {}
+
+  begin(): void | typeof LATER {
+    if (attempt(this, currentHart(), OpCode.FetchAdd32, this.lenAddr, 1) === LATER) return LATER;
+    this.items.push(this.item);
+  }
+
+  resume(): void {
+    this.items.push(this.item);
+  }
+
+  fail(error: unknown): never {
+    throw error;
+  }
+}
+
+/** `RunQueue.pop`, sync-first: a CAS loop taking one off a positive length, then the oldest item leaves. */
+class Pop<T> implements CasSteps<T | null> {
+  pending: Instruction | null = null;
+  nested: Op<unknown> | null = null;
+  stage = 0;
+  seen = 0;
+  pushedOn: string[] | null = null;
+
+  /** The hart popping, known once the pop begins (as an operation's, when it is first stepped). */
+  hart!: Hart;
+
+  constructor(readonly addr: number, readonly items: Deque<T>) {}
+
+  step(n: number): number {
+    return n > 0 ? n - 1 : n;
+  }
+
+  finish(n: number): T | null {
+    return n > 0 ? this.items.shift() : null;
+  }
+
+  frame(): null {
+    return null;
+  }
+
+  begin(): T | null | typeof LATER {
+    this.hart = currentHart();
+    return casBegin(this);
+  }
+
+  resume(value: unknown): T | null | typeof LATER {
+    return casResume(this, value as number);
+  }
+
+  fail(error: unknown): never {
+    throw error;
   }
 }

@@ -18,6 +18,7 @@ import { kernelOp, type Op } from "../../arch/op.ts";
 import { PollResult } from "../task/state.ts";
 import type { Task } from "../task/task.ts";
 import { RunQueue } from "./run_queue.ts";
+import { Later } from "../task/later.ts";
 
 /** Most tasks one tick polls. */
 export const TICK_BUDGET = 256;
@@ -156,22 +157,37 @@ export class Scheduler {
   *tick(budget: number = TICK_BUDGET, first: Task<unknown> | null = null): Op<TickStats> {
     let polled = 0, completed = 0, wokenInternal = 0;
     let held = first;
+    // Each step below runs sync-first when it can (see `Later`): `run()`
+    // performs its atomics in place while the engine allows, and `yield*`
+    // goes on from the first one it cannot.
     while (polled < budget) {
-      const task = held ?? (yield* this.queue.pop());
+      let task: Task<unknown> | null;
+      if (held !== null) task = held;
+      else {
+        const pop = this.queue.pop();
+        const now = pop instanceof Later ? pop.run() : pop;
+        task = now instanceof Later || now === pop
+          ? yield* (now as Op<Task<unknown> | null>)
+          : now as Task<unknown> | null;
+      }
       held = null;
       if (task === null) break;
       task.boundTo = this.hart;
       this.current = task;
       let result: PollResult;
       try {
-        result = yield* task.poll();
+        const poll = task.poll();
+        const now = poll instanceof Later ? poll.run() : poll;
+        result = typeof now === "string" ? now : yield* now;
       } finally {
         this.current = null;
       }
       polled++;
       if (result === PollResult.PendingSchedule) {
         wokenInternal++;
-        yield* this.queue.push(task);
+        const push = this.queue.push(task);
+        const now = push instanceof Later ? push.run() : push;
+        if (now !== undefined) yield* now;
       } else {
         if (result === PollResult.Ready || result === PollResult.ReadyJoined) completed++;
         yield* task.dropRef();

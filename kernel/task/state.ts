@@ -36,7 +36,8 @@
  */
 
 import type { Hart } from "../../arch/hart.ts";
-import { kernelOp, type Op } from "../../arch/op.ts";
+import { type Instruction, kernelOp, type Op } from "../../arch/op.ts";
+import { casBegin, casResume, type CasSteps, enter, LATER, Later } from "./later.ts";
 import { KernelPanic } from "../panic.ts";
 
 /**
@@ -257,11 +258,83 @@ export function describeState(word: number): string {
 }
 
 /** The next word of one transition attempt, with helpers in the seed's style. */
-class Draft {
-  word = 0;
+interface Draft {
+  /** The word being computed, from the word the attempt saw. */
+  word: number;
   /** Set when the poller found the join waker Registering and must wait. */
+  waitForJoinWaker: boolean;
+  has(bit: number): boolean;
+  set(bit: number, on: boolean): void;
+  joinWaker: JoinWakerState;
+  readonly refs: number;
+  cloneRef(): void;
+  dropRef(): void;
+  panic(what: string): never;
+}
+
+/**
+ * One transition of a state word: the seed's `transition`, a CAS loop that
+ * skips the write when nothing changes, run sync-first (see `CasLoop`),
+ * then the join-waker wait it asked for, if any. Its frame (`start_poll
+ * task-1` and so on) is on the hart's stack while it waits at an
+ * instruction.
+ */
+class Transition<R> implements CasSteps<R>, Draft {
+  pending: Instruction | null = null;
+  nested: Op<unknown> | null = null;
+  stage = 0;
+  seen = 0;
+  pushedOn: string[] | null = null;
+  word = 0;
   waitForJoinWaker = false;
-  constructor(readonly hart: Hart, readonly task: string) {}
+  private result: R | null = null;
+  private waiting = false;
+
+  constructor(
+    readonly hart: Hart,
+    readonly state: TaskState,
+    readonly what: string,
+    readonly transition: (d: Draft) => R,
+  ) {}
+
+  get addr(): number {
+    return this.state.addr;
+  }
+
+  frame(): string {
+    return `${this.what} ${this.state.task}`;
+  }
+
+  step(word: number): number {
+    this.word = word;
+    this.waitForJoinWaker = false;
+    this.result = this.transition(this);
+    return this.word;
+  }
+
+  finish(): R | typeof LATER {
+    if (!this.waitForJoinWaker) return this.result as R;
+    this.waiting = true;
+    const hart = this.hart;
+    const woken = enter(this, hart.frame(`wait for join waker ${this.state.task}`, waitForJoinWaker(hart, this.addr)));
+    return woken === LATER ? LATER : this.waited(woken);
+  }
+
+  begin(): R | typeof LATER {
+    return casBegin(this);
+  }
+
+  resume(value: unknown): R | typeof LATER {
+    return this.waiting ? this.waited(value as boolean) : casResume(this, value as number);
+  }
+
+  fail(error: unknown): never {
+    throw error;
+  }
+
+  private waited(woken: boolean): R {
+    return woken ? this.result as R : withoutJoinWaker(this.result as R);
+  }
 
   has(bit: number): boolean {
     return (this.word & bit) !== 0;
@@ -287,7 +360,34 @@ class Draft {
     this.word -= REF_ONE;
   }
   panic(what: string): never {
-    throw new KernelPanic(what, { hart: this.hart.id, task: this.task });
+    throw new KernelPanic(what, { hart: this.hart.id, task: this.state.task });
+  }
+}
+
+/**
+ * k23's `wait_for_join_waker`: the poller waits until a Registering join
+ * waker is registered (Waiting), then marks it Woken and answers true.
+ * Between the registration and that CAS the joiner may be polled again,
+ * take the output (or see the cancellation) and drop its handle, whose
+ * `releaseJoinHandle` takes the Waiting waker back (Empty): then the
+ * poller answers false and has nothing to wake. (k23 never takes a
+ * registered waker back, so its loop only waits for Waiting; waiting for a
+ * Waiting that will never come again was a deadlock.) Rather than spinning
+ * with `pause`, it parks on the word (`waitWhile32`) until it changes, so
+ * it neither livelocks an exhaustive search nor hides a deadlock.
+ */
+function* waitForJoinWaker(hart: Hart, addr: number): Op<boolean> {
+  let current = yield* kernelOp(hart.load32(addr));
+  for (;;) {
+    const waiting = ((current & ~JOIN_WAKER_MASK) | (JoinWakerState.Waiting << JOIN_WAKER_SHIFT)) >>> 0;
+    const seen = yield* kernelOp(hart.cas32(addr, waiting, (current | JOIN_WAKER_MASK) >>> 0));
+    if (seen === waiting) return true;
+    current = seen;
+    const join = (current & JOIN_WAKER_MASK) >>> JOIN_WAKER_SHIFT;
+    if (join === JoinWakerState.Empty) return false;
+    if (join !== JoinWakerState.Waiting) {
+      current = yield* kernelOp(hart.waitWhile32(addr, current));
+    }
   }
 }
 
@@ -486,96 +586,38 @@ export class TaskState {
     return REF_ONE;
   }
 
-  /** Runs one CAS-loop transition, then the join-waker wait it asked for, if any. */
-  *#run<R>(hart: Hart, what: string, step: (d: Draft) => R): Op<R> {
-    const d = new Draft(hart, this.task);
-    // The seed's `transition`: a CAS loop that skips the write when nothing
-    // changes. Inlined, with its frame pushed by hand: this is the hottest
-    // path of the executor, and every generator level costs.
-    const frames = hart.frames;
-    frames.push(`${what} ${this.task}`);
-    let result: R;
-    try {
-      const addr = this.addr;
-      let current = yield* kernelOp(hart.load32(addr));
-      for (;;) {
-        d.word = current;
-        d.waitForJoinWaker = false;
-        result = step(d);
-        if (d.word === current) break;
-        const seen = yield* kernelOp(hart.cas32(addr, current, d.word));
-        if (seen === current) break;
-        current = seen;
-      }
-    } finally {
-      frames.pop();
-    }
-    if (d.waitForJoinWaker) {
-      const woken = yield* hart.frame(`wait for join waker ${this.task}`, this.#waitForJoinWaker(hart));
-      if (!woken) return withoutJoinWaker(result);
-    }
-    return result;
-  }
-
-  /**
-   * k23's `wait_for_join_waker`: the poller waits until a Registering join
-   * waker is registered (Waiting), then marks it Woken and answers true.
-   * Between the registration and that CAS the joiner may be polled again,
-   * take the output (or see the cancellation) and drop its handle, whose
-   * `releaseJoinHandle` takes the Waiting waker back (Empty): then the
-   * poller answers false and has nothing to wake. (k23 never takes a
-   * registered waker back, so its loop only waits for Waiting; waiting for a
-   * Waiting that will never come again was a deadlock.) Rather than spinning
-   * with `pause`, it parks on the word (`waitWhile32`) until it changes, so
-   * it neither livelocks an exhaustive search nor hides a deadlock.
-   */
-  *#waitForJoinWaker(hart: Hart): Op<boolean> {
-    let current = yield* kernelOp(hart.load32(this.addr));
-    for (;;) {
-      const waiting = ((current & ~JOIN_WAKER_MASK) | (JoinWakerState.Waiting << JOIN_WAKER_SHIFT)) >>> 0;
-      const seen = yield* kernelOp(hart.cas32(this.addr, waiting, (current | JOIN_WAKER_MASK) >>> 0));
-      if (seen === waiting) return true;
-      current = seen;
-      const join = (current & JOIN_WAKER_MASK) >>> JOIN_WAKER_SHIFT;
-      if (join === JoinWakerState.Empty) return false;
-      if (join !== JoinWakerState.Waiting) {
-        current = yield* kernelOp(hart.waitWhile32(this.addr, current));
-      }
-    }
-  }
-
   #panic(hart: Hart, what: string): never {
     throw new KernelPanic(what, { hart: hart.id, task: this.task });
   }
 
   /** Idle → POLLING, consuming WOKEN. Follow `Poll` with `endPoll`; on `Cancelled`, don't. */
   startPoll(hart: Hart): Op<StartPollAction> {
-    return this.#run(hart, "start_poll", stepStartPoll);
+    return new Later(new Transition(hart, this, "start_poll", stepStartPoll));
   }
 
   /** POLLING → idle, or → COMPLETE with HAS_OUTPUT if `completed`; says what to do next. */
   endPoll(hart: Hart, completed: boolean): Op<PollResult> {
-    return this.#run(hart, "end_poll", completed ? stepEndPollReady : stepEndPollPending);
+    return new Later(new Transition(hart, this, "end_poll", completed ? stepEndPollReady : stepEndPollPending));
   }
 
   /** The `JoinHandle`'s poll: take the output, or start (re)registering its waker. */
   tryJoin(hart: Hart): Op<JoinAction> {
-    return this.#run(hart, "try_join", stepTryJoin);
+    return new Later(new Transition(hart, this, "try_join", stepTryJoin));
   }
 
   /** Finishes a `Register`/`Reregister`: the join waker is now Waiting. */
   joinWakerRegistered(hart: Hart): Op<void> {
-    return this.#run(hart, "join_waker_registered", stepJoinWakerRegistered);
+    return new Later(new Transition(hart, this, "join_waker_registered", stepJoinWakerRegistered));
   }
 
   /** Wakes the task, consuming the waker's reference. */
   wakeByVal(hart: Hart): Op<WakeByValAction> {
-    return this.#run(hart, "wake_by_val", stepWakeByVal);
+    return new Later(new Transition(hart, this, "wake_by_val", stepWakeByVal));
   }
 
   /** Wakes the task through a borrowed waker. */
   wakeByRef(hart: Hart): Op<WakeByRefAction> {
-    return this.#run(hart, "wake_by_ref", stepWakeByRef);
+    return new Later(new Transition(hart, this, "wake_by_ref", stepWakeByRef));
   }
 
   /** Adds a reference (one `fetchAdd`). Panics if REFS was at its maximum. */
@@ -593,7 +635,7 @@ export class TaskState {
 
   /** Cancels the task (sets CANCELLED and WOKEN); false if it already was. */
   cancel(hart: Hart): Op<boolean> {
-    return this.#run(hart, "cancel", stepCancel);
+    return new Later(new Transition(hart, this, "cancel", stepCancel));
   }
 
   /**
@@ -616,7 +658,7 @@ export class TaskState {
    * ```
    */
   cancelAndWake(hart: Hart): Op<CancelAction> {
-    return this.#run(hart, "cancel", stepCancelAndWake);
+    return new Later(new Transition(hart, this, "cancel", stepCancelAndWake));
   }
 
   /**
@@ -642,12 +684,12 @@ export class TaskState {
    * ```
    */
   releaseJoinHandle(hart: Hart): Op<boolean> {
-    return this.#run(hart, "release_join_handle", stepReleaseJoinHandle);
+    return new Later(new Transition(hart, this, "release_join_handle", stepReleaseJoinHandle));
   }
 
   /** Records that a `JoinHandle` exists. Panics if one already does. */
   createJoinHandle(hart: Hart): Op<void> {
-    return this.#run(hart, "create_join_handle", stepCreateJoinHandle);
+    return new Later(new Transition(hart, this, "create_join_handle", stepCreateJoinHandle));
   }
 
   /** Records that the `JoinHandle` is gone (one `fetchAnd`). Panics if there was none. */

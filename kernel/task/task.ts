@@ -20,10 +20,12 @@
  * @module
  */
 
-import { currentHart } from "../../arch/hart.ts";
+import { currentHart, type Hart } from "../../arch/hart.ts";
+import type { HartContext } from "../../arch/hart_core.ts";
 import type { Instruction, Op } from "../../arch/op.ts";
 import { KernelPanic } from "../panic.ts";
 import { type Async, dropFuture, PENDING } from "./async.ts";
+import { enter, LATER, Later, type Steps } from "./later.ts";
 import { enterPoll, exitPoll } from "./context.ts";
 import {
   CancelAction,
@@ -56,6 +58,13 @@ export interface TaskHost {
   /** Reads a word host-side (between runs), for `JoinHandle.result`. */
   readWord(addr: number): number;
 }
+
+/** The body of a task, for its poll (set up by Task's static block). */
+let bodyOf: (task: Task<unknown>) => Async<unknown> | null;
+/** The waker a task's body borrows while it is polled (set up by Task's static block). */
+let borrowedOf: (task: Task<unknown>) => Waker;
+/** Takes the body of a task away, leaving none (set up by Task's static block). */
+let takeBody: (task: Task<unknown>) => Async<unknown> | null;
 
 /**
  * A spawned task.
@@ -153,65 +162,18 @@ export class Task<T = unknown> {
    * kernel.run(); // the executor calls poll
    * ```
    */
-  *poll(): Op<PollResult> {
-    const hart = currentHart();
-    const start = yield* this.state.startPoll(hart);
-    if (start === StartPollAction.DontPoll) return PollResult.Ready;
-    if (start !== StartPollAction.Poll) {
-      // Cancelled: drop the body now, then let the joiner know.
-      yield* this.dropBody();
-      if (start.kind === "Cancelled" && start.wakeJoinWaker) {
-        yield* this.wakeJoinWaker();
-        return PollResult.ReadyJoined;
-      }
-      return PollResult.Ready;
-    }
-    // The body runs inline here (not in a helper generator): every level
-    // between the worker and the body is paid for by each instruction.
-    const body = this.#body;
-    if (body === null) {
-      throw new KernelPanic("polled a task whose body was dropped", { hart: hart.id, task: this.name });
-    }
-    const saved = hart.frames;
-    const outer = hart.context;
-    hart.frames = this.frames;
-    hart.context = this;
-    enterPoll(hart, this.#borrowed);
-    let done = false;
-    try {
-      let r = body.next();
-      while (!r.done && r.value !== PENDING) {
-        let sent: unknown;
-        try {
-          sent = yield r.value as Instruction;
-        } catch (fault) {
-          // The instruction faulted: raise the fault where it was issued, in
-          // the body, as a CPU does (and as in-place steps do).
-          r = body.throw(fault);
-          continue;
-        }
-        r = body.next(sent);
-      }
-      if (r.done) {
-        this.outcome = { kind: "ok", value: r.value };
-        done = true;
-      }
-    } catch (e) {
-      if (e instanceof KernelPanic) throw e;
-      this.outcome = { kind: "panicked", error: e };
-      done = true;
-    } finally {
-      exitPoll(hart);
-      hart.frames = saved;
-      hart.context = outer;
-    }
-    if (done) {
-      this.#body = null;
-      this.frames.length = 0;
-    }
-    const result = yield* this.state.endPoll(hart, done);
-    if (result === PollResult.ReadyJoined) yield* this.wakeJoinWaker();
-    return result;
+  poll(): Op<PollResult> {
+    return new Later(new PollRun(this as Task<unknown>));
+  }
+
+  static {
+    bodyOf = (task) => task.#body;
+    borrowedOf = (task) => task.#borrowed;
+    takeBody = (task) => {
+      const body = task.#body;
+      task.#body = null;
+      return body;
+    };
   }
 
   /**
@@ -300,9 +262,8 @@ export class Task<T = unknown> {
   /**
    * Wakes through a reference the caller keeps (k23's `wake_by_ref`).
    */
-  *wakeByRef(): Op<void> {
-    const action = yield* this.state.wakeByRef(currentHart());
-    if (action === WakeByRefAction.Enqueue) yield* this.host.schedule(this as Task<unknown>);
+  wakeByRef(): Op<void> {
+    return new Later(new WakeByRef(this as Task<unknown>));
   }
 
   /**
@@ -454,5 +415,171 @@ class BorrowedWaker implements Waker {
   }
   willWake(other: Waker): boolean {
     return wakesTask(other, this.task);
+  }
+}
+
+/** Where a poll is. */
+const START = 0, DROP = 1, CANCELLED_JOIN = 2, BODY = 3, END = 4, JOIN = 5;
+
+/**
+ * One poll of a task (k23's `Task::poll`), sync-first: `start_poll`, the
+ * body run inline until it suspends or finishes, `end_poll`, and the join
+ * waker's wake-up; a cancelled task's body is dropped instead. Its state
+ * machine is driven synchronously and continued as an operation from the
+ * first instruction that cannot run in place (see `Later`); the body's
+ * instructions pass through it to the hart's loop, and their faults are
+ * raised in the body, where they were issued.
+ */
+class PollRun implements Steps<PollResult> {
+  pending: Instruction | null = null;
+  nested: Op<unknown> | null = null;
+  private stage = START;
+  private cancelled: StartPollAction = StartPollAction.DontPoll;
+  private result: PollResult = PollResult.Pending;
+  private saved: string[] = [];
+  private outer: HartContext | null = null;
+
+  /** The hart polling, known once the poll begins. */
+  hart!: Hart;
+
+  constructor(readonly task: Task<unknown>) {}
+
+  begin(): PollResult | typeof LATER {
+    this.hart = currentHart();
+    const start = enter(this, this.task.state.startPoll(this.hart));
+    return start === LATER ? LATER : this.started(start);
+  }
+
+  resume(value: unknown): PollResult | typeof LATER {
+    switch (this.stage) {
+      case START:
+        return this.started(value as StartPollAction);
+      case DROP:
+        return this.dropped();
+      case CANCELLED_JOIN:
+        return PollResult.ReadyJoined;
+      case BODY:
+        return this.runBody(value, false);
+      case END:
+        return this.ended(value as PollResult);
+      default:
+        return this.result;
+    }
+  }
+
+  fail(error: unknown): PollResult | typeof LATER {
+    // Only the body's instructions can fault: raise it there, as a CPU does.
+    if (this.stage !== BODY) throw error;
+    return this.runBody(error, true);
+  }
+
+  private started(start: StartPollAction): PollResult | typeof LATER {
+    if (start === StartPollAction.DontPoll) return PollResult.Ready;
+    const task = this.task, hart = this.hart;
+    if (start !== StartPollAction.Poll) {
+      // Cancelled: drop the body now, then let the joiner know.
+      this.cancelled = start;
+      this.stage = DROP;
+      return enter(this, task.dropBody()) === LATER ? LATER : this.dropped();
+    }
+    if (bodyOf(task) === null) {
+      throw new KernelPanic("polled a task whose body was dropped", { hart: hart.id, task: task.name });
+    }
+    this.saved = hart.frames;
+    this.outer = hart.context;
+    hart.frames = task.frames;
+    hart.context = task;
+    enterPoll(hart, borrowedOf(task));
+    this.stage = BODY;
+    return this.runBody(undefined, false);
+  }
+
+  private dropped(): PollResult | typeof LATER {
+    const start = this.cancelled;
+    if (start.kind === "Cancelled" && start.wakeJoinWaker) {
+      this.stage = CANCELLED_JOIN;
+      return enter(this, this.task.wakeJoinWaker()) === LATER ? LATER : PollResult.ReadyJoined;
+    }
+    return PollResult.Ready;
+  }
+
+  /** Resumes the body (with a value, or a fault) until it yields an instruction, suspends or ends. */
+  private runBody(input: unknown, fault: boolean): PollResult | typeof LATER {
+    const task = this.task;
+    const body = bodyOf(task)!;
+    let done = false;
+    try {
+      const r = fault ? body.throw(input) : body.next(input);
+      if (!r.done && r.value !== PENDING) {
+        this.pending = r.value as Instruction;
+        return LATER;
+      }
+      if (r.done) {
+        task.outcome = { kind: "ok", value: r.value };
+        done = true;
+      }
+    } catch (e) {
+      this.leave();
+      if (e instanceof KernelPanic) throw e;
+      task.outcome = { kind: "panicked", error: e };
+      done = true;
+      return this.end(done);
+    }
+    this.leave();
+    return this.end(done);
+  }
+
+  /** The poll's end of the body: the hart's own frames and context are back. */
+  private leave(): void {
+    const hart = this.hart;
+    exitPoll(hart);
+    hart.frames = this.saved;
+    hart.context = this.outer!;
+  }
+
+  private end(done: boolean): PollResult | typeof LATER {
+    const task = this.task;
+    if (done) {
+      takeBody(task);
+      task.frames.length = 0;
+    }
+    this.stage = END;
+    const result = enter(this, task.state.endPoll(this.hart, done));
+    return result === LATER ? LATER : this.ended(result);
+  }
+
+  private ended(result: PollResult): PollResult | typeof LATER {
+    if (result !== PollResult.ReadyJoined) return result;
+    this.stage = JOIN;
+    this.result = result;
+    return enter(this, this.task.wakeJoinWaker()) === LATER ? LATER : result;
+  }
+}
+
+/** `Task.wakeByRef`, sync-first: the `wake_by_ref` transition, then the enqueue it asks for. */
+class WakeByRef implements Steps<void> {
+  pending: Instruction | null = null;
+  nested: Op<unknown> | null = null;
+  private scheduling = false;
+
+  constructor(readonly task: Task<unknown>) {}
+
+  begin(): void | typeof LATER {
+    const action = enter(this, this.task.state.wakeByRef(currentHart()));
+    return action === LATER ? LATER : this.woke(action);
+  }
+
+  resume(value: unknown): void | typeof LATER {
+    if (!this.scheduling) return this.woke(value as WakeByRefAction);
+  }
+
+  fail(error: unknown): never {
+    throw error;
+  }
+
+  private woke(action: WakeByRefAction): void | typeof LATER {
+    if (action !== WakeByRefAction.Enqueue) return;
+    this.scheduling = true;
+    return enter(this, this.task.host.schedule(this.task));
   }
 }

@@ -8,7 +8,8 @@
  * @module
  */
 
-import { type Async, PENDING } from "./async.ts";
+import type { Instruction, Op } from "../../arch/op.ts";
+import { type Async, PENDING, type Pending } from "./async.ts";
 import { contextWaker } from "./context.ts";
 
 /**
@@ -22,7 +23,55 @@ import { contextWaker } from "./context.ts";
  * }
  * ```
  */
-export function* yieldNow(): Async<void> {
-  yield* contextWaker().wakeByRef();
-  yield PENDING;
+export function yieldNow(): Async<void> {
+  return new YieldNow();
+}
+
+/** Waking: the wake-by-reference runs; suspended: PENDING was yielded; done. */
+const WAKING = 0, SUSPENDED = 1, DONE = 2;
+
+/**
+ * `yieldNow` as a small hand-written iterator rather than a generator (it
+ * runs once per poll of a yielding task): the wake passes its instructions
+ * through (it runs sync-first, see `Later`), then PENDING, then it returns.
+ */
+class YieldNow implements Async<void> {
+  private stage = WAKING;
+  private wake: Op<void> | null = null;
+
+  next(value?: unknown): IteratorResult<Instruction | Pending, void> {
+    switch (this.stage) {
+      case WAKING: {
+        let wake = this.wake;
+        if (wake === null) wake = this.wake = contextWaker().wakeByRef();
+        return this.waking(wake.next(value));
+      }
+      case SUSPENDED:
+        this.stage = DONE;
+        return { value: undefined, done: true };
+      default:
+        return { value: undefined, done: true };
+    }
+  }
+
+  throw(error: unknown): IteratorResult<Instruction | Pending, void> {
+    if (this.stage === WAKING && this.wake !== null) return this.waking(this.wake.throw(error));
+    this.stage = DONE;
+    throw error;
+  }
+
+  return(value: void): IteratorResult<Instruction | Pending, void> {
+    this.stage = DONE;
+    return { value, done: true };
+  }
+
+  [Symbol.iterator](): YieldNow {
+    return this;
+  }
+
+  private waking(r: IteratorResult<Instruction, void>): IteratorResult<Instruction | Pending, void> {
+    if (!r.done) return r;
+    this.stage = SUSPENDED;
+    return { value: PENDING, done: false };
+  }
 }
