@@ -112,6 +112,8 @@ export class Engine<H> implements PlatformHost, Effects {
   #fresh: HartCore<H>[] = [];
   /** Whether the current `run` allows in-place steps, and its limits. */
   #inPlaceOn = false;
+  /** The hart being stepped while in-place steps are allowed, for its attempts; else null. */
+  #stepping: HartCore<H> | null = null;
   /** A pick made at an in-place attempt that chose another hart, for the loop; -1 if none. */
   #picked = -1;
   #limit = 0;
@@ -286,7 +288,10 @@ export class Engine<H> implements PlatformHost, Effects {
     const stats = c.stats;
     stats.steps++;
     this.steps++;
-    if (this.#inPlaceOn) setInPlace(this.#performer);
+    if (this.#inPlaceOn) {
+      setInPlace(this.#performer);
+      this.#stepping = c;
+    }
     try {
       if (c.irqEnabled && c.irqPending) {
         this.#trap(c);
@@ -315,9 +320,19 @@ export class Engine<H> implements PlatformHost, Effects {
       throw this.#asPanic(c, e);
     } finally {
       setInPlace(null);
+      this.#stepping = null;
       this.current = null;
       current = null;
     }
+  }
+
+  /**
+   * A hart's in-place attempt (`Hart.tryCas32` and the like): while hart
+   * `c` is being stepped with in-place steps allowed, the same decision and
+   * step as an issued instruction's (see `#performInPlace`); else DEFER.
+   */
+  attempt(c: HartCore<H>, ins: Instruction): unknown {
+    return this.#stepping === c ? this.#performInPlace(ins) : DEFER;
   }
 
   /**

@@ -18,7 +18,7 @@
  * @module
  */
 
-import { attemptInPlace, DEFER, Issue, type Op, type UserSpace } from "./op.ts";
+import { DEFER, type Instruction, Issue, type Op, type UserSpace } from "./op.ts";
 import { OpCode } from "./opcodes.ts";
 import { Engine, runningHart } from "./engine.ts";
 import { type HartContext, type HartCore, type InterruptHandler, thrownFrom } from "./hart_core.ts";
@@ -33,7 +33,9 @@ function op<T>(ins: Issue): Op<T> {
 }
 
 function checkWord(api: string, v: number): void {
-  if (!Number.isInteger(v) || v < -0x8000_0000 || v > 0xffff_ffff) {
+  // An integer in [-2^31, 2^32): an int32 or a uint32 (the same test as
+  // Number.isInteger and two comparisons, in integer arithmetic).
+  if ((v | 0) !== v && v >>> 0 !== v) {
     throw new RangeError(`Hart.${api}: value must be a 32-bit integer, got ${v}`);
   }
 }
@@ -934,13 +936,12 @@ export class Hart {
   #scratch = new Attempt();
 
   #attempt(code: OpCode, addr: number, a: number, b: number): number {
-    if (runningHart() !== this) return NOT_IN_PLACE;
     const ins = this.#scratch;
     ins.code = code;
     ins.addr = addr;
     ins.a = a;
     ins.b = b;
-    const v = attemptInPlace(ins as unknown as Issue);
+    const v = this.#engine.attempt(this.#core, ins as unknown as Instruction);
     return v === DEFER ? NOT_IN_PLACE : v as number;
   }
 }

@@ -56,17 +56,6 @@ export function setInPlace(performer: ((ins: Instruction) => unknown) | null): v
 }
 
 /**
- * Has the engine perform `ins` in place as the next step if it can (see
- * `setInPlace`), and returns its result, or {@linkcode DEFER} when it cannot
- * now (no hart is being stepped with in-place steps on, or the schedule
- * says otherwise): then the caller must yield this same instruction next.
- * Internal to `arch/`: the hart's `try*` attempts use it.
- */
-export function attemptInPlace(ins: Instruction | Issue): unknown {
-  return inPlace === null ? DEFER : inPlace(ins as Instruction);
-}
-
-/**
  * A simulated operation: an iterator that yields instructions and returns a
  * `T`. Write operations as generator functions and compose them with
  * `yield*`, which plays the part of `.await`. (Every generator is an `Op`;

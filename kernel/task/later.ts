@@ -94,22 +94,22 @@ const FRESH = 0, RUNNING = 1, STOPPED = 2;
  * A sync-first operation: its machine, run synchronously with `run()` or
  * continued as an operation with `yield*` (see the module documentation).
  *
- * @example Driving a task-state transition sync-first
+ * @example A run queue pop, sync-first where it can be
  * ```ts
  * import assert from "node:assert/strict";
  * import { Machine } from "@ksim/ksim";
- * import { Later, StartPollAction, TaskState } from "@ksim/ksim/kernel";
+ * import { Later, RunQueue } from "@ksim/ksim/kernel";
  * const m = new Machine({ harts: 1 });
- * const task = new TaskState(0x1000);
- * m.memory.write32(task.addr, TaskState.initial());
- * let action = null;
- * m.boot(function* (hart) {
- *   yield* hart.pause();
- *   const now = task.startPoll(hart).run(); // performed in place: no generator
- *   action = now instanceof Later ? yield* now : now;
+ * const q = new RunQueue<string>(0x100, "q");
+ * m.execute(() => q.push("a"));
+ * let got: string | null = null;
+ * m.boot(function* () {
+ *   const pop = q.pop() as Later<string | null>; // the kernel's own queues give Laters
+ *   const now = pop.run(); // the first step of a boot is host code: it stops at the load
+ *   got = now instanceof Later ? yield* now : now;
  * });
  * m.run();
- * assert.equal(action, StartPollAction.Poll);
+ * assert.equal(got, "a");
  * ```
  */
 export class Later<R> implements Op<R> {
@@ -120,9 +120,10 @@ export class Later<R> implements Op<R> {
    *
    * @example
    * ```ts
-   * import type { Hart } from "@ksim/ksim";
-   * import { Later, TaskState } from "@ksim/ksim/kernel";
-   * const op = (hart: Hart): Later<number> => new TaskState(0x40).load(hart) as Later<number>;
+   * import assert from "node:assert/strict";
+   * import { Later, RunQueue } from "@ksim/ksim/kernel";
+   * const pop = new RunQueue<number>(0x100, "q").pop();
+   * assert(pop instanceof Later && pop.steps !== null);
    * ```
    */
   constructor(readonly steps: Steps<R>) {}
@@ -133,10 +134,10 @@ export class Later<R> implements Op<R> {
    *
    * @example
    * ```ts
-   * import type { Hart, Op } from "@ksim/ksim";
-   * import { Later, StartPollAction, TaskState } from "@ksim/ksim/kernel";
-   * function* start(hart: Hart, task: TaskState): Op<StartPollAction> {
-   *   const now = task.startPoll(hart).run();
+   * import type { Op } from "@ksim/ksim";
+   * import { Later, RunQueue } from "@ksim/ksim/kernel";
+   * function* popNow(q: RunQueue<number>): Op<number | null> {
+   *   const now = (q.pop() as Later<number | null>).run();
    *   return now instanceof Later ? yield* now : now;
    * }
    * ```
@@ -156,10 +157,11 @@ export class Later<R> implements Op<R> {
    * ```ts
    * import assert from "node:assert/strict";
    * import { Machine } from "@ksim/ksim";
-   * import { TaskState } from "@ksim/ksim/kernel";
+   * import { StartPollAction, TaskState } from "@ksim/ksim/kernel";
    * const m = new Machine();
    * m.memory.write32(0x40, TaskState.initial());
-   * assert.equal(m.execute((hart) => new TaskState(0x40).refcount(hart)), 1);
+   * // execute() drives the transition with next(), instruction by instruction
+   * assert.equal(m.execute((hart) => new TaskState(0x40).startPoll(hart)), StartPollAction.Poll);
    * ```
    */
   next(value?: unknown): IteratorResult<Instruction, R> {
@@ -193,10 +195,17 @@ export class Later<R> implements Op<R> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Machine } from "@ksim/ksim";
-   * import { TaskState } from "@ksim/ksim/kernel";
-   * const op = new Machine().execute((hart) => new TaskState(0x40).startPoll(hart));
-   * assert.equal(op.kind, "Poll");
+   * import { Later, type Steps } from "@ksim/ksim/kernel";
+   * const steps: Steps<number> = {
+   *   pending: null,
+   *   nested: null,
+   *   begin: () => 1,
+   *   resume: (v) => v as number,
+   *   fail: (e) => {
+   *     throw e;
+   *   },
+   * };
+   * assert.throws(() => new Later(steps).throw(new Error("bus error")), /bus error/);
    * ```
    */
   throw(error: unknown): IteratorResult<Instruction, R> {
@@ -221,10 +230,9 @@ export class Later<R> implements Op<R> {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import type { Hart } from "@ksim/ksim";
-   * import { TaskState } from "@ksim/ksim/kernel";
-   * const stop = (hart: Hart) => new TaskState(0x40).load(hart).return(0);
-   * assert.equal(typeof stop, "function");
+   * import { Later, type Steps } from "@ksim/ksim/kernel";
+   * const steps: Steps<number> = { pending: null, nested: null, begin: () => 1, resume: () => 2, fail: () => 3 };
+   * assert.deepEqual(new Later(steps).return(5), { value: 5, done: true });
    * ```
    */
   return(value: R): IteratorResult<Instruction, R> {
