@@ -961,7 +961,7 @@ export class Hart {
  * assert.equal(m.harts[0].tryLoad32(0x40), NOT_IN_PLACE); // host code: no step is being made
  * ```
  */
-export const NOT_IN_PLACE = -1;
+export const NOT_IN_PLACE: number = -1;
 
 /** A kernel-mode 32-bit instruction as an attempt hands it to the engine; its fields are rewritten per attempt. */
 class Attempt {
