@@ -16,6 +16,9 @@
  *   change the run recorded at a later step is undone for the lookup, as
  *   Linux's get_futex_key came before it. Words are read and written
  *   with the mappings at the decision.
+ * - A PI call's attempt that met an exiting owner (a "retry" entry) is not
+ *   a call of the model: the replay checks that the word held what the
+ *   attempt read and applies its write of FUTEX_WAITERS.
  * - The comparison stops, agreeing, at the first point the model cannot
  *   follow: an `"unsupported"` outcome, or a `stop` event (the exit of a
  *   thread with a robust list, whose walk writes words the replay does
@@ -189,6 +192,14 @@ export function replayFutexLog(
         }
         for (const t of e.woken) finish(t, 0);
         model.checkInvariants();
+        continue;
+      } else if (e.kind === "retry") {
+        // The attempt's write of FUTEX_WAITERS before it met the exiting owner: over the value it read.
+        const { uaddr, old, value } = e.wrote!;
+        const view = mem.view(e.pid, e.step);
+        const held = view.read32(uaddr);
+        if (held !== old) return `retry: ${where()} read ${old}, but the word holds ${JSON.stringify(held)}`;
+        view.write32(uaddr, value);
         continue;
       } else if (e.kind === "timeout") out = model.timeout(e.tid);
       else out = model.interrupt(e.tid, { restart: e.restart });

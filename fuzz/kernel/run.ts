@@ -187,7 +187,9 @@ function lostWakeups(kernel: Kernel, threads: readonly Thread[]): string | null 
     let blockedAt = -1, releasedAt = -1;
     log.forEach((e, i) => {
       if (e.tid === t.tid && e.blocked) blockedAt = i;
-      if (e.woken.includes(t.tid) || (e.tid === t.tid && !e.blocked && e.kind !== "call")) releasedAt = i;
+      if (e.woken.includes(t.tid) || (e.tid === t.tid && !e.blocked && e.kind !== "call" && e.kind !== "retry")) {
+        releasedAt = i;
+      }
     });
     if (releasedAt > blockedAt && blockedAt >= 0) {
       return `thread ${t.tid} is still blocked, but log[${releasedAt}] released it after it blocked at log[${blockedAt}]`;

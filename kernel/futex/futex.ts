@@ -119,7 +119,11 @@ export type FutexLogTimeout = null | "EFAULT" | { sec: number; nsec: number; exp
  * restarts the call instead). "waitv" is one step of a futex_waitv call
  * (`waitv` says which; `blocked` true means the call goes on after it).
  * "exit" is a thread's exit handing the PI locks it owned to their first
- * waiters (`woken`; see {@linkcode Futexes.exitPi}).
+ * waiters (`woken`; see {@linkcode Futexes.exitPi}). "retry" is a PI call
+ * (LOCK_PI, LOCK_PI2, CMP_REQUEUE_PI) whose attempt met the lock's owner in
+ * its futex exit: it had already set FUTEX_WAITERS in the word (`wrote`),
+ * as Linux's futex_lock_pi_atomic does, and it waits for the exit to
+ * finish and then tries again, logging a fresh entry.
  * `woken` and `moved` list the tids the step woke and requeued, in order
  * (a futex_waitv thread is listed once per entry woken).
  */
@@ -134,12 +138,12 @@ export interface FutexLogEntry {
    */
   keyed?: number;
   /** What happened. */
-  kind: "call" | "timeout" | "interrupt" | "waitv" | "exit";
+  kind: "call" | "timeout" | "interrupt" | "waitv" | "exit" | "retry";
   /** The calling (or timed-out, or interrupted) thread. */
   tid: number;
   /** Its process. */
   pid: number;
-  /** The call's arguments (kind "call"). */
+  /** The call's arguments (kinds "call" and "retry"). */
   call?: {
     op: number;
     uaddr: number;
@@ -149,6 +153,12 @@ export interface FutexLogEntry {
     val3: number;
     timeout: FutexLogTimeout;
   };
+  /**
+   * The user word a "retry" attempt wrote: its address in the caller's
+   * space, the value the attempt read, and the value it wrote in its place
+   * (the same value if FUTEX_WAITERS was already set).
+   */
+  wrote?: { uaddr: number; old: number; value: number };
   /** The futex_waitv step (kind "waitv"). */
   waitv?: FutexWaitvLog;
   /** The return value, unless the call blocked or restarts. */
@@ -608,7 +618,7 @@ export class Futexes {
         if (owner === 0) return this.#done(a, 0);
         const life = this.#ownerLife(owner);
         if (life === "gone") return this.#done(a, -ESRCH);
-        if (life === "exiting") return { exiting: owner };
+        if (life === "exiting") return this.#retry(a, a.uaddr, uval, next, owner);
         if (trylock) return this.#done(a, -EAGAIN);
         bucket.piOwner.set(key, owner);
         break;
@@ -784,7 +794,7 @@ export class Futexes {
         } else {
           const life = this.#ownerLife(curOwner);
           if (life === "gone") return this.#done(a, -ESRCH);
-          if (life === "exiting") return { exiting: curOwner };
+          if (life === "exiting") return this.#retry(a, a.uaddr2, cur, next, curOwner);
           owner = curOwner;
         }
         break;
@@ -1120,14 +1130,21 @@ export class Futexes {
 
   #record(
     a: Args,
-    out: { result?: number; blocked?: boolean; boosts?: number[]; woken?: number[]; moved?: number[] },
+    out: {
+      result?: number;
+      blocked?: boolean;
+      boosts?: number[];
+      woken?: number[];
+      moved?: number[];
+      retry?: { uaddr: number; old: number; value: number };
+    },
   ): void {
     const t = a.timeout;
     const step = this.#machine.steps;
     this.log.push({
       step,
       ...(a.keyed >= 0 && a.keyed !== step ? { keyed: a.keyed } : {}),
-      kind: "call",
+      kind: out.retry ? "retry" : "call",
       tid: a.thread.tid,
       pid: a.thread.process.pid,
       call: {
@@ -1142,9 +1159,19 @@ export class Futexes {
       ...(out.result !== undefined ? { result: out.result } : {}),
       ...(out.blocked ? { blocked: true } : {}),
       ...(out.boosts ? { boosts: out.boosts } : {}),
+      ...(out.retry ? { wrote: out.retry } : {}),
       woken: out.woken ?? [],
       moved: out.moved ?? [],
     });
+  }
+
+  /**
+   * Logs an attempt that met `owner` in its futex exit after writing
+   * `value` over `old` at `uaddr`, and says to wait for the exit.
+   */
+  #retry(a: Args, uaddr: number, old: number, value: number, owner: number): OwnerExiting {
+    this.#record(a, { retry: { uaddr, old: old >>> 0, value: value >>> 0 } });
+    return { exiting: owner };
   }
 
   #event(thread: Thread, kind: "timeout" | "interrupt", out: { result?: number; restart?: boolean }): void {

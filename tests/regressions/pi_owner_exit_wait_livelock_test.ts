@@ -34,7 +34,10 @@ Deno.test("regression: a LOCK_PI that meets an exiting PI owner sleeps until the
   const log = futex!.log;
   const exit = log.findIndex((e) => e.kind === "exit" && e.tid === 4);
   assert.deepEqual(log[exit].woken, [1]);
-  const first = log.findIndex((e) => e.tid === 5);
+  // Its first attempt met thread 4 exiting (a "retry" entry before the exit); the attempt that decides comes after.
+  const retry = log.findIndex((e) => e.tid === 5);
+  assert.ok(retry < exit && log[retry].kind === "retry", "thread 5 met thread 4 in its exit");
+  const first = log.findIndex((e) => e.tid === 5 && e.kind === "call");
   assert.ok(first > exit, "thread 5's LOCK_PI decides after the exit");
   assert.deepEqual([log[first].blocked, log[first].boosts], [true, [1]]);
 });

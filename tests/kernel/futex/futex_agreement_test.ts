@@ -323,6 +323,12 @@ function agree(prog: Program, broken: boolean | "timeout" = false): string | nul
       for (const t of e.woken) finish(t, 0);
       model.checkInvariants();
       continue;
+    } else if (e.kind === "retry") {
+      // A PI attempt that met an exiting owner: it set FUTEX_WAITERS over what it read, then waits and retries.
+      const { uaddr, old, value } = e.wrote!;
+      if (mem.read32(uaddr - base) !== old) return `retry: log[${i}] ${JSON.stringify(e)} but the word differs`;
+      mem.set(uaddr - base, value);
+      continue;
     } else if (e.kind === "timeout") out = model.timeout(e.tid);
     else out = model.interrupt(e.tid, { restart: e.restart });
     if (out.status === "unsupported") {
