@@ -15,7 +15,10 @@
  *   looked them up (its log entry's `keyed`, else its `step`): a mapping
  *   change the run recorded at a later step is undone for the lookup, as
  *   Linux's get_futex_key came before it. Words are read and written
- *   with the mappings at the decision.
+ *   with the mappings at the decision, except a word the call last read
+ *   at an earlier step (its entry's `read`): that read sees the mappings
+ *   and the other threads' stores as of that step, unless the call
+ *   itself has written the word since.
  * - A PI call's attempt that met an exiting owner (a "retry" entry) is not
  *   a call of the model: the replay checks that the word held what the
  *   attempt read and applies its write of FUTEX_WAITERS.
@@ -51,6 +54,13 @@ class ReplayMemory {
   readonly maps = new Map<number, Map<number, number>>();
   /** The mapping changes applied so far, in the order (and so the steps) they happened. */
   readonly #changes: MapChange[] = [];
+  /** The program's stores applied so far, in step order, each with the value it replaced. */
+  readonly #stores: {
+    readonly step: number;
+    readonly words: Map<number, number>;
+    readonly offset: number;
+    readonly was: number;
+  }[] = [];
   constructor(readonly layout: Layout) {}
 
   #maps(pid: number): Map<number, number> {
@@ -91,9 +101,22 @@ class ReplayMemory {
     return null;
   }
 
-  write(pid: number, addr: number, value: number): void {
+  /** A store of the program at step `step`. */
+  write(pid: number, addr: number, value: number, step: number): void {
     const at = this.#locate(pid, addr);
-    if (at !== null) at.words.set(at.offset, value >>> 0);
+    if (at === null) return;
+    this.#stores.push({ step, words: at.words, offset: at.offset, was: at.words.get(at.offset) ?? 0 });
+    at.words.set(at.offset, value >>> 0);
+  }
+
+  /** The word at `offset` of `words` as of step `step`: the program's later stores undone. */
+  #valueAt(words: Map<number, number>, offset: number, step: number): number {
+    let v = words.get(offset) ?? 0;
+    for (let i = this.#stores.length - 1; i >= 0 && this.#stores[i].step > step; i--) {
+      const s = this.#stores[i];
+      if (s.words === words && s.offset === offset) v = s.was;
+    }
+    return v;
   }
 
   map(pid: number, base: number, prot: number | null, step: number): void {
@@ -108,14 +131,22 @@ class ReplayMemory {
     this.maps.set(child, new Map(this.#maps(parent)));
   }
 
-  /** The process `pid`'s view, for one model call whose keys were looked up at step `keyed`. */
-  view(pid: number, keyed: number): FutexMemory {
+  /**
+   * The process `pid`'s view, for one model call whose keys were looked up
+   * at step `keyed` and which last read the words of `read` at the steps
+   * given (see the module doc).
+   */
+  view(pid: number, keyed: number, read: readonly { uaddr: number; step: number }[] = []): FutexMemory {
+    const readAt = new Map(read.map((r) => [r.uaddr, r.step]));
     return {
       read32: (addr) => {
-        const at = this.#locate(pid, addr);
-        return at === null || (at.prot & PROT_READ) === 0 ? { fault: "EFAULT" } : at.words.get(at.offset) ?? 0;
+        const step = readAt.get(addr);
+        const at = this.#locate(pid, addr, step === undefined ? undefined : this.#mapsAt(pid, step));
+        if (at === null || (at.prot & PROT_READ) === 0) return { fault: "EFAULT" };
+        return step === undefined ? at.words.get(at.offset) ?? 0 : this.#valueAt(at.words, at.offset, step);
       },
       write32: (addr, value) => {
+        readAt.delete(addr); // from here on the call reads what it wrote
         const at = this.#locate(pid, addr);
         if (at === null || (at.prot & PROT_WRITE) === 0) return { fault: "EFAULT" };
         at.words.set(at.offset, value >>> 0);
@@ -161,7 +192,7 @@ export function replayFutexLog(
     for (; ei < events.length && events[ei].before <= i; ei++) {
       const ev = events[ei];
       if (ev.kind === "stop") return null;
-      if (ev.kind === "write") mem.write(ev.pid, ev.addr, ev.value);
+      if (ev.kind === "write") mem.write(ev.pid, ev.addr, ev.value, ev.step);
       else if (ev.kind === "spawn") live.add(ev.tid);
       else if (ev.kind === "fork") mem.fork(ev.parent, ev.child);
       else if (ev.kind === "map") mem.map(ev.pid, ev.base, ev.prot, ev.step);
@@ -176,7 +207,7 @@ export function replayFutexLog(
     let out;
     try {
       if (e.kind === "call") {
-        out = model.call({ tid: e.tid, ...e.call! }, mem.view(e.pid, e.keyed ?? e.step));
+        out = model.call({ tid: e.tid, ...e.call! }, mem.view(e.pid, e.keyed ?? e.step, e.read));
       } else if (e.kind === "waitv") {
         const w = e.waitv!;
         if (w.step === "call") out = model.waitv({ ...w, tid: e.tid }, mem.view(e.pid, e.step));
@@ -196,7 +227,7 @@ export function replayFutexLog(
       } else if (e.kind === "retry") {
         // The attempt's write of FUTEX_WAITERS before it met the exiting owner: over the value it read.
         const { uaddr, old, value } = e.wrote!;
-        const view = mem.view(e.pid, e.step);
+        const view = mem.view(e.pid, e.step, e.read);
         const held = view.read32(uaddr);
         if (held !== old) return `retry: ${where()} read ${old}, but the word holds ${JSON.stringify(held)}`;
         view.write32(uaddr, value);

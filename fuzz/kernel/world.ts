@@ -38,6 +38,8 @@ export type ReplayEvent =
   | {
     readonly kind: "write";
     readonly before: number;
+    /** The step of the store. */
+    readonly step: number;
     readonly pid: number;
     readonly addr: number;
     readonly value: number;
@@ -95,5 +97,7 @@ export function slotAddress(layout: Layout, slot: number): number {
 
 /** Records a replay event at the current log position. */
 export function note(world: World, event: Record<string, unknown> & { kind: ReplayEvent["kind"] }): void {
-  world.events.push({ ...event, before: world.kernel.futex.log.length } as ReplayEvent);
+  world.events.push(
+    { step: world.kernel.machine.steps, ...event, before: world.kernel.futex.log.length } as ReplayEvent,
+  );
 }

@@ -54,7 +54,11 @@
  *   bucket lock(s) and decides: the linearisation point that
  *   `FutexModel` replays. A call's keys are looked up earlier, before the
  *   locks; when that was at an earlier step, the entry records it
- *   (`keyed`), since a mapping may change in between.
+ *   (`keyed`), since a mapping may change in between. Likewise a user
+ *   word read at an earlier step than the decision (under the locks, but
+ *   user stores and unmaps take none) is recorded with the step of its
+ *   last read (`read`). Only reads under the locks count: a read before
+ *   them is one the decision must not rely on.
  *
  * @module
  */
@@ -137,6 +141,13 @@ export interface FutexLogEntry {
    * fault the lookup, as on Linux), a word's value those at `step`.
    */
   keyed?: number;
+  /**
+   * The user words the call last read, holding its bucket lock(s), at an
+   * earlier step than `step` (its decision), with those steps: a store or
+   * an unmap by another thread in between came after the read, as the
+   * kernel saw it.
+   */
+  read?: { uaddr: number; step: number }[];
   /** What happened. */
   kind: "call" | "timeout" | "interrupt" | "waitv" | "exit" | "retry";
   /** The calling (or timed-out, or interrupted) thread. */
@@ -223,6 +234,11 @@ interface Args {
   deadline: number | null;
   /** `machine.steps` when the call last looked up a futex key, or -1. */
   keyed: number;
+  /**
+   * The step of the call's last read of each user word (`#load`, `#cas`)
+   * since it took its bucket lock(s), by address; null until it takes them.
+   */
+  read: Map<number, number> | null;
 }
 
 /**
@@ -345,6 +361,7 @@ export class Futexes {
       timeout,
       deadline: null,
       keyed: -1,
+      read: null,
     };
     // 1. The timeout.
     if (timeout !== null) {
@@ -434,7 +451,7 @@ export class Futexes {
     const key = this.#key(a, a.uaddr, "read");
     if (typeof key === "number") return this.#done(a, key);
     const bucket = this.#bucket(key);
-    yield* bucket.lock.lock();
+    yield* this.#lock(a, bucket);
     let waiter: Waiter;
     try {
       const refused = yield* this.#checkWord(a);
@@ -477,7 +494,7 @@ export class Futexes {
     const wakers: Waker[] = [];
     const woken: number[] = [];
     let n: number;
-    yield* bucket.lock.lock();
+    yield* this.#lock(a, bucket);
     try {
       n = this.#wakeSome(bucket, key, a.val, bitset, woken, wakers);
       this.#record(a, { result: n, woken });
@@ -504,7 +521,7 @@ export class Futexes {
     const b1 = this.#bucket(key1), b2 = this.#bucket(key2);
     const wakers: Waker[] = [];
     const woken: number[] = [], moved: number[] = [];
-    yield* this.#lock2(b1, b2);
+    yield* this.#lock2(a, b1, b2);
     let count = 0;
     try {
       if (cmp) {
@@ -552,7 +569,7 @@ export class Futexes {
     const b1 = this.#bucket(key1), b2 = this.#bucket(key2);
     const wakers: Waker[] = [];
     const woken: number[] = [];
-    yield* this.#lock2(b1, b2);
+    yield* this.#lock2(a, b1, b2);
     let result: number;
     try {
       // The atomic op on uaddr2, as a compare-and-swap loop of user atomics; each translates uaddr2 when performed,
@@ -591,7 +608,7 @@ export class Futexes {
     const key = this.#key(a, a.uaddr, "write");
     if (typeof key === "number") return this.#done(a, key);
     const bucket = this.#bucket(key);
-    yield* bucket.lock.lock();
+    yield* this.#lock(a, bucket);
     let waiter: Waiter;
     try {
       let uval = yield* this.#load(a, a.uaddr);
@@ -670,7 +687,7 @@ export class Futexes {
     const bucket = this.#bucket(key);
     const wakers: Waker[] = [];
     const woken: number[] = [];
-    yield* bucket.lock.lock();
+    yield* this.#lock(a, bucket);
     try {
       let uval = yield* this.#load(a, a.uaddr);
       for (;;) {
@@ -710,7 +727,7 @@ export class Futexes {
     const key = this.#key(a, a.uaddr, "read");
     if (typeof key === "number") return this.#done(a, key);
     const bucket = this.#bucket(key);
-    yield* bucket.lock.lock();
+    yield* this.#lock(a, bucket);
     let waiter: Waiter;
     try {
       const refused = yield* this.#checkWord(a);
@@ -757,7 +774,7 @@ export class Futexes {
     const wakers: Waker[] = [];
     const woken: number[] = [], moved: number[] = [];
     let count = 0;
-    yield* this.#lock2(b1, b2);
+    yield* this.#lock2(a, b1, b2);
     try {
       const v = yield* this.#load(a, a.uaddr);
       if (v < 0) return this.#done(a, v);
@@ -902,8 +919,10 @@ export class Futexes {
    * A compare-and-swap of the user word (one scheduling point, translated when performed): the old value, or
    * -EFAULT if it is not writable then.
    */
-  #cas(a: Args, uaddr: number, expected: number, next: number): Async<number> {
-    return userCas32(a.thread.process, uaddr, expected, next);
+  *#cas(a: Args, uaddr: number, expected: number, next: number): Async<number> {
+    const old = yield* userCas32(a.thread.process, uaddr, expected, next);
+    this.#noteRead(a, uaddr);
+    return old;
   }
 
   /** The user word at a possibly misaligned address, read byte by byte (UNLOCK_PI's read before the alignment check), or -EFAULT. */
@@ -1075,11 +1094,24 @@ export class Futexes {
     this.#exits.delete(tid);
   }
 
-  *#lock2(b1: Bucket, b2: Bucket): Async<void> {
-    if (b1 === b2) return yield* b1.lock.lock();
+  /** Takes both buckets' locks for call `a`, in index order (one lock if they are the same bucket). */
+  *#lock2(a: Args, b1: Bucket, b2: Bucket): Async<void> {
+    if (b1 === b2) return yield* this.#lock(a, b1);
     const [first, second] = b1.index < b2.index ? [b1, b2] : [b2, b1];
     yield* first.lock.lock();
     yield* second.lock.lock();
+    this.#locked(a);
+  }
+
+  /** Takes `bucket`'s lock for call `a`. */
+  *#lock(a: Args, bucket: Bucket): Async<void> {
+    yield* bucket.lock.lock();
+    this.#locked(a);
+  }
+
+  /** Call `a` now holds its bucket lock(s): its reads of user words from here on are the ones the log records. */
+  #locked(a: Args): void {
+    a.read = new Map();
   }
 
   *#unlock2(b1: Bucket, b2: Bucket): Async<void> {
@@ -1100,8 +1132,23 @@ export class Futexes {
   }
 
   /** The user word, read with a user atomic (one scheduling point, translated when performed), or -EFAULT. */
-  #load(a: Args, uaddr: number): Async<number> {
-    return userLoad32(a.thread.process, uaddr);
+  *#load(a: Args, uaddr: number): Async<number> {
+    const v = yield* userLoad32(a.thread.process, uaddr);
+    this.#noteRead(a, uaddr);
+    return v;
+  }
+
+  /** Notes that the call read `uaddr` in this step, if it holds its bucket lock(s) (for the log's `read`). */
+  #noteRead(a: Args, uaddr: number): void {
+    a.read?.set(uaddr, this.#machine.steps);
+  }
+
+  /** The words `a` last read before `step`, for its log entry; undefined if none. */
+  #readBefore(a: Args, step: number): { uaddr: number; step: number }[] | undefined {
+    if (a.read === null) return undefined;
+    const out: { uaddr: number; step: number }[] = [];
+    for (const [uaddr, at] of a.read) if (at !== step) out.push({ uaddr, step: at });
+    return out.length > 0 ? out : undefined;
   }
 
   #readTimeout(thread: Thread, t: FutexWaitvTimeout): FutexLogTimeout {
@@ -1141,9 +1188,12 @@ export class Futexes {
   ): void {
     const t = a.timeout;
     const step = this.#machine.steps;
+    const read = this.#readBefore(a, step);
+    a.read = null;
     this.log.push({
       step,
       ...(a.keyed >= 0 && a.keyed !== step ? { keyed: a.keyed } : {}),
+      ...(read ? { read } : {}),
       kind: out.retry ? "retry" : "call",
       tid: a.thread.tid,
       pid: a.thread.process.pid,
