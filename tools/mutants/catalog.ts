@@ -93,9 +93,9 @@ export const MUTANTS: readonly Mutant[] = [
     target: "syscalls",
     replacements: [{
       file: "kernel/futex/futex.ts",
-      from: "    yield* this.#lock2(b1, b2);\n    let count = 0;\n    try {\n      if (cmp) {\n" +
+      from: "    yield* this.#lock2(a, b1, b2);\n    let count = 0;\n    try {\n      if (cmp) {\n" +
         "        const v = this.cmpRequeueChecksEarly() ? early : yield* this.#load(a, a.uaddr);\n",
-      to: "    const unlocked = cmp ? yield* this.#load(a, a.uaddr) : 0;\n    yield* this.#lock2(b1, b2);\n" +
+      to: "    const unlocked = cmp ? yield* this.#load(a, a.uaddr) : 0;\n    yield* this.#lock2(a, b1, b2);\n" +
         "    let count = 0;\n    try {\n      if (cmp) {\n        const v = unlocked;\n",
     }],
   },
