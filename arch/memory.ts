@@ -17,6 +17,8 @@
  * @module
  */
 
+import { active } from "./dpor/recorder.ts";
+
 /** Bytes in a page.
  *
  * @example
@@ -204,6 +206,42 @@ export class PhysicalMemory {
   }
 
   /**
+   * A fingerprint of the memory's contents: two memories with the same
+   * words give the same text, whichever pages they touched (a page of zeros
+   * counts as untouched). `explore`'s `selfCheck` compares final states by it.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PhysicalMemory } from "@ksim/ksim/arch";
+   * const a = new PhysicalMemory(1 << 16), b = new PhysicalMemory(1 << 16);
+   * a.write32(0x2000, 7);
+   * b.write32(0x8000, 1);
+   * b.write32(0x8000, 0);
+   * assert.notEqual(a.fingerprint(), b.fingerprint());
+   * b.write32(0x2000, 7);
+   * assert.equal(a.fingerprint(), b.fingerprint());
+   * ```
+   */
+  fingerprint(): string {
+    let h1 = 0x811c9dc5 | 0, h2 = 0x2545f491 | 0, words = 0;
+    for (const no of [...this.#pages.keys()].sort((a, b) => a - b)) {
+      const page = this.#pages.get(no)!;
+      for (let i = 0; i < page.length; i++) {
+        const w = page[i];
+        if (w === 0) continue;
+        const at = no * (PAGE_SIZE / 4) + i;
+        h1 = Math.imul(Math.imul(h1 ^ at, 0x01000193) ^ w, 0x01000193);
+        h2 = Math.imul(Math.imul(h2 ^ w, 0x5bd1e995) ^ at, 0x5bd1e995);
+        h2 ^= h2 >>> 15;
+        words++;
+      }
+    }
+    const hex = (v: number) => (v >>> 0).toString(16).padStart(8, "0");
+    return `${words}:${hex(h1)}${hex(h2)}`;
+  }
+
+  /**
    * Reads an unsigned 32-bit word.
    *
    * @example
@@ -214,6 +252,7 @@ export class PhysicalMemory {
    * ```
    */
   read32(paddr: number): number {
+    if (active !== null) active.read(paddr >>> 2); // an explorer records this step's accesses
     // The 32-bit accessors are the engine's hot path. First the common case
     // in integer arithmetic: an aligned address below 2^31 on the page used
     // last, which lies inside memory since that page exists. (`paddr &
@@ -239,6 +278,7 @@ export class PhysicalMemory {
    * ```
    */
   write32(paddr: number, value: number): void {
+    if (active !== null) active.write(paddr >>> 2);
     if ((paddr & 0x7ffffffc) === paddr && paddr >>> 12 === this.#lastNo) {
       this.#last![(paddr & 0xfff) >>> 2] = value;
       return;
@@ -262,6 +302,10 @@ export class PhysicalMemory {
    */
   read64(paddr: number): bigint {
     this.#check("read64", paddr, 8);
+    if (active !== null) {
+      active.read(paddr >>> 2);
+      active.read((paddr >>> 2) + 1);
+    }
     const page = this.#find(paddr);
     if (page === undefined) return 0n;
     const i = (paddr & (PAGE_SIZE - 1)) >>> 2;
@@ -282,6 +326,10 @@ export class PhysicalMemory {
    */
   write64(paddr: number, value: bigint): void {
     this.#check("write64", paddr, 8);
+    if (active !== null) {
+      active.write(paddr >>> 2);
+      active.write((paddr >>> 2) + 1);
+    }
     const v = BigInt.asUintN(64, value);
     const page = this.#page(paddr);
     const i = (paddr & (PAGE_SIZE - 1)) >>> 2;
@@ -303,6 +351,7 @@ export class PhysicalMemory {
    */
   read8(paddr: number): number {
     this.#check("read8", paddr, 1);
+    if (active !== null) active.read(paddr >>> 2);
     const page = this.#find(paddr);
     if (page === undefined) return 0;
     const word = page[(paddr & (PAGE_SIZE - 1)) >>> 2];
@@ -323,6 +372,7 @@ export class PhysicalMemory {
    */
   write8(paddr: number, value: number): void {
     this.#check("write8", paddr, 1);
+    if (active !== null) active.write(paddr >>> 2);
     const page = this.#page(paddr);
     const i = (paddr & (PAGE_SIZE - 1)) >>> 2;
     const shift = (paddr & 3) * 8;

@@ -22,6 +22,11 @@
 import type { Machine } from "../../arch/machine.ts";
 import { PAGE_SIZE, type PhysicalMemory } from "../../arch/memory.ts";
 import { kernelLayout } from "./heap.ts";
+import { FIRST_HIDDEN_OBJECT } from "../../arch/dpor/footprint.ts";
+import { recordWrite } from "../../arch/dpor/recorder.ts";
+
+/** The pool's free list and reference counts, as one shared object for `explore`'s reduction (see heap.ts). */
+const FRAME_POOL_OBJECT = FIRST_HIDDEN_OBJECT - 1;
 
 /**
  * A machine's pool of page frames.
@@ -161,6 +166,7 @@ export class FramePool {
    * ```
    */
   alloc(what: string): number {
+    recordWrite(FRAME_POOL_OBJECT);
     let frame = this.#free.pop();
     if (frame === undefined) {
       if (this.#next + PAGE_SIZE > this.end) {
@@ -209,6 +215,7 @@ export class FramePool {
    * ```
    */
   retain(frame: number): void {
+    recordWrite(FRAME_POOL_OBJECT);
     this.#refs.set(frame, this.#count("retain", frame) + 1);
   }
 
@@ -227,6 +234,7 @@ export class FramePool {
    * ```
    */
   release(frame: number): void {
+    recordWrite(FRAME_POOL_OBJECT);
     const n = this.#count("release", frame);
     if (n > 1) {
       this.#refs.set(frame, n - 1);

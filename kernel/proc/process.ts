@@ -38,6 +38,16 @@ import { EFAULT } from "../errno.ts";
 import { Backing, type PrivateMapper } from "./backing.ts";
 import { backingOf, SimFile } from "./file.ts";
 import { PROT_NONE, PROT_READ, PROT_WRITE, protName } from "./prot.ts";
+import { FIRST_HIDDEN_OBJECT } from "../../arch/dpor/footprint.ts";
+import { recordRead, recordWrite } from "../../arch/dpor/recorder.ts";
+
+/**
+ * Every process's mappings and page table, and the pid counter, are
+ * host-side state that harts share: for `explore`'s reduction, a
+ * translation reads this one pseudo-object and anything that changes them
+ * writes it (translations commute with each other, not with a munmap).
+ */
+const ADDRESS_SPACES_OBJECT = FIRST_HIDDEN_OBJECT - 3;
 import { checkAddr, checkLength, checkProt, hex, MMAP_BASE, MMAP_GAP, USER_VA_END } from "./layout.ts";
 import { UserFault } from "./fault.ts";
 import type { Async } from "../task/async.ts";
@@ -210,6 +220,7 @@ export class Process implements UserSpace {
    * ```
    */
   mmap(len: number, options: MmapOptions = {}): number {
+    recordWrite(ADDRESS_SPACES_OBJECT);
     const api = "Process.mmap";
     const bytes = checkLength(api, len);
     if (typeof options !== "object" || options === null) throw new TypeError(`${api}: options must be an object`);
@@ -261,6 +272,7 @@ export class Process implements UserSpace {
    * ```
    */
   munmap(addr: number, len: number): void {
+    recordWrite(ADDRESS_SPACES_OBJECT);
     const start = checkAddr("Process.munmap", addr);
     const end = start + checkLength("Process.munmap", len);
     this.#split(start);
@@ -293,6 +305,7 @@ export class Process implements UserSpace {
    * ```
    */
   mprotect(addr: number, len: number, prot: number): void {
+    recordWrite(ADDRESS_SPACES_OBJECT);
     const api = "Process.mprotect";
     const start = checkAddr(api, addr);
     const end = start + checkLength(api, len);
@@ -331,6 +344,7 @@ export class Process implements UserSpace {
    * ```
    */
   fork(): Process {
+    recordWrite(ADDRESS_SPACES_OBJECT);
     const child = new Process(this.#frames, this.#arch, this.#newPid(), this.#newPid, this.#threads);
     child.#cursor = this.#cursor;
     child.#vmas = this.#vmas.map((vma) => {
@@ -504,6 +518,7 @@ export class Process implements UserSpace {
 
   /** Drops private copies of a file's pages at or past `fromPage` (the file shrank). */
   #dropPagesFrom(backing: Backing, fromPage: number): void {
+    recordWrite(ADDRESS_SPACES_OBJECT);
     for (const vma of this.#vmas) {
       if (vma.backing !== backing || vma.shared) continue;
       const first = Math.max(vma.start, vma.start + (fromPage - vma.pgoff) * PAGE_SIZE);
@@ -523,6 +538,7 @@ export class Process implements UserSpace {
 
   /** The physical address, or why not. */
   #resolve(vaddr: number, access: "read" | "write"): number | Reason {
+    recordRead(ADDRESS_SPACES_OBJECT);
     if (!Number.isSafeInteger(vaddr) || vaddr < 0) return "is not a user address";
     const vma = this.#find(vaddr);
     if (vma === undefined) return "is unmapped";
@@ -545,10 +561,12 @@ export class Process implements UserSpace {
     let frame = this.#private.get(vpn);
     if (frame === undefined) {
       if (backing !== null && access === "read") return backing.page(index) + offset;
+      recordWrite(ADDRESS_SPACES_OBJECT);
       frame = frames.alloc(`page ${hex(vpn * PAGE_SIZE)} of process ${this.pid}`);
       if (backing !== null) copyPage(frames, backing.page(index), frame);
       this.#private.set(vpn, frame);
     } else if (access === "write" && frames.refs(frame) > 1) {
+      recordWrite(ADDRESS_SPACES_OBJECT);
       const copy = frames.alloc(`a copy of page ${hex(vpn * PAGE_SIZE)} of process ${this.pid}`);
       copyPage(frames, frame, copy);
       frames.release(frame);

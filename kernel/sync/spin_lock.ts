@@ -28,7 +28,7 @@
 import { currentHart, type Hart } from "../../arch/hart.ts";
 import type { Machine } from "../../arch/machine.ts";
 import { kernelOp, type Op } from "../../arch/op.ts";
-import { WordHeap } from "../mem/heap.ts";
+import { recordBoundWord, WordHeap } from "../mem/heap.ts";
 import { KernelPanic } from "../panic.ts";
 
 const hex = (addr: number): string => "0x" + addr.toString(16);
@@ -88,6 +88,7 @@ export class SpinLock {
    * ```
    */
   wordOn(hart: Hart): number {
+    recordBoundWord();
     if (this.#machine === hart.machine) return this.#addr;
     if (this.#machine !== undefined) {
       throw new TypeError(`SpinLock ${this.#label()}: this lock belongs to another machine`);

@@ -42,7 +42,7 @@
 import { currentHart, type Hart } from "../../arch/hart.ts";
 import type { Machine } from "../../arch/machine.ts";
 import { kernelOp, type Op } from "../../arch/op.ts";
-import { WordHeap } from "../mem/heap.ts";
+import { recordBoundWord, WordHeap } from "../mem/heap.ts";
 import { type WaiterHolder, WaiterRegistry } from "./waiters.ts";
 import { KernelPanic } from "../panic.ts";
 import { type Async, PENDING } from "../task/async.ts";
@@ -606,6 +606,7 @@ export class WaitQueue implements WaiterHolder {
   }
 
   #word(hart: Hart): number {
+    recordBoundWord();
     if (this.#machine === hart.machine) return this.#addr;
     if (this.#machine !== undefined) throw new TypeError("WaitQueue: this queue belongs to another machine");
     this.#addr = WordHeap.of(hart.machine).alloc("WaitQueue state");

@@ -25,6 +25,15 @@ import { type Async, dropFuture, PENDING, pollOnce } from "../task/async.ts";
 import { contextWaker } from "../task/context.ts";
 import type { Waker } from "../task/waker.ts";
 import { type TimerHandle, TimerWheel } from "./wheel.ts";
+import { FIRST_HIDDEN_OBJECT } from "../../arch/dpor/footprint.ts";
+import { recordRead, recordWrite } from "../../arch/dpor/recorder.ts";
+
+/**
+ * The wheel is host-side state: for `explore`'s reduction, a step that
+ * changes it writes this pseudo-object and `armIdle`, which reads it
+ * without the lock, reads it (see heap.ts).
+ */
+const TIMER_WHEEL_OBJECT = FIRST_HIDDEN_OBJECT - 2;
 
 /** Default wheel tick: 1 µs. */
 export const DEFAULT_TIMER_TICK_NS = 1_000;
@@ -233,6 +242,7 @@ export class Timer {
   *#withWheel<R>(fn: (wheel: TimerWheel<TimerEntry>) => R): Op<R> {
     yield* this.lock.lock();
     try {
+      recordWrite(TIMER_WHEEL_OBJECT);
       return fn(this.wheel);
     } finally {
       yield* this.lock.unlock();
@@ -271,6 +281,8 @@ export class Timer {
    * some hart always wakes for it.
    */
   armIdle(hart: Hart): void {
+    // Unlocked, and harmless: whoever inserts a deadline arms its own timer for it.
+    recordRead(TIMER_WHEEL_OBJECT);
     const next = this.wheel.nextDeadline();
     if (next < this.#armed[hart.id]) this.#arm(hart, Math.max(next, hart.now()));
   }

@@ -1,0 +1,170 @@
+/**
+ * The steps of one run with their happens-before order, kept as vector
+ * clocks, and the races between them: the heart of the race detection of
+ * the partial-order reduction (source-DPOR, Abdulla et al., POPL 2014).
+ *
+ * Step `k` happens after step `j` (j → k) when j comes first and either the
+ * same hart took both, or they are dependent (see `Footprint.dependent`), or
+ * some chain of such pairs leads from j to k. Two steps *race* when they are
+ * dependent, taken by different harts, and no other chain orders them: then
+ * the other order might be possible and must be looked at.
+ *
+ * Invariants:
+ * - Entry `r` of step k's clock counts the steps of thread r that happen
+ *   before k or are k (threads are the harts, plus one pseudo-thread, the
+ *   last, for the idle time jump).
+ * - For every object, the log keeps its last write and, per thread, the
+ *   last read since that write: all a new step can be directly ordered
+ *   after, since older accesses are ordered before those.
+ * - The idle pseudo-thread's steps are global, so everything before one
+ *   happens before it and everything after it happens after it; they never
+ *   race (their place is forced: they happen only when no hart can run).
+ *
+ * @module
+ */
+
+import type { Footprint } from "./footprint.ts";
+
+/** The object every step reads and a global step writes. */
+const GLOBAL = -1;
+
+interface Accesses {
+  write: number;
+  /** Per thread, the last step that read the object since `write`, or -1. */
+  readonly reads: Int32Array;
+}
+
+/**
+ * The step log of one run.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Footprint } from "./footprint.ts";
+ * import { StepLog } from "./step_log.ts";
+ * const write = (w: number) => { const f = new Footprint(); f.write(w); return f; };
+ * const races: [number, number][] = [];
+ * const log = new StepLog(2);
+ * log.add(0, write(1), (j, k) => races.push([j, k]));
+ * log.add(1, write(2), (j, k) => races.push([j, k])); // another word: no race
+ * log.add(1, write(1), (j, k) => races.push([j, k])); // hart 0's word
+ * assert.deepEqual(races, [[0, 2]]);
+ * ```
+ */
+export class StepLog {
+  /** The number of threads: harts plus the idle pseudo-thread. */
+  readonly threads: number;
+  /** Per step: its thread. */
+  readonly thread: number[] = [];
+  /** Per step: its 1-based index among its thread's steps. */
+  readonly local: number[] = [];
+  /** Per step: its vector clock. */
+  readonly clocks: Int32Array[] = [];
+  readonly #last: number[];
+  readonly #objects = new Map<number, Accesses>();
+
+  /** A log for `harts` harts (thread `harts` is the idle pseudo-thread). */
+  constructor(harts: number) {
+    this.threads = harts + 1;
+    this.#last = new Array(this.threads).fill(-1);
+  }
+
+  /** The idle pseudo-thread's id. */
+  get idle(): number {
+    return this.threads - 1;
+  }
+
+  /** How many steps are logged. */
+  get length(): number {
+    return this.thread.length;
+  }
+
+  /** Whether step `j` happens before step `k` (or is it). */
+  happensBefore(j: number, k: number): boolean {
+    return this.clocks[k][this.thread[j]] >= this.local[j];
+  }
+
+  /**
+   * Logs the next step, taken by `thread` with footprint `fp`, and calls
+   * `race(j, k)` for each earlier step j it races with (k is the new step),
+   * latest first.
+   */
+  add(thread: number, fp: Footprint, race?: (j: number, k: number) => void): void {
+    const k = this.thread.length;
+    const prev = this.#last[thread];
+    const clock = prev >= 0 ? this.clocks[prev].slice() : new Int32Array(this.threads);
+    clock[thread]++;
+    const local = clock[thread];
+    // The steps this one is directly ordered after.
+    const before: number[] = [];
+    const note = (j: number) => {
+      if (j >= 0 && this.thread[j] !== thread && !before.includes(j)) before.push(j);
+    };
+    const collect = (obj: number, write: boolean) => {
+      const a = this.#objects.get(obj);
+      if (a === undefined) return;
+      note(a.write);
+      if (write) { for (const r of a.reads) note(r); }
+    };
+    const writesGlobal = fp.global;
+    collect(GLOBAL, writesGlobal);
+    for (const o of fp.writes) collect(o, true);
+    for (const o of fp.reads) collect(o, false);
+    // Latest first: an earlier step may be ordered through a later one, never the reverse.
+    before.sort((a, b) => b - a);
+    const races: number[] = [];
+    for (const j of before) {
+      const ordered = clock[this.thread[j]] >= this.local[j];
+      if (!ordered && thread !== this.idle && this.thread[j] !== this.idle) races.push(j);
+      const cj = this.clocks[j];
+      for (let r = 0; r < clock.length; r++) if (cj[r] > clock[r]) clock[r] = cj[r];
+    }
+    this.thread.push(thread);
+    this.local.push(local);
+    this.clocks.push(clock);
+    this.#last[thread] = k;
+    this.#access(GLOBAL, k, thread, writesGlobal);
+    for (const o of fp.writes) this.#access(o, k, thread, true);
+    for (const o of fp.reads) if (!fp.writes.includes(o)) this.#access(o, k, thread, false);
+    if (race !== undefined) { for (const j of races) race(j, k); }
+  }
+
+  #access(obj: number, k: number, thread: number, write: boolean): void {
+    let a = this.#objects.get(obj);
+    if (a === undefined) {
+      a = { write: -1, reads: new Int32Array(this.threads).fill(-1) };
+      this.#objects.set(obj, a);
+    }
+    if (write) {
+      a.write = k;
+      a.reads.fill(-1);
+    } else a.reads[thread] = k;
+  }
+
+  /**
+   * The threads that could start `notdep(j).k`: the steps between j and k
+   * that do not happen after j, in order, then k. A thread is one of
+   * these *initials* when its first step there has no other step there
+   * ordered before it. Returned in the order their first steps come.
+   */
+  initials(j: number, k: number): number[] {
+    const first = new Map<number, number>(); // thread → local index of its first step in the sequence
+    const out: number[] = [];
+    for (let i = j + 1; i <= k; i++) {
+      if (i < k && this.happensBefore(j, i)) continue;
+      const t = this.thread[i];
+      if (first.has(t)) continue;
+      const clock = this.clocks[i];
+      let initial = true;
+      for (const [r, l] of first) {
+        if (clock[r] >= l) {
+          initial = false;
+          break;
+        }
+      }
+      first.set(t, this.local[i]);
+      if (initial) out.push(t);
+    }
+    return out;
+  }
+}
