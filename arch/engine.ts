@@ -57,6 +57,8 @@ import { BLOCKED, HALTED, HartCore, type InterruptHandler, PARKED, RUNNABLE, thr
 import { TraceHash } from "./trace_hash.ts";
 import { TimedEvents } from "./timed_events.ts";
 import { Watchers } from "./watchers.ts";
+import { active } from "./dpor/recorder.ts";
+import { irqObject } from "./dpor/footprint.ts";
 
 /** The facade of the hart being stepped by whichever engine is running, if any. */
 let current: unknown = null;
@@ -147,10 +149,12 @@ export class Engine<H> implements PlatformHost, Effects {
   // ---- PlatformHost ----
 
   armTimer(hart: number, deadline: number): void {
+    if (active !== null) active.write(irqObject(hart));
     this.#timed.armTimer(hart, deadline);
   }
 
   updatePending(hart: number): void {
+    if (active !== null) active.write(irqObject(hart));
     const c = this.cores[hart];
     const pending = this.platform.pendingCause(hart) !== null;
     c.irqPending = pending;
@@ -213,7 +217,10 @@ export class Engine<H> implements PlatformHost, Effects {
     const limit = this.steps + maxSteps;
     const runnable = this.runnable;
     const timed = this.#timed;
-    this.#inPlaceOn = this.#cfg.fastPath && until === undefined && !this.#tracing;
+    // An explorer recording the run's steps (see arch/dpor/) sees each one start in this loop.
+    const rec = active;
+    rec?.start(this.cores.length);
+    this.#inPlaceOn = this.#cfg.fastPath && until === undefined && !this.#tracing && rec === null;
     this.#limit = limit;
     this.#maxTime = maxTime;
     this.#picked = -1;
@@ -229,6 +236,7 @@ export class Engine<H> implements PlatformHost, Effects {
             return this.report("stopped");
           }
           if (next === Infinity) return this.report(this.#quiescent());
+          rec?.idle();
           this.now = Math.max(this.now, next);
           this.#hash.mix(0x7100 ^ (this.now | 0));
           timed.fireDue(this.now);
@@ -241,11 +249,16 @@ export class Engine<H> implements PlatformHost, Effects {
           this.#picked = -1;
         } else id = n === 1 ? runnable[0] : this.#pick();
         this.#last = id;
+        rec?.begin(id);
         this.#step(this.cores[id]);
-        if (this.now >= timed.nextEventAt) timed.fireDue(this.now);
+        if (this.now >= timed.nextEventAt) {
+          rec?.global();
+          timed.fireDue(this.now);
+        }
       }
     } finally {
       this.#inPlaceOn = false;
+      rec?.stop();
     }
   }
 
@@ -293,12 +306,16 @@ export class Engine<H> implements PlatformHost, Effects {
       this.#stepping = c;
     }
     try {
+      // Whether an interrupt is taken here depends on the hart's interrupt state.
+      if (c.irqEnabled && active !== null) active.read(irqObject(c.id));
       if (c.irqEnabled && c.irqPending) {
         this.#trap(c);
         return;
       }
       const depth = c.gens.length - 1;
       const ins = c.pend[depth];
+      // wfi parks or not, and a woken hart resumes, by its interrupt state.
+      if (active !== null && (ins.code === OpCode.Wfi || ins.code === OpCode.Resume)) active.read(irqObject(c.id));
       let value: unknown;
       try {
         const spec = OPS[ins.code];

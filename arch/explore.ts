@@ -1,11 +1,11 @@
 /**
  * Bounded-preemption exhaustive search (as in CHESS, and loom's
- * `preemption_bound`): a depth-first walk over every schedule of a small
+ * `preemption_bound`): a depth-first walk over the schedules of a small
  * program in which at most `preemptionBound` switches happen while the
- * running hart could have gone on.
+ * running hart could have gone on, with partial-order reduction.
  *
  * Each schedule is one fresh machine run. Its decisions are a prefix taken
- * from the previous schedule plus one changed choice, then the default
+ * from an earlier schedule plus one changed choice, then the default
  * choice (keep the running hart, but hand over to the next one after
  * {@linkcode FAIRNESS_PICKS} picks in a row, so spinning programs end;
  * otherwise the lowest runnable id; answer 0 to `machine.choose`) until it
@@ -15,18 +15,29 @@
  * limits how far a schedule strays from the default run, which keeps kernels
  * that draw random steal victims tractable.
  *
+ * The reduction (on by default; `reduce: false` turns it off) records what
+ * each step touches and skips schedules that only reorder independent
+ * steps: source-DPOR with sleep sets, with bounded POR's backtracking, in
+ * `dpor/search.ts`; `docs/exploring.md` gives the dependency relation, the
+ * time model and the host-side state the kernel reports. `selfCheck` runs
+ * the full search as well and throws if it reaches a final state the
+ * reduced one misses.
+ *
  * With a `prefix` tape, the first decisions of every schedule are the
  * tape's (hart ids and answers, as recorded), and only the schedules that
  * begin that way are explored: one branch of the tree, or the rest of a
  * failing run. Preemptions inside the prefix do not count toward the bound.
  *
  * A search cut short by `maxSchedules` reports a `resume` point: the next
- * schedule's choices. Passing it back goes on exactly where the search
- * stopped, so a long search can run in slices (each slice's schedules plus
- * the next's add up to the whole).
+ * schedule's choices (the full search), or the whole search stack (the
+ * reduced one). Passing it back goes on exactly where the search stopped,
+ * so a long search can run in slices (each slice's schedules plus the
+ * next's add up to the whole).
  *
  * Invariants:
- * - Every schedule within the bound is run exactly once; none outside it is.
+ * - The full search runs every schedule within the bound exactly once and
+ *   none outside it; the reduced one runs a subset of them that reaches
+ *   every final state the full one reaches (what `selfCheck` checks).
  * - The order of exploration is a pure function of the program, so counts
  *   and failures are reproducible.
  * - A failure carries the tape of the failing schedule, which replays it,
@@ -42,6 +53,8 @@ import type { Policy } from "./policy/policy.ts";
 import { TapeDivergence } from "./policy/replay.ts";
 import type { RunReport, RunStatus } from "./report.ts";
 import { Tape } from "./tape.ts";
+import { withRecorder } from "./dpor/recorder.ts";
+import { DporSearch } from "./dpor/search.ts";
 import { checkTraceLines, TraceTail } from "./trace_tail.ts";
 
 export { FAIRNESS_PICKS };
@@ -86,6 +99,22 @@ export interface ExploreOptions {
   readonly resume?: string;
   /** Trace lines kept in a failure, from the end of the failing schedule (default 40; 0 for none). */
   readonly traceLines?: number;
+  /**
+   * Whether to skip schedules that only reorder independent steps
+   * (partial-order reduction, on by default; see the module doc). `false`
+   * runs the full bounded search: every schedule within the bound, in the
+   * same order as before the reduction existed.
+   */
+  readonly reduce?: boolean;
+  /**
+   * Debugging the reduction: also run the full bounded search, and throw if
+   * it reaches a final state (run status, the check's verdict, memory, and
+   * `state`) that the reduced search does not. The report is the reduced
+   * search's. Not with `maxSchedules` cut short, `resume` or `reduce: false`.
+   */
+  readonly selfCheck?: boolean;
+  /** More of a schedule's final state for `selfCheck` to compare (task outcomes, say). */
+  state?(machine: Machine): string;
   /** Boots the program on a fresh machine. */
   setup(machine: Machine): void;
   /** Checks the outcome of one schedule; throw to report a failure. */
@@ -102,8 +131,14 @@ export interface ExploreOptions {
  * assert.equal(report.schedules, 1);
  * ``` */
 export interface ExploreReport {
-  /** How many distinct schedules ran. */
+  /** How many distinct schedules ran (and were checked). */
   readonly schedules: number;
+  /**
+   * Runs of the reduced search stopped early, unchecked, because every hart
+   * that could go on was asleep: each continuation repeats an explored
+   * schedule up to the order of independent steps. Always 0 without the reduction.
+   */
+  readonly sleepBlocked: number;
   /** Whether every schedule within the bound was explored. */
   readonly complete: boolean;
   /** The largest number of decisions in one schedule. */
@@ -293,7 +328,8 @@ function nextPrefix(p: PrefixPolicy, bound: number): number[] | null {
 }
 
 /**
- * Runs every schedule of a program within a preemption bound.
+ * Runs every schedule of a program within a preemption bound, but for
+ * those that only reorder independent steps (unless `reduce` is false).
  *
  * @example
  * ```ts
@@ -314,6 +350,27 @@ function nextPrefix(p: PrefixPolicy, bound: number): number[] | null {
  * });
  * assert(result.schedules === 6 && result.complete);
  * ```
+ *
+ * @example Steps on different words commute: the reduction runs one order
+ * of them, and `selfCheck` confirms that the full search (`reduce: false`)
+ * reaches no other final state.
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { explore } from "@ksim/ksim/testing";
+ * const options = {
+ *   machine: { harts: 2 },
+ *   setup(m: import("@ksim/ksim").Machine) {
+ *     m.boot(function* (hart) {
+ *       yield* hart.fetchAdd32(0x100 + 4 * hart.id, 1); // each hart its own word
+ *       yield* hart.fetchAdd32(0x100 + 4 * hart.id, 1);
+ *     });
+ *   },
+ * };
+ * assert.equal(explore({ ...options, reduce: false }).schedules, 6);
+ * const reduced = explore({ ...options, selfCheck: true });
+ * assert.equal(reduced.schedules, 1);
+ * assert.equal(reduced.sleepBlocked, 0);
+ * ```
  */
 export function explore(options: ExploreOptions): ExploreReport {
   const bound = options.preemptionBound ?? 2;
@@ -328,51 +385,169 @@ export function explore(options: ExploreOptions): ExploreReport {
   if (options.prefix !== undefined && typeof options.prefix !== "string") {
     throw new TypeError("explore: prefix must be a tape in text form (t1.…)");
   }
+  const reduce = options.reduce ?? true;
+  if (typeof reduce !== "boolean") throw new TypeError(`explore: reduce must be a boolean, got ${reduce}`);
   const forced = options.prefix === undefined ? [] : Tape.parse(options.prefix).values;
   const traceLines = checkTraceLines("explore", options.traceLines ?? 40);
+  const search: Search = { options, bound, maxSchedules, forced };
+  if (options.selfCheck) {
+    if (!reduce || options.resume !== undefined) {
+      throw new TypeError(
+        "explore: selfCheck compares the reduced search with the full one; drop reduce: false and resume",
+      );
+    }
+    return selfCheck(search, (run, s) => failure(options, run, s, traceLines));
+  }
+  const visit = (run: Schedule, schedule: number) => {
+    if (run.error !== undefined) throw failure(options, run, schedule, traceLines);
+  };
+  return reduce ? reducedSearch(search, visit) : fullSearch(search, visit);
+}
+
+/** What a search needs besides the way it visits each schedule. */
+interface Search {
+  readonly options: ExploreOptions;
+  readonly bound: number;
+  readonly maxSchedules: number;
+  readonly forced: readonly number[];
+}
+
+/** One finished schedule: its machine, and what failed it, if anything. */
+interface Schedule {
+  readonly machine: Machine;
+  readonly error?: unknown;
+  /** The run's status, if it returned. */
+  readonly status?: RunStatus;
+}
+
+/** Called with every checked schedule and its 1-based number. */
+type Visit = (run: Schedule, schedule: number) => void;
+
+/** The full bounded search (the order and counts of `explore` before the reduction). */
+function fullSearch({ options, bound, maxSchedules, forced }: Search, visit: Visit): ExploreReport {
   let prefix: number[] | null = options.resume === undefined ? [] : parseResume(options.resume);
   let schedules = 0;
   let maxDecisions = 0;
   while (prefix !== null) {
-    if (schedules >= maxSchedules) return { schedules, complete: false, maxDecisions, resume: resumePoint(prefix) };
+    if (schedules >= maxSchedules) {
+      return { schedules, sleepBlocked: 0, complete: false, maxDecisions, resume: resumePoint(prefix) };
+    }
     schedules++;
     const policy = new PrefixPolicy(prefix, forced);
-    const { machine, error } = runSchedule(options, { ...options.machine, policy, recordTape: true });
-    if (error !== undefined) {
-      const divergence = error instanceof TapeDivergence ? error : (error as Error)?.cause;
-      if (divergence instanceof TapeDivergence) throw divergence;
-      const tape = machine.tape ?? "";
-      const traced = traceTape(options, tape, traceLines);
-      throw new ScheduleFailure(describeError(error), {
-        schedule: schedules,
-        tape,
-        replay: machine.replay,
-        cause: error,
-        trace: traced.lines,
-        note: traced.note,
-      });
-    }
+    const run = runSchedule(options, { ...options.machine, policy, recordTape: true });
+    rethrowDivergence(run.error);
+    visit(run, schedules);
     maxDecisions = Math.max(maxDecisions, policy.decisions.length);
     prefix = nextPrefix(policy, bound);
   }
-  return { schedules, complete: true, maxDecisions };
+  return { schedules, sleepBlocked: 0, complete: true, maxDecisions };
+}
+
+/** The partial-order-reduced search (see arch/dpor/search.ts). */
+function reducedSearch({ options, bound, maxSchedules, forced }: Search, visit: Visit): ExploreReport {
+  if (options.resume !== undefined && !DporSearch.isResumePoint(options.resume)) {
+    throw new TypeError(
+      `explore: resume must be the resume point of an earlier report of a reduced search (resume:dpor:…), got ${options.resume}`,
+    );
+  }
+  const search = options.resume === undefined
+    ? new DporSearch(bound, forced)
+    : DporSearch.fromResume(bound, forced, options.resume);
+  let schedules = 0;
+  let sleepBlocked = 0;
+  let maxDecisions = 0;
+  do {
+    if (schedules >= maxSchedules) {
+      return { schedules, sleepBlocked, complete: false, maxDecisions, resume: search.resumePoint() };
+    }
+    const policy = search.run();
+    const run = withRecorder(policy, () => runSchedule(options, { ...options.machine, policy, recordTape: true }));
+    maxDecisions = Math.max(maxDecisions, policy.decisions);
+    if (policy.blocked) {
+      sleepBlocked++;
+      continue;
+    }
+    rethrowDivergence(run.error);
+    visit(run, ++schedules);
+  } while (search.advance());
+  return { schedules, sleepBlocked, complete: true, maxDecisions };
+}
+
+/**
+ * Runs the reduced search, then the full one, and throws if the full one
+ * reaches a final state that the reduced one does not; else throws the
+ * reduced search's first failure, if any, or returns its report.
+ */
+function selfCheck(search: Search, fail: (run: Schedule, schedule: number) => ScheduleFailure): ExploreReport {
+  const reached = new Set<string>();
+  let first: ScheduleFailure | undefined;
+  const reduced = reducedSearch(search, (run, n) => {
+    reached.add(finalState(search.options, run));
+    if (run.error !== undefined) first ??= fail(run, n);
+  });
+  const missed = new Map<string, string>();
+  const full = fullSearch(search, (run) => {
+    const state = finalState(search.options, run);
+    if (!reached.has(state) && !missed.has(state)) missed.set(state, run.machine.tape ?? "");
+  });
+  if (!reduced.complete || !full.complete) {
+    throw new RangeError("explore: selfCheck needs both searches to finish within maxSchedules");
+  }
+  if (missed.size > 0) {
+    const list = [...missed].slice(0, 5).map(([state, tape]) => `${state}\n    reached by ${tape}`).join("\n  ");
+    throw new Error(
+      `explore selfCheck: the reduced search (${reduced.schedules} schedules) misses ${missed.size} final states of the full search (${full.schedules} schedules):\n  ${list}`,
+    );
+  }
+  if (first !== undefined) throw first;
+  return reduced;
+}
+
+/** A schedule's final state: run status, the check's verdict, memory, and the user's `state`. */
+function finalState(options: ExploreOptions, run: Schedule): string {
+  const verdict = run.error === undefined ? "pass" : describeError(run.error).split("\n")[0];
+  const more = options.state ? ` | ${options.state(run.machine)}` : "";
+  return `${run.status ?? "threw"} | ${verdict} | memory ${run.machine.memory.fingerprint()}${more}`;
+}
+
+/** A replayed prefix that went another way is the program's fault, not a schedule's: throw it as is. */
+function rethrowDivergence(error: unknown): void {
+  if (error === undefined) return;
+  const divergence = error instanceof TapeDivergence ? error : (error as Error)?.cause;
+  if (divergence instanceof TapeDivergence) throw divergence;
+}
+
+/** The ScheduleFailure of a failed schedule, with the trace of a replay of its tape. */
+function failure(options: ExploreOptions, run: Schedule, schedule: number, traceLines: number): ScheduleFailure {
+  const tape = run.machine.tape ?? "";
+  const traced = traceTape(options, tape, traceLines);
+  return new ScheduleFailure(describeError(run.error), {
+    schedule,
+    tape,
+    replay: run.machine.replay,
+    cause: run.error,
+    trace: traced.lines,
+    note: traced.note,
+  });
 }
 
 /** One schedule: build, boot, run, and judge; the error is what failed it. */
-function runSchedule(options: ExploreOptions, machineOptions: MachineOptions): { machine: Machine; error?: unknown } {
+function runSchedule(options: ExploreOptions, machineOptions: MachineOptions): Schedule {
   const machine = options.create ? options.create(machineOptions) : new Machine(machineOptions);
+  let status: RunStatus | undefined;
   try {
     options.setup(machine);
     const report = machine.run({ maxSteps: options.maxSteps ?? 100_000 });
+    status = report.status;
     const accept = options.accept ?? ["halted", "idle"];
     if (!accept.includes(report.status)) {
       const stacks = report.stacks?.map((s, i) => `\n    hart ${i}: ${s.join(" › ")}`).join("") ?? "";
       throw new Error(`run ended ${report.status}${stacks}`);
     }
     options.check?.(machine, report);
-    return { machine };
+    return { machine, status };
   } catch (error) {
-    return { machine, error };
+    return { machine, error, status };
   }
 }
 

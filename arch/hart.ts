@@ -24,6 +24,8 @@ import { Engine, runningHart } from "./engine.ts";
 import { type HartContext, type HartCore, type InterruptHandler, thrownFrom } from "./hart_core.ts";
 import type { Arch, InterruptCause } from "./platform.ts";
 import type { Machine } from "./machine.ts";
+import { active } from "./dpor/recorder.ts";
+import { DEVICE_OBJECT } from "./dpor/footprint.ts";
 
 const CAUSES: readonly InterruptCause[] = ["timer", "software", "external"];
 
@@ -125,6 +127,8 @@ export class Hart {
    * ```
    */
   now(): number {
+    // Reading the clock orders this step against every other (see arch/dpor/footprint.ts).
+    if (active !== null) active.global();
     return this.#engine.now;
   }
 
@@ -308,6 +312,7 @@ export class Hart {
    * ```
    */
   claim(): number | null {
+    if (active !== null) active.write(DEVICE_OBJECT);
     return this.#engine.platform.claim(this.id);
   }
 
@@ -325,6 +330,7 @@ export class Hart {
    * ```
    */
   complete(irq: number): void {
+    if (active !== null) active.write(DEVICE_OBJECT);
     this.#engine.platform.complete(this.id, irq);
   }
 

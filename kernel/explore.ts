@@ -37,6 +37,12 @@ export interface ExploreKernelOptions {
   readonly resume?: string;
   /** Trace lines kept in a failure, from the end of the failing schedule (default 40; 0 for none). */
   readonly traceLines?: number;
+  /** Whether to skip schedules that only reorder independent steps (default true; see `explore`). */
+  readonly reduce?: boolean;
+  /** Also run the full search and throw if it reaches a final state the reduced one misses (see `explore`). */
+  readonly selfCheck?: boolean;
+  /** More of a schedule's final state for `selfCheck` to compare, taken after the leak audit. */
+  state?(kernel: Kernel): string;
   /** Spawns the program's tasks. */
   setup(kernel: Kernel): void;
   /** Checks a schedule's outcome, before the leak audit. */
@@ -70,6 +76,9 @@ export function exploreKernel(options: ExploreKernelOptions): ExploreReport {
     prefix: options.prefix,
     resume: options.resume,
     traceLines: options.traceLines,
+    reduce: options.reduce,
+    selfCheck: options.selfCheck,
+    ...(options.state ? { state: (machine) => options.state!(kernels.get(machine)!) } : {}),
     accept: ["idle", "halted"],
     create(machineOptions) {
       const kernel = new Kernel({ ...machineOptions, timerTickNs: options.kernel?.timerTickNs });

@@ -21,46 +21,59 @@ export function irqObject(hart: number): number {
 /** The pseudo-object of the external-interrupt controllers (PLIC or IOAPIC claims and completions). */
 export const DEVICE_OBJECT = -2;
 
-/** The first object number handed to host-side shared state (see `shared.ts`); they count down. */
+/** The first of the fixed object numbers the kernel gives its host-side shared state; they count down. */
 export const FIRST_HIDDEN_OBJECT = -1_000_000;
+
+/** The pseudo-object every `newSharedObject` writes, so that creations keep their order. */
+export const CREATION_OBJECT = -3;
+
+/** The first object number `newSharedObject` hands out; they count down. */
+export const FIRST_SHARED_OBJECT = -2_000_000;
 
 /** The objects one step read and wrote, and whether it is global. */
 export class Footprint {
-  /** Objects read (and not known to be written). */
-  readonly reads: number[] = [];
+  /** Objects read (a step that reads and writes an object is in both). */
+  readonly reads: Set<number> = new Set();
   /** Objects written (a read-modify-write is a write). */
-  readonly writes: number[] = [];
+  readonly writes: Set<number> = new Set();
   /** Dependent with every step: it read the clock, fired an event, or is the idle time jump. */
   global = false;
 
+  /** Forgets everything, for reuse. */
+  clear(): void {
+    this.reads.clear();
+    this.writes.clear();
+    this.global = false;
+  }
+
   /** Records a read of `obj`. */
   read(obj: number): void {
-    if (!this.reads.includes(obj)) this.reads.push(obj);
+    this.reads.add(obj);
   }
 
   /** Records a write of `obj`. */
   write(obj: number): void {
-    if (!this.writes.includes(obj)) this.writes.push(obj);
+    this.writes.add(obj);
   }
 
   /** Adds everything `other` touched. */
   merge(other: Footprint): void {
-    for (const o of other.reads) this.read(o);
-    for (const o of other.writes) this.write(o);
+    for (const o of other.reads) this.reads.add(o);
+    for (const o of other.writes) this.writes.add(o);
     if (other.global) this.global = true;
   }
 
   /** Whether this step and `other` do not commute. */
   dependent(other: Footprint): boolean {
     if (this.global || other.global) return true;
-    for (const o of this.writes) if (other.writes.includes(o) || other.reads.includes(o)) return true;
-    for (const o of other.writes) if (this.reads.includes(o)) return true;
+    for (const o of this.writes) if (other.writes.has(o) || other.reads.has(o)) return true;
+    for (const o of other.writes) if (this.reads.has(o)) return true;
     return false;
   }
 
   /** A plain-data copy, for resume points. */
   toJSON(): [number[], number[], number] {
-    return [this.reads, this.writes, this.global ? 1 : 0];
+    return [[...this.reads], [...this.writes], this.global ? 1 : 0];
   }
 
   /** The inverse of `toJSON`. */

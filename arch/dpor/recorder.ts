@@ -14,6 +14,8 @@
  * @module
  */
 
+import { CREATION_OBJECT, FIRST_SHARED_OBJECT } from "./footprint.ts";
+
 /** What the engine tells the explorer about a recorded run. */
 export interface StepRecorder {
   /** The engine starts a `run` of a machine with `harts` harts. */
@@ -35,10 +37,33 @@ export interface StepRecorder {
 /** The active recorder, or null (a live binding: read it, never assign it outside this module). */
 export let active: StepRecorder | null = null;
 
-/** Runs `body` with `rec` active. */
+let created = 0;
+
+/**
+ * A number naming a host-side object that harts share, for `recordRead` and
+ * `recordWrite`. Numbers count from the start of each recorded run, in
+ * creation order, and creating one is a recorded write, so an object has the
+ * same number in every schedule that orders the creations alike (and the
+ * reduction keeps the creations' order). An object made before the run
+ * shares its number with one made in it: a false dependency, never a lost one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { newSharedObject } from "./recorder.ts";
+ * assert.notEqual(newSharedObject(), newSharedObject());
+ * ```
+ */
+export function newSharedObject(): number {
+  if (active !== null) active.write(CREATION_OBJECT);
+  return FIRST_SHARED_OBJECT - created++;
+}
+
+/** Runs `body` with `rec` active; the numbers of `newSharedObject` start again. */
 export function withRecorder<T>(rec: StepRecorder, body: () => T): T {
   const before = active;
   active = rec;
+  created = 0;
   try {
     return body();
   } finally {

@@ -257,7 +257,9 @@ export class DporRun implements Policy, StepRecorder {
   #sleep = new Map<number, Footprint>();
   #log: StepLog | null = null;
   #steps = 0;
+  /** The footprint of the step in progress (`#fp`), or null between steps. */
   #cur: Footprint | null = null;
+  readonly #fp = new Footprint();
   #curThread = -1;
   #curPoint = -1;
   #pending = -1;
@@ -413,7 +415,8 @@ export class DporRun implements Policy, StepRecorder {
   }
 
   #open(thread: number, point: number): void {
-    this.#cur = new Footprint();
+    this.#cur = this.#fp;
+    this.#fp.clear();
     this.#curThread = thread;
     this.#curPoint = point;
     this.#steps++;

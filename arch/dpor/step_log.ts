@@ -31,7 +31,7 @@ const GLOBAL = -1;
 interface Accesses {
   write: number;
   /** Per thread, the last step that read the object since `write`, or -1. */
-  readonly reads: Int32Array;
+  readonly reads: number[];
 }
 
 /**
@@ -58,15 +58,18 @@ export class StepLog {
   readonly thread: number[] = [];
   /** Per step: its 1-based index among its thread's steps. */
   readonly local: number[] = [];
-  /** Per step: its vector clock. */
-  readonly clocks: Int32Array[] = [];
+  /** The vector clocks, one row of `threads` entries per step. */
+  #clocks: Int32Array;
   readonly #last: number[];
   readonly #objects = new Map<number, Accesses>();
+  /** Scratch: the steps the step being added is directly ordered after. */
+  readonly #before: number[] = [];
 
   /** A log for `harts` harts (thread `harts` is the idle pseudo-thread). */
   constructor(harts: number) {
     this.threads = harts + 1;
     this.#last = new Array(this.threads).fill(-1);
+    this.#clocks = new Int32Array(this.threads * 1024);
   }
 
   /** The idle pseudo-thread's id. */
@@ -81,7 +84,12 @@ export class StepLog {
 
   /** Whether step `j` happens before step `k` (or is it). */
   happensBefore(j: number, k: number): boolean {
-    return this.clocks[k][this.thread[j]] >= this.local[j];
+    return this.#clocks[k * this.threads + this.thread[j]] >= this.local[j];
+  }
+
+  /** Entry `thread` of step `k`'s vector clock. */
+  clock(k: number, thread: number): number {
+    return this.#clocks[k * this.threads + thread];
   }
 
   /**
@@ -91,48 +99,59 @@ export class StepLog {
    */
   add(thread: number, fp: Footprint, race?: (j: number, k: number) => void): void {
     const k = this.thread.length;
+    const n = this.threads;
+    if ((k + 1) * n > this.#clocks.length) {
+      const grown = new Int32Array(this.#clocks.length * 2);
+      grown.set(this.#clocks);
+      this.#clocks = grown;
+    }
+    const clocks = this.#clocks;
+    const row = k * n;
     const prev = this.#last[thread];
-    const clock = prev >= 0 ? this.clocks[prev].slice() : new Int32Array(this.threads);
-    clock[thread]++;
-    const local = clock[thread];
-    // The steps this one is directly ordered after.
-    const before: number[] = [];
-    const note = (j: number) => {
-      if (j >= 0 && this.thread[j] !== thread && !before.includes(j)) before.push(j);
-    };
-    const collect = (obj: number, write: boolean) => {
-      const a = this.#objects.get(obj);
-      if (a === undefined) return;
-      note(a.write);
-      if (write) { for (const r of a.reads) note(r); }
-    };
-    const writesGlobal = fp.global;
-    collect(GLOBAL, writesGlobal);
-    for (const o of fp.writes) collect(o, true);
-    for (const o of fp.reads) collect(o, false);
+    if (prev >= 0) clocks.copyWithin(row, prev * n, prev * n + n);
+    else clocks.fill(0, row, row + n);
+    const local = ++clocks[row + thread];
+    const before = this.#before;
+    before.length = 0;
+    this.#collect(GLOBAL, fp.global, thread);
+    for (const o of fp.writes) this.#collect(o, true, thread);
+    for (const o of fp.reads) if (!fp.writes.has(o)) this.#collect(o, false, thread);
     // Latest first: an earlier step may be ordered through a later one, never the reverse.
-    before.sort((a, b) => b - a);
-    const races: number[] = [];
+    if (before.length > 1) before.sort((a, b) => b - a);
+    let races: number[] | undefined;
     for (const j of before) {
-      const ordered = clock[this.thread[j]] >= this.local[j];
-      if (!ordered && thread !== this.idle && this.thread[j] !== this.idle) races.push(j);
-      const cj = this.clocks[j];
-      for (let r = 0; r < clock.length; r++) if (cj[r] > clock[r]) clock[r] = cj[r];
+      const ordered = clocks[row + this.thread[j]] >= this.local[j];
+      if (!ordered && race !== undefined && thread !== this.idle && this.thread[j] !== this.idle) {
+        (races ??= []).push(j);
+      }
+      const cj = j * n;
+      for (let r = 0; r < n; r++) if (clocks[cj + r] > clocks[row + r]) clocks[row + r] = clocks[cj + r];
     }
     this.thread.push(thread);
     this.local.push(local);
-    this.clocks.push(clock);
     this.#last[thread] = k;
-    this.#access(GLOBAL, k, thread, writesGlobal);
+    this.#access(GLOBAL, k, thread, fp.global);
     for (const o of fp.writes) this.#access(o, k, thread, true);
-    for (const o of fp.reads) if (!fp.writes.includes(o)) this.#access(o, k, thread, false);
-    if (race !== undefined) { for (const j of races) race(j, k); }
+    for (const o of fp.reads) if (!fp.writes.has(o)) this.#access(o, k, thread, false);
+    if (races !== undefined) { for (const j of races) race!(j, k); }
+  }
+
+  /** Notes the accesses to `obj` that a new step of `thread` is ordered after. */
+  #collect(obj: number, write: boolean, thread: number): void {
+    const a = this.#objects.get(obj);
+    if (a === undefined) return;
+    this.#note(a.write, thread);
+    if (write) { for (const r of a.reads) this.#note(r, thread); }
+  }
+
+  #note(j: number, thread: number): void {
+    if (j >= 0 && this.thread[j] !== thread && !this.#before.includes(j)) this.#before.push(j);
   }
 
   #access(obj: number, k: number, thread: number, write: boolean): void {
     let a = this.#objects.get(obj);
     if (a === undefined) {
-      a = { write: -1, reads: new Int32Array(this.threads).fill(-1) };
+      a = { write: -1, reads: new Array<number>(this.threads).fill(-1) };
       this.#objects.set(obj, a);
     }
     if (write) {
@@ -154,10 +173,9 @@ export class StepLog {
       if (i < k && this.happensBefore(j, i)) continue;
       const t = this.thread[i];
       if (first.has(t)) continue;
-      const clock = this.clocks[i];
       let initial = true;
       for (const [r, l] of first) {
-        if (clock[r] >= l) {
+        if (this.clock(i, r) >= l) {
           initial = false;
           break;
         }

@@ -39,30 +39,16 @@
 import { CPU_LOCAL_BLOCK, type Machine } from "../../arch/machine.ts";
 import { PAGE_SIZE } from "../../arch/memory.ts";
 import { FIRST_HIDDEN_OBJECT } from "../../arch/dpor/footprint.ts";
-import { recordRead, recordWrite } from "../../arch/dpor/recorder.ts";
+import { recordWrite } from "../../arch/dpor/recorder.ts";
 
 /**
  * The word heap's free list and bump pointer are host-side state that
  * harts share: for `explore`'s reduction, every allocation and free writes
  * this pseudo-object (a SpinLock, WaitQueue or WaitCell allocates its word
- * on first use, from whichever hart uses it first).
+ * on first use, from whichever hart uses it first; see `newSharedObject`
+ * for how it reports which hart that was).
  */
 const WORD_HEAP_OBJECT = FIRST_HIDDEN_OBJECT;
-
-/**
- * Tells `explore`'s reduction that a kernel object found its word already
- * allocated (by whichever hart used it first): a read of the heap, ordered
- * after that allocation. A no-op unless an explorer records the run.
- *
- * @example
- * ```ts
- * import { recordBoundWord } from "./heap.ts";
- * recordBoundWord();
- * ```
- */
-export function recordBoundWord(): void {
-  recordRead(WORD_HEAP_OBJECT);
-}
 
 /** Where kernel words start in physical memory (16 MiB). */
 export const KERNEL_HEAP_BASE = 0x0100_0000;

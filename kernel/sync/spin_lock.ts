@@ -28,7 +28,8 @@
 import { currentHart, type Hart } from "../../arch/hart.ts";
 import type { Machine } from "../../arch/machine.ts";
 import { kernelOp, type Op } from "../../arch/op.ts";
-import { recordBoundWord, WordHeap } from "../mem/heap.ts";
+import { WordHeap } from "../mem/heap.ts";
+import { newSharedObject, recordRead, recordWrite } from "../../arch/dpor/recorder.ts";
 import { KernelPanic } from "../panic.ts";
 
 const hex = (addr: number): string => "0x" + addr.toString(16);
@@ -57,6 +58,8 @@ export class SpinLock {
   readonly name: string;
   #machine: Machine | undefined;
   #addr = 0;
+  /** Which hart allocated the word, for explore's reduction: every use reads it, the first writes it. */
+  readonly #binding = newSharedObject();
 
   /**
    * Creates an unlocked spinlock; its word is allocated on first use.
@@ -88,11 +91,12 @@ export class SpinLock {
    * ```
    */
   wordOn(hart: Hart): number {
-    recordBoundWord();
+    recordRead(this.#binding);
     if (this.#machine === hart.machine) return this.#addr;
     if (this.#machine !== undefined) {
       throw new TypeError(`SpinLock ${this.#label()}: this lock belongs to another machine`);
     }
+    recordWrite(this.#binding);
     this.#addr = WordHeap.of(hart.machine).alloc(`spin lock ${this.name}`);
     this.#machine = hart.machine;
     return this.#addr;

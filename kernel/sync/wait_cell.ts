@@ -44,7 +44,8 @@
 import { currentHart, type Hart } from "../../arch/hart.ts";
 import type { Machine } from "../../arch/machine.ts";
 import { kernelOp, type Op } from "../../arch/op.ts";
-import { recordBoundWord, WordHeap } from "../mem/heap.ts";
+import { WordHeap } from "../mem/heap.ts";
+import { newSharedObject, recordRead, recordWrite } from "../../arch/dpor/recorder.ts";
 import { type WaiterHolder, WaiterRegistry } from "./waiters.ts";
 import { KernelPanic } from "../panic.ts";
 import { type Async, PENDING } from "../task/async.ts";
@@ -133,6 +134,8 @@ export class WaitCell implements WaiterHolder {
 
   #machine: Machine | undefined;
   #addr = 0;
+  /** Which hart allocated the word, for explore's reduction: every use reads it, the first writes it. */
+  readonly #binding = newSharedObject();
   #waker: Waker | null = null;
   /** The hart inside the waker slot right now, or -1. */
   #inSlot = -1;
@@ -558,9 +561,10 @@ export class WaitCell implements WaiterHolder {
   }
 
   #word(hart: Hart): number {
-    recordBoundWord();
+    recordRead(this.#binding);
     if (this.#machine === hart.machine) return this.#addr;
     if (this.#machine !== undefined) throw new TypeError("WaitCell: this cell belongs to another machine");
+    recordWrite(this.#binding);
     this.#addr = WordHeap.of(hart.machine).alloc("WaitCell state");
     this.#machine = hart.machine;
     return this.#addr;

@@ -42,7 +42,8 @@
 import { currentHart, type Hart } from "../../arch/hart.ts";
 import type { Machine } from "../../arch/machine.ts";
 import { kernelOp, type Op } from "../../arch/op.ts";
-import { recordBoundWord, WordHeap } from "../mem/heap.ts";
+import { WordHeap } from "../mem/heap.ts";
+import { newSharedObject, recordRead, recordWrite } from "../../arch/dpor/recorder.ts";
 import { type WaiterHolder, WaiterRegistry } from "./waiters.ts";
 import { KernelPanic } from "../panic.ts";
 import { type Async, PENDING } from "../task/async.ts";
@@ -121,6 +122,8 @@ const hex = (addr: number): string => "0x" + addr.toString(16);
 export class WaitQueue implements WaiterHolder {
   #machine: Machine | undefined;
   #addr = 0;
+  /** Which hart allocated the word, for explore's reduction: every use reads it, the first writes it. */
+  readonly #binding = newSharedObject();
   #initial: number;
   #lock = new IrqSpinLock("wait queue");
   #list: Node[] = [];
@@ -606,9 +609,10 @@ export class WaitQueue implements WaiterHolder {
   }
 
   #word(hart: Hart): number {
-    recordBoundWord();
+    recordRead(this.#binding);
     if (this.#machine === hart.machine) return this.#addr;
     if (this.#machine !== undefined) throw new TypeError("WaitQueue: this queue belongs to another machine");
+    recordWrite(this.#binding);
     this.#addr = WordHeap.of(hart.machine).alloc("WaitQueue state");
     hart.machine.memory.write32(this.#addr, this.#initial);
     this.#machine = hart.machine;

@@ -22,26 +22,30 @@ function program(seen: string[]): ExploreOptions {
   };
 }
 
-Deno.test("explore in slices of 7 schedules runs the same schedules as one search", () => {
-  const whole: string[] = [];
-  const all = explore(program(whole));
-  assert(all.complete);
-  assert.equal(all.resume, undefined);
+Deno.test("explore in slices of 7 schedules runs the same schedules as one search", async (t) => {
+  for (const reduce of [true, false]) {
+    await t.step(reduce ? "with the reduction" : "the full search", () => {
+      const whole: string[] = [];
+      const all = explore({ ...program(whole), reduce });
+      assert(all.complete);
+      assert.equal(all.resume, undefined);
 
-  const sliced: string[] = [];
-  let resume: string | undefined;
-  let slices = 0;
-  for (;;) {
-    const r = explore({ ...program(sliced), maxSchedules: 7, resume });
-    slices++;
-    if (r.complete) break;
-    assert.equal(r.schedules, 7);
-    assert.match(r.resume!, /^resume:t1\./);
-    resume = r.resume;
+      const sliced: string[] = [];
+      let resume: string | undefined;
+      let slices = 0;
+      for (;;) {
+        const r = explore({ ...program(sliced), reduce, maxSchedules: 7, resume });
+        slices++;
+        if (r.complete) break;
+        assert.equal(r.schedules, 7);
+        assert.match(r.resume!, reduce ? /^resume:dpor:/ : /^resume:t1\./);
+        resume = r.resume;
+      }
+      assert.deepEqual(sliced, whole);
+      assert.equal(slices, Math.ceil(whole.length / 7));
+      console.log(`${whole.length} schedules, in ${slices} slices`);
+    });
   }
-  assert.deepEqual(sliced, whole);
-  assert.equal(slices, Math.ceil(whole.length / 7));
-  console.log(`${whole.length} schedules, in ${slices} slices`);
 });
 
 Deno.test("exploreKernel resumes too", () => {
