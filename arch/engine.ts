@@ -32,7 +32,11 @@
  *   generators to the loop; otherwise the loop takes the recorded pick. The
  *   policy sees the same calls and every step counts, costs, hashes and
  *   lands on the tape as a looped step would, so a run is bit for bit the
- *   same with the fast path on or off. (The one exception is code that
+ *   same with the fast path on or off. While an explorer records the run
+ *   (`dpor/recorder.ts`), an in-place step reports its start and footprint
+ *   as a looped one does, and one the recorder would refuse (its hart is
+ *   asleep) is left to the loop, so that the run stops outside simulated
+ *   code. (The one exception is code that
  *   starts an instruction and then drops it instead of yielding it, which
  *   breaks the operation protocol.) Instructions that can stop their hart
  *   (`stops` in their descriptor) never run in place, nor does any
@@ -220,7 +224,7 @@ export class Engine<H> implements PlatformHost, Effects {
     // An explorer recording the run's steps (see arch/dpor/) sees each one start in this loop.
     const rec = active;
     rec?.start(this.cores.length);
-    this.#inPlaceOn = this.#cfg.fastPath && until === undefined && !this.#tracing && rec === null;
+    this.#inPlaceOn = this.#cfg.fastPath && until === undefined && !this.#tracing;
     this.#limit = limit;
     this.#maxTime = maxTime;
     this.#picked = -1;
@@ -375,6 +379,18 @@ export class Engine<H> implements PlatformHost, Effects {
         this.#picked = id;
         return DEFER;
       }
+    }
+    const rec = active;
+    if (rec !== null) {
+      // A recorded step starts as a looped one does; a step the recorder
+      // would refuse (its hart is asleep) goes to the loop, which stops the
+      // run there, outside simulated code.
+      if (!rec.admits(c.id)) {
+        this.#picked = c.id;
+        return DEFER;
+      }
+      rec.begin(c.id);
+      if (c.irqEnabled) rec.read(irqObject(c.id));
     }
     c.stats.steps++;
     this.steps++;

@@ -20,6 +20,12 @@ import { CREATION_OBJECT, FIRST_SHARED_OBJECT } from "./footprint.ts";
 export interface StepRecorder {
   /** The engine starts a `run` of a machine with `harts` harts. */
   start(harts: number): void;
+  /**
+   * Whether a step of `hart` may start now; when not, `begin(hart)` would
+   * stop the run. The engine asks before a step it makes in place, inside
+   * simulated code, so that the run stops in its loop instead.
+   */
+  admits(hart: number): boolean;
   /** A step of `hart` starts (a pending instruction or a trap, and the local code up to the next yield). */
   begin(hart: number): void;
   /** No hart can run and time jumps to the next event: a pseudo-step dependent with every step. */

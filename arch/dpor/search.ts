@@ -84,7 +84,7 @@ interface PickPoint {
   chosen: number;
   readonly done: number[];
   readonly todo: number[];
-  readonly sleep: Map<number, Footprint>;
+  readonly sleep: ReadonlyMap<number, Footprint>;
   readonly fps: Map<number, Footprint>;
 }
 
@@ -103,6 +103,9 @@ type Point = PickPoint | DataPoint;
 function cost(p: PickPoint, hart: number): number {
   return p.preemptive && p.order[0] !== hart ? 1 : 0;
 }
+
+/** The sleep set of a point where none sleeps: shared, never changed (points' sleep sets are read-only). */
+const NO_SLEEPERS: ReadonlyMap<number, Footprint> = new Map();
 
 /** Marks the resume points of a reduced search. */
 const RESUME = "resume:dpor:";
@@ -146,9 +149,20 @@ export class DporSearch {
     this.forced = forced;
   }
 
+  /** The step log runs share (one run at a time), made by the first run. */
+  #log: StepLog | null = null;
+
   /** A policy and recorder for the next run. */
   run(): DporRun {
     return new DporRun(this);
+  }
+
+  /** An empty step log for a run of a machine with `harts` harts. */
+  emptyLog(harts: number): StepLog {
+    let log = this.#log;
+    if (log === null || log.threads !== harts + 1) log = this.#log = new StepLog(harts);
+    else log.reset();
+    return log;
   }
 
   /** Moves to the next run's choices; false when the search is done. */
@@ -181,7 +195,7 @@ export class DporSearch {
 
   /** The text form of the search's state, for `resume`. */
   resumePoint(): string {
-    const fps = (m: Map<number, Footprint>) => [...m].map(([h, f]) => [h, f.toJSON()]);
+    const fps = (m: ReadonlyMap<number, Footprint>) => [...m].map(([h, f]) => [h, f.toJSON()]);
     const points = this.stack.map((p) =>
       p.kind === 1
         ? [1, p.step, p.n, p.used, p.chosen]
@@ -283,6 +297,7 @@ export class DporRun implements Policy, StepRecorder {
   }
 
   pick(runnable: readonly number[], last: number): number {
+    this.#stillRunning();
     const forced = this.#force();
     if (forced >= 0) {
       if (!runnable.includes(forced)) {
@@ -321,7 +336,7 @@ export class DporRun implements Policy, StepRecorder {
         chosen: -1,
         done: [],
         todo: [],
-        sleep: new Map(this.#sleep),
+        sleep: this.#sleep.size === 0 ? NO_SLEEPERS : new Map(this.#sleep),
         fps: new Map(),
       };
       const bound = this.#s.bound;
@@ -347,6 +362,7 @@ export class DporRun implements Policy, StepRecorder {
   }
 
   choose(n: number): number {
+    this.#stillRunning();
     const forced = this.#force();
     if (forced >= 0) {
       if (forced >= n) throw new TapeDivergence(this.#forcedAt - 1, `the prefix answers ${forced}, not below ${n}`);
@@ -376,12 +392,27 @@ export class DporRun implements Policy, StepRecorder {
   // ---- StepRecorder ----
 
   start(harts: number): void {
-    if (this.#log === null) this.#log = new StepLog(harts);
+    if (this.#log === null) this.#log = this.#s.emptyLog(harts);
     // Host code ran between two runs of the machine: order everything around it.
     else this.idle();
   }
 
+  /**
+   * Throws SleepBlocked again once the run was blocked: the run is over,
+   * even if simulated code caught the first throw (a pick made in place
+   * throws inside it), and it must not add points to the search.
+   */
+  #stillRunning(): void {
+    if (this.blocked) throw new SleepBlocked();
+  }
+
+  admits(hart: number): boolean {
+    this.#finish();
+    return !this.blocked && !this.#sleep.has(hart);
+  }
+
   begin(hart: number): void {
+    this.#stillRunning();
     this.#finish();
     if (this.#sleep.has(hart)) {
       this.blocked = true;
