@@ -30,50 +30,76 @@ export const CREATION_OBJECT = -3;
 /** The first object number `newSharedObject` hands out; they count down. */
 export const FIRST_SHARED_OBJECT = -2_000_000;
 
-/** The objects one step read and wrote, and whether it is global. */
+/**
+ * The objects one step read and wrote, and whether it is global. A step
+ * touches a handful of objects, so plain arrays searched linearly beat
+ * sets here; the engine fills and clears one footprint per recorded step,
+ * so the arrays keep their storage and count their entries.
+ */
 export class Footprint {
-  /** Objects read (a step that reads and writes an object is in both). */
-  readonly reads: Set<number> = new Set();
-  /** Objects written (a read-modify-write is a write). */
-  readonly writes: Set<number> = new Set();
+  /** Objects read, each once, in `reads[0 .. readCount)` (a step that reads and writes an object is in both). */
+  readonly reads: number[] = [];
+  /** How many entries of `reads` are in use. */
+  readCount = 0;
+  /** Objects written, each once, in `writes[0 .. writeCount)` (a read-modify-write is a write). */
+  readonly writes: number[] = [];
+  /** How many entries of `writes` are in use. */
+  writeCount = 0;
   /** Dependent with every step: it read the clock, fired an event, or is the idle time jump. */
   global = false;
 
   /** Forgets everything, for reuse. */
   clear(): void {
-    this.reads.clear();
-    this.writes.clear();
+    this.readCount = 0;
+    this.writeCount = 0;
     this.global = false;
   }
 
   /** Records a read of `obj`. */
   read(obj: number): void {
-    this.reads.add(obj);
+    if (!this.readsObject(obj)) this.reads[this.readCount++] = obj;
   }
 
   /** Records a write of `obj`. */
   write(obj: number): void {
-    this.writes.add(obj);
+    if (!this.writesObject(obj)) this.writes[this.writeCount++] = obj;
+  }
+
+  /** Whether the step read `obj`. */
+  readsObject(obj: number): boolean {
+    const reads = this.reads;
+    for (let i = 0; i < this.readCount; i++) if (reads[i] === obj) return true;
+    return false;
+  }
+
+  /** Whether the step wrote `obj`. */
+  writesObject(obj: number): boolean {
+    const writes = this.writes;
+    for (let i = 0; i < this.writeCount; i++) if (writes[i] === obj) return true;
+    return false;
   }
 
   /** Adds everything `other` touched. */
   merge(other: Footprint): void {
-    for (const o of other.reads) this.reads.add(o);
-    for (const o of other.writes) this.writes.add(o);
+    for (let i = 0; i < other.readCount; i++) this.read(other.reads[i]);
+    for (let i = 0; i < other.writeCount; i++) this.write(other.writes[i]);
     if (other.global) this.global = true;
   }
 
   /** Whether this step and `other` do not commute. */
   dependent(other: Footprint): boolean {
     if (this.global || other.global) return true;
-    for (const o of this.writes) if (other.writes.has(o) || other.reads.has(o)) return true;
-    for (const o of other.writes) if (this.reads.has(o)) return true;
+    for (let i = 0; i < this.writeCount; i++) {
+      const o = this.writes[i];
+      if (other.writesObject(o) || other.readsObject(o)) return true;
+    }
+    for (let i = 0; i < other.writeCount; i++) if (this.readsObject(other.writes[i])) return true;
     return false;
   }
 
   /** A plain-data copy, for resume points. */
   toJSON(): [number[], number[], number] {
-    return [[...this.reads], [...this.writes], this.global ? 1 : 0];
+    return [this.reads.slice(0, this.readCount), this.writes.slice(0, this.writeCount), this.global ? 1 : 0];
   }
 
   /** The inverse of `toJSON`. */

@@ -28,7 +28,12 @@ import type { Footprint } from "./footprint.ts";
 /** The object every step reads and a global step writes. */
 const GLOBAL = -1;
 
+/** Sorts step numbers in descending order. */
+const latestFirst = (a: number, b: number): number => b - a;
+
 interface Accesses {
+  /** The run (see `StepLog.reset`) these accesses belong to; older ones count as none. */
+  run: number;
   write: number;
   /** Per thread, the last step that read the object since `write`, or -1. */
   readonly reads: number[];
@@ -64,12 +69,28 @@ export class StepLog {
   readonly #objects = new Map<number, Accesses>();
   /** Scratch: the steps the step being added is directly ordered after. */
   readonly #before: number[] = [];
+  /** Scratch of `add`: the accesses of each object the step touched, and whether it wrote it. */
+  readonly #touched: Accesses[] = [];
+  readonly #writing: boolean[] = [];
+  /** Counts `reset`s: `#objects` entries of an earlier run are stale, and reused. */
+  #run = 0;
 
   /** A log for `harts` harts (thread `harts` is the idle pseudo-thread). */
   constructor(harts: number) {
     this.threads = harts + 1;
     this.#last = new Array(this.threads).fill(-1);
     this.#clocks = new Int32Array(this.threads * 1024);
+  }
+
+  /**
+   * Empties the log for the next run of the same machine shape, keeping
+   * its storage (an explorer logs thousands of runs).
+   */
+  reset(): void {
+    this.thread.length = 0;
+    this.local.length = 0;
+    this.#last.fill(-1);
+    this.#run++;
   }
 
   /** The idle pseudo-thread's id. */
@@ -113,11 +134,25 @@ export class StepLog {
     const local = ++clocks[row + thread];
     const before = this.#before;
     before.length = 0;
-    this.#collect(GLOBAL, fp.global, thread);
-    for (const o of fp.writes) this.#collect(o, true, thread);
-    for (const o of fp.reads) if (!fp.writes.has(o)) this.#collect(o, false, thread);
+    // Each object's accesses are looked up once: collected from now, updated below.
+    const touched = this.#touched, writing = this.#writing;
+    let t = 0;
+    const global = this.#entry(GLOBAL);
+    this.#collect(global, fp.global, thread);
+    const { reads, writes, readCount, writeCount } = fp;
+    for (let i = 0; i < writeCount; i++) {
+      const a = touched[t] = this.#entry(writes[i]);
+      writing[t++] = true;
+      this.#collect(a, true, thread);
+    }
+    for (let i = 0; i < readCount; i++) {
+      if (fp.writesObject(reads[i])) continue;
+      const a = touched[t] = this.#entry(reads[i]);
+      writing[t++] = false;
+      this.#collect(a, false, thread);
+    }
     // Latest first: an earlier step may be ordered through a later one, never the reverse.
-    if (before.length > 1) before.sort((a, b) => b - a);
+    if (before.length > 1) before.sort(latestFirst);
     let races: number[] | undefined;
     for (const j of before) {
       const ordered = clocks[row + this.thread[j]] >= this.local[j];
@@ -130,16 +165,27 @@ export class StepLog {
     this.thread.push(thread);
     this.local.push(local);
     this.#last[thread] = k;
-    this.#access(GLOBAL, k, thread, fp.global);
-    for (const o of fp.writes) this.#access(o, k, thread, true);
-    for (const o of fp.reads) if (!fp.writes.has(o)) this.#access(o, k, thread, false);
+    this.#access(global, k, thread, fp.global);
+    for (let i = 0; i < t; i++) this.#access(touched[i], k, thread, writing[i]);
     if (races !== undefined) { for (const j of races) race!(j, k); }
   }
 
-  /** Notes the accesses to `obj` that a new step of `thread` is ordered after. */
-  #collect(obj: number, write: boolean, thread: number): void {
-    const a = this.#objects.get(obj);
-    if (a === undefined) return;
+  /** The accesses to `obj` in this run (none yet: made, or an earlier run's emptied). */
+  #entry(obj: number): Accesses {
+    let a = this.#objects.get(obj);
+    if (a === undefined) {
+      a = { run: this.#run, write: -1, reads: new Array<number>(this.threads).fill(-1) };
+      this.#objects.set(obj, a);
+    } else if (a.run !== this.#run) {
+      a.run = this.#run;
+      a.write = -1;
+      a.reads.fill(-1);
+    }
+    return a;
+  }
+
+  /** Notes the accesses (`a`) that a new step of `thread` is ordered after, when it writes or reads their object. */
+  #collect(a: Accesses, write: boolean, thread: number): void {
     this.#note(a.write, thread);
     if (write) { for (const r of a.reads) this.#note(r, thread); }
   }
@@ -148,12 +194,8 @@ export class StepLog {
     if (j >= 0 && this.thread[j] !== thread && !this.#before.includes(j)) this.#before.push(j);
   }
 
-  #access(obj: number, k: number, thread: number, write: boolean): void {
-    let a = this.#objects.get(obj);
-    if (a === undefined) {
-      a = { write: -1, reads: new Array<number>(this.threads).fill(-1) };
-      this.#objects.set(obj, a);
-    }
+  /** Records step k's access to an object (its accesses `a`). */
+  #access(a: Accesses, k: number, thread: number, write: boolean): void {
     if (write) {
       a.write = k;
       a.reads.fill(-1);

@@ -298,7 +298,7 @@ export class TimerWheel<T> {
       // Nothing is pending strictly between the old position and `tick`.
       this.#tick = tick;
       const due: TimerNode<T>[] = [];
-      for (const node of this.#levels[this.#eventLevel].slots[this.#eventSlot].drain()) {
+      for (const node of this.#levels[this.#eventLevel].slot(this.#eventSlot).drain()) {
         if (node.tick <= tick) due.push(node);
         else this.#place(node); // cascade to a lower level (or re-clamp)
       }
@@ -369,7 +369,7 @@ export class TimerWheel<T> {
     // Beyond the wheel's range: clamp into the last tick the top level can
     // tell apart. The true deadline stays in `node.tick` for the re-cascade.
     if (tick - now >= SPAN[LEVELS]) tick = now + SPAN[LEVELS] - 1;
-    this.#levels[level].slots[digit(tick, level)].push(node);
+    this.#levels[level].slot(digit(tick, level)).push(node);
   }
 
   /** Appends the entries of `nodes` to `out` in deadline order. */

@@ -167,18 +167,19 @@ function lowestBit(word: number): number {
  * import assert from "node:assert/strict";
  * import { TimerNode, WheelLevel } from "./wheel_level.ts";
  * const level = new WheelLevel<string>();
- * level.slots[40].push(new TimerNode({}, 0, 1, 1, "x"));
+ * level.slot(40).push(new TimerNode({}, 0, 1, 1, "x"));
  * assert(level.nextOccupied(10) === 40 && level.nextOccupied(41) === 40);
  * ```
  */
 export class WheelLevel<T> {
-  /** The 64 slots. */
-  readonly slots: readonly TimerList<T>[];
+  /** The 64 slots, each made on first use (a kernel is built per explored schedule, and most slots stay unused). */
+  readonly #slots: (TimerList<T> | undefined)[] = new Array(SLOTS);
   #low = 0; // bits for slots 0..31
   #high = 0; // bits for slots 32..63
 
-  constructor() {
-    this.slots = Array.from({ length: SLOTS }, (_, i) => new TimerList<T>(this, i));
+  /** Slot `index` (0 to 63). */
+  slot(index: number): TimerList<T> {
+    return this.#slots[index] ??= new TimerList<T>(this, index);
   }
 
   /** True when every slot is empty. */
