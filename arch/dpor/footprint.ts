@@ -30,11 +30,15 @@ export const CREATION_OBJECT = -3;
 /** The first object number `newSharedObject` hands out; they count down. */
 export const FIRST_SHARED_OBJECT = -2_000_000;
 
+/** Entries past which a footprint also indexes its objects in a set (a step that zeroes a page touches 1,024 words). */
+const INDEXED = 16;
+
 /**
- * The objects one step read and wrote, and whether it is global. A step
- * touches a handful of objects, so plain arrays searched linearly beat
- * sets here; the engine fills and clears one footprint per recorded step,
- * so the arrays keep their storage and count their entries.
+ * The objects one step read and wrote, and whether it is global. Most
+ * steps touch a handful of objects, so plain arrays searched linearly beat
+ * sets there; past {@linkcode INDEXED} entries a set indexes them too. The
+ * engine fills and clears one footprint per recorded step, so the arrays
+ * keep their storage and count their entries.
  */
 export class Footprint {
   /** Objects read, each once, in `reads[0 .. readCount)` (a step that reads and writes an object is in both). */
@@ -47,26 +51,38 @@ export class Footprint {
   writeCount = 0;
   /** Dependent with every step: it read the clock, fired an event, or is the idle time jump. */
   global = false;
+  /** The objects of `reads` (and of `writes`) once there are more than INDEXED of them, else null. */
+  #readIndex: Set<number> | null = null;
+  #writeIndex: Set<number> | null = null;
 
   /** Forgets everything, for reuse. */
   clear(): void {
     this.readCount = 0;
     this.writeCount = 0;
     this.global = false;
+    this.#readIndex = null;
+    this.#writeIndex = null;
   }
 
   /** Records a read of `obj`. */
   read(obj: number): void {
-    if (!this.readsObject(obj)) this.reads[this.readCount++] = obj;
+    if (this.readsObject(obj)) return;
+    this.reads[this.readCount++] = obj;
+    if (this.#readIndex !== null) this.#readIndex.add(obj);
+    else if (this.readCount > INDEXED) this.#readIndex = new Set(this.reads.slice(0, this.readCount));
   }
 
   /** Records a write of `obj`. */
   write(obj: number): void {
-    if (!this.writesObject(obj)) this.writes[this.writeCount++] = obj;
+    if (this.writesObject(obj)) return;
+    this.writes[this.writeCount++] = obj;
+    if (this.#writeIndex !== null) this.#writeIndex.add(obj);
+    else if (this.writeCount > INDEXED) this.#writeIndex = new Set(this.writes.slice(0, this.writeCount));
   }
 
   /** Whether the step read `obj`. */
   readsObject(obj: number): boolean {
+    if (this.#readIndex !== null) return this.#readIndex.has(obj);
     const reads = this.reads;
     for (let i = 0; i < this.readCount; i++) if (reads[i] === obj) return true;
     return false;
@@ -74,6 +90,7 @@ export class Footprint {
 
   /** Whether the step wrote `obj`. */
   writesObject(obj: number): boolean {
+    if (this.#writeIndex !== null) return this.#writeIndex.has(obj);
     const writes = this.writes;
     for (let i = 0; i < this.writeCount; i++) if (writes[i] === obj) return true;
     return false;
