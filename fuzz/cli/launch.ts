@@ -91,14 +91,23 @@ export async function launch(args: readonly string[], options: LaunchOptions): P
   options.print(
     `INFO: running ${flags.jobs} jobs, ${flags.workers} at a time, seeds ${firstSeed}..${firstSeed + flags.jobs - 1}`,
   );
-  return await runJobs(options.deno, commands, flags.workers, flags.ignoreCrashes);
+  const started = (job: number) =>
+    options.print(`INFO: job ${job + 1} of ${flags.jobs} started, seed ${firstSeed + job}`);
+  return await runJobs(options.deno, commands, flags.workers, flags.ignoreCrashes, started);
 }
 
 /**
  * Runs the commands, `parallel` at a time; stops the rest at the first non-zero exit (but, with `goOnPastCrashes`,
- * an exit 1) and returns that code, or 1 when only exits 1 were gone on past.
+ * an exit 1) and returns that code, or 1 when only exits 1 were gone on past. `started` hears of each command
+ * (by index) as it starts.
  */
-async function runJobs(deno: string, commands: string[][], parallel: number, goOnPastCrashes = false): Promise<number> {
+async function runJobs(
+  deno: string,
+  commands: string[][],
+  parallel: number,
+  goOnPastCrashes = false,
+  started: (index: number) => void = () => {},
+): Promise<number> {
   const running = new Set<Deno.ChildProcess>();
   let result = EXIT_OK;
   let stopping = false;
@@ -121,7 +130,9 @@ async function runJobs(deno: string, commands: string[][], parallel: number, goO
     let next = 0;
     const startOne = async (): Promise<void> => {
       while (next < commands.length && !stopping && !interrupted) {
-        const child = new Deno.Command(deno, { args: commands[next++], stdin: "null" }).spawn();
+        const index = next++;
+        const child = new Deno.Command(deno, { args: commands[index], stdin: "null" }).spawn();
+        started(index);
         running.add(child);
         const { code } = await child.status;
         running.delete(child);
