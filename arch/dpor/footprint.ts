@@ -30,6 +30,15 @@ export const CREATION_OBJECT = -3;
 /** The first object number `newSharedObject` hands out; they count down. */
 export const FIRST_SHARED_OBJECT = -2_000_000;
 
+/**
+ * The pseudo-object of whether physical page `no` exists (has been written
+ * since the memory was made): the step that creates it writes it, and a
+ * step that finds the page untouched reads it (see `PhysicalMemory.clearPage`).
+ */
+export function pageObject(no: number): number {
+  return -1_000_000_000 - no;
+}
+
 /** Entries past which a footprint also indexes its objects in a set (a step that zeroes a page touches 1,024 words). */
 const INDEXED = 16;
 

@@ -28,6 +28,10 @@ import type { Footprint } from "./footprint.ts";
 /** The object every step reads and a global step writes. */
 const GLOBAL = -1;
 
+/** Memory words (objects from 0) are kept by page: 2^WORD_SHIFT words of 4 bytes. */
+const WORD_SHIFT = 10;
+const WORD_MASK = (1 << WORD_SHIFT) - 1;
+
 /** Sorts step numbers in descending order. */
 const latestFirst = (a: number, b: number): number => b - a;
 
@@ -66,7 +70,10 @@ export class StepLog {
   /** The vector clocks, one row of `threads` entries per step. */
   #clocks: Int32Array;
   readonly #last: number[];
+  /** The accesses of each pseudo-object and host-side object (negative numbers). */
   readonly #objects = new Map<number, Accesses>();
+  /** The accesses of each memory word (numbers from 0), by page of 4 KiB, then by word. */
+  readonly #words = new Map<number, (Accesses | undefined)[]>();
   /** Scratch: the steps the step being added is directly ordered after. */
   readonly #before: number[] = [];
   /** Scratch of `add`: the accesses of each object the step touched, and whether it wrote it. */
@@ -172,16 +179,29 @@ export class StepLog {
 
   /** The accesses to `obj` in this run (none yet: made, or an earlier run's emptied). */
   #entry(obj: number): Accesses {
-    let a = this.#objects.get(obj);
-    if (a === undefined) {
-      a = { run: this.#run, write: -1, reads: new Array<number>(this.threads).fill(-1) };
-      this.#objects.set(obj, a);
-    } else if (a.run !== this.#run) {
+    let a: Accesses | undefined;
+    if (obj >= 0) {
+      // A memory word: one map lookup per page of words, then an index.
+      const page = obj >>> WORD_SHIFT;
+      let words = this.#words.get(page);
+      if (words === undefined) this.#words.set(page, words = new Array(1 << WORD_SHIFT));
+      a = words[obj & WORD_MASK];
+      if (a === undefined) a = words[obj & WORD_MASK] = this.#fresh();
+    } else {
+      a = this.#objects.get(obj);
+      if (a === undefined) this.#objects.set(obj, a = this.#fresh());
+    }
+    if (a.run !== this.#run) {
       a.run = this.#run;
       a.write = -1;
       a.reads.fill(-1);
     }
     return a;
+  }
+
+  /** No accesses yet, in this run. */
+  #fresh(): Accesses {
+    return { run: this.#run, write: -1, reads: new Array<number>(this.threads).fill(-1) };
   }
 
   /** Notes the accesses (`a`) that a new step of `thread` is ordered after, when it writes or reads their object. */

@@ -175,8 +175,7 @@ export class FramePool {
       frame = this.#next;
       this.#next += PAGE_SIZE;
     }
-    const mem = this.#machine.memory;
-    for (let a = frame; a < frame + PAGE_SIZE; a += 4) if (mem.read32(a) !== 0) mem.write32(a, 0);
+    this.#machine.memory.clearPage(frame);
     this.#refs.set(frame, 1);
     return frame;
   }
