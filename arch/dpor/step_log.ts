@@ -32,8 +32,25 @@ const GLOBAL = -1;
 const WORD_SHIFT = 10;
 const WORD_MASK = (1 << WORD_SHIFT) - 1;
 
-/** Sorts step numbers in descending order. */
-const latestFirst = (a: number, b: number): number => b - a;
+/** Sorts the first `count` step numbers of `steps` in descending order (an insertion sort: there are a few). */
+function sortLatestFirst(steps: number[], count: number): void {
+  for (let i = 1; i < count; i++) {
+    const v = steps[i];
+    let j = i - 1;
+    while (j >= 0 && steps[j] < v) {
+      steps[j + 1] = steps[j];
+      j--;
+    }
+    steps[j + 1] = v;
+  }
+}
+
+/** A copy of `a` with twice the room. */
+function grow(a: Int32Array): Int32Array {
+  const grown = new Int32Array(a.length * 2);
+  grown.set(a);
+  return grown;
+}
 
 interface Accesses {
   /** The run (see `StepLog.reset`) these accesses belong to; older ones count as none. */
@@ -63,10 +80,11 @@ interface Accesses {
 export class StepLog {
   /** The number of threads: harts plus the idle pseudo-thread. */
   readonly threads: number;
-  /** Per step: its thread. */
-  readonly thread: number[] = [];
-  /** Per step: its 1-based index among its thread's steps. */
-  readonly local: number[] = [];
+  /** Per step: its thread (entries past `length` are stale). */
+  thread: Int32Array = new Int32Array(1024);
+  /** Per step: its 1-based index among its thread's steps (entries past `length` are stale). */
+  local: Int32Array = new Int32Array(1024);
+  #count = 0;
   /** The vector clocks, one row of `threads` entries per step. */
   #clocks: Int32Array;
   readonly #last: number[];
@@ -76,6 +94,7 @@ export class StepLog {
   readonly #words = new Map<number, (Accesses | undefined)[]>();
   /** Scratch: the steps the step being added is directly ordered after. */
   readonly #before: number[] = [];
+  #beforeCount = 0;
   /** Scratch of `add`: the accesses of each object the step touched, and whether it wrote it. */
   readonly #touched: Accesses[] = [];
   readonly #writing: boolean[] = [];
@@ -94,20 +113,19 @@ export class StepLog {
    * its storage (an explorer logs thousands of runs).
    */
   reset(): void {
-    this.thread.length = 0;
-    this.local.length = 0;
+    this.#count = 0;
     this.#last.fill(-1);
     this.#run++;
+  }
+
+  /** How many steps are logged. */
+  get length(): number {
+    return this.#count;
   }
 
   /** The idle pseudo-thread's id. */
   get idle(): number {
     return this.threads - 1;
-  }
-
-  /** How many steps are logged. */
-  get length(): number {
-    return this.thread.length;
   }
 
   /** Whether step `j` happens before step `k` (or is it). */
@@ -126,7 +144,7 @@ export class StepLog {
    * latest first.
    */
   add(thread: number, fp: Footprint, race?: (j: number, k: number) => void): void {
-    const k = this.thread.length;
+    const k = this.#count;
     const n = this.threads;
     if ((k + 1) * n > this.#clocks.length) {
       const grown = new Int32Array(this.#clocks.length * 2);
@@ -139,8 +157,9 @@ export class StepLog {
     if (prev >= 0) clocks.copyWithin(row, prev * n, prev * n + n);
     else clocks.fill(0, row, row + n);
     const local = ++clocks[row + thread];
+    // Kept as a count: setting an array's length to 0 drops its storage.
     const before = this.#before;
-    before.length = 0;
+    this.#beforeCount = 0;
     // Each object's accesses are looked up once: collected from now, updated below.
     const touched = this.#touched, writing = this.#writing;
     let t = 0;
@@ -159,9 +178,11 @@ export class StepLog {
       this.#collect(a, false, thread);
     }
     // Latest first: an earlier step may be ordered through a later one, never the reverse.
-    if (before.length > 1) before.sort(latestFirst);
+    const count = this.#beforeCount;
+    if (count > 1) sortLatestFirst(before, count);
     let races: number[] | undefined;
-    for (const j of before) {
+    for (let b = 0; b < count; b++) {
+      const j = before[b];
       const ordered = clocks[row + this.thread[j]] >= this.local[j];
       if (!ordered && race !== undefined && thread !== this.idle && this.thread[j] !== this.idle) {
         (races ??= []).push(j);
@@ -169,8 +190,13 @@ export class StepLog {
       const cj = j * n;
       for (let r = 0; r < n; r++) if (clocks[cj + r] > clocks[row + r]) clocks[row + r] = clocks[cj + r];
     }
-    this.thread.push(thread);
-    this.local.push(local);
+    if (k === this.thread.length) {
+      this.thread = grow(this.thread);
+      this.local = grow(this.local);
+    }
+    this.thread[k] = thread;
+    this.local[k] = local;
+    this.#count = k + 1;
     this.#last[thread] = k;
     this.#access(global, k, thread, fp.global);
     for (let i = 0; i < t; i++) this.#access(touched[i], k, thread, writing[i]);
@@ -211,7 +237,10 @@ export class StepLog {
   }
 
   #note(j: number, thread: number): void {
-    if (j >= 0 && this.thread[j] !== thread && !this.#before.includes(j)) this.#before.push(j);
+    if (j < 0 || this.thread[j] === thread) return;
+    const before = this.#before;
+    for (let b = 0; b < this.#beforeCount; b++) if (before[b] === j) return;
+    before[this.#beforeCount++] = j;
   }
 
   /** Records step k's access to an object (its accesses `a`). */
