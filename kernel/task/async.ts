@@ -115,15 +115,7 @@ export class FutureDropped extends Error {
    * ```
    */
   constructor(what: string) {
-    // A drop signal's stack would only name dropFuture, and capturing it
-    // cost a few percent of explorations that cancel and time out tasks.
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    try {
-      super(`${what} was dropped`);
-    } finally {
-      Error.stackTraceLimit = limit;
-    }
+    super(`${what} was dropped`);
     this.name = "FutureDropped";
   }
 }
@@ -155,7 +147,16 @@ export class FutureDropped extends Error {
  * ```
  */
 export function* dropFuture<T>(future: Async<T>, what: string): Op<void> {
-  const signal = new FutureDropped(what);
+  // The signal's stack would only name this function, and capturing it
+  // cost a few percent of explorations that cancel and time out tasks.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let signal: FutureDropped;
+  try {
+    signal = new FutureDropped(what);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
   let r: IteratorResult<Instruction | Pending, T>;
   try {
     r = future.throw(signal);
