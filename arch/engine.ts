@@ -50,8 +50,8 @@
  * @module
  */
 
-import { DEFER, Instruction, Issue, type Op, setInPlace } from "./op.ts";
-import { type Effects, formatResult, OpCode, OPS, type OpSpec, perform, STOPPED } from "./opcodes.ts";
+import { DEFER, Instruction, Issue, NOT_IN_PLACE, type Op, setInPlace } from "./op.ts";
+import { type Effects, formatResult, OpCode, OPS, type OpSpec, perform, perform32, STOPPED } from "./opcodes.ts";
 import { MemoryFault, type PhysicalMemory } from "./memory.ts";
 import type { InterruptCause, Platform, PlatformHost } from "./platform.ts";
 import type { Policy } from "./policy/policy.ts";
@@ -348,12 +348,27 @@ export class Engine<H> implements PlatformHost, Effects {
   }
 
   /**
-   * A hart's in-place attempt (`Hart.tryCas32` and the like): while hart
-   * `c` is being stepped with in-place steps allowed, the same decision and
-   * step as an issued instruction's (see `#performInPlace`); else DEFER.
+   * A hart's in-place attempt of a kernel-mode 32-bit instruction
+   * (`Hart.tryCas32` and the like; `code` with operands `a` and `b`):
+   * while hart `c` is being stepped with in-place steps allowed, the same
+   * decision and step as an issued instruction's (see `#performInPlace`),
+   * performed directly, and its result; else NOT_IN_PLACE.
    */
-  attempt(c: HartCore<H>, ins: Instruction): unknown {
-    return this.#stepping === c ? this.#performInPlace(ins) : DEFER;
+  attempt32(c: HartCore<H>, code: OpCode, addr: number, a: number, b: number): number {
+    const cost = OPS[code].cost;
+    if (this.#stepping !== c || !this.#admit(c, cost)) return NOT_IN_PLACE;
+    c.stats.cycles += cost;
+    this.now += cost;
+    this.acted = addr;
+    let value: number;
+    try {
+      value = perform32(this, code, addr, a, b);
+    } catch (e) {
+      if (e instanceof MemoryFault) this.#hash.mix(((c.id << 8) | code) ^ 0x6000000);
+      throw e;
+    }
+    this.#hash.mix3((c.id << 8) | code, addr | 0, this.word | 0);
+    return value;
   }
 
   /**
@@ -365,19 +380,27 @@ export class Engine<H> implements PlatformHost, Effects {
    */
   #performInPlace(ins: Instruction): unknown {
     const c = this.current;
-    const code = ins.code;
-    const spec = OPS[code];
-    if (c === null || this.#picked >= 0 || spec === undefined || spec.stops || (c.irqEnabled && c.irqPending)) {
-      return DEFER;
+    const spec = OPS[ins.code];
+    if (c === null || spec === undefined || spec.stops || !this.#admit(c, spec.cost)) return DEFER;
+    return this.#carryOut(c, ins, spec);
+  }
+
+  /**
+   * Whether the running hart `c` takes its next step in place, an
+   * instruction costing `cost` (see the module invariants): if so, counts
+   * the step (and reports its start to a recorder); if not, the loop takes
+   * it, with the pick made here, if any.
+   */
+  #admit(c: HartCore<H>, cost: number): boolean {
+    if (this.#picked >= 0 || (c.irqEnabled && c.irqPending)) return false;
+    if (this.steps >= this.#limit || this.now >= this.#maxTime || this.now + cost >= this.#timed.nextEventAt) {
+      return false;
     }
-    if (
-      this.steps >= this.#limit || this.now >= this.#maxTime || this.now + spec.cost >= this.#timed.nextEventAt
-    ) return DEFER;
     if (this.runnable.length > 1) {
       const id = this.#pick();
       if (id !== c.id) {
         this.#picked = id;
-        return DEFER;
+        return false;
       }
     }
     const rec = active;
@@ -387,14 +410,14 @@ export class Engine<H> implements PlatformHost, Effects {
       // run there, outside simulated code.
       if (!rec.admits(c.id)) {
         this.#picked = c.id;
-        return DEFER;
+        return false;
       }
       rec.begin(c.id);
       if (c.irqEnabled) rec.read(irqObject(c.id));
     }
     c.stats.steps++;
     this.steps++;
-    return this.#carryOut(c, ins, spec);
+    return true;
   }
 
   /**

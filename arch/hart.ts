@@ -18,7 +18,7 @@
  * @module
  */
 
-import { DEFER, type Instruction, Issue, type Op, type UserSpace } from "./op.ts";
+import { Issue, NOT_IN_PLACE, type Op } from "./op.ts";
 import { OpCode } from "./opcodes.ts";
 import { Engine, runningHart } from "./engine.ts";
 import { type HartContext, type HartCore, type InterruptHandler, thrownFrom } from "./hart_core.ts";
@@ -26,6 +26,8 @@ import type { Arch, InterruptCause } from "./platform.ts";
 import type { Machine } from "./machine.ts";
 import { active } from "./dpor/recorder.ts";
 import { DEVICE_OBJECT } from "./dpor/footprint.ts";
+
+export { NOT_IN_PLACE };
 
 const CAUSES: readonly InterruptCause[] = ["timer", "software", "external"];
 
@@ -938,47 +940,7 @@ export class Hart {
     return this.#attempt(OpCode.FetchXor32, paddr, value, 0);
   }
 
-  /** The instruction an attempt hands the engine: one per hart, rewritten by each attempt. */
-  #scratch = new Attempt();
-
   #attempt(code: OpCode, addr: number, a: number, b: number): number {
-    const ins = this.#scratch;
-    ins.code = code;
-    ins.addr = addr;
-    ins.a = a;
-    ins.b = b;
-    const v = this.#engine.attempt(this.#core, ins as unknown as Instruction);
-    return v === DEFER ? NOT_IN_PLACE : v as number;
+    return this.#engine.attempt32(this.#core, code, addr, a, b);
   }
-}
-
-/**
- * What a hart's `try*` attempt (such as {@linkcode Hart.tryCas32}) answers
- * when the engine cannot perform the atomic in place now: the caller must
- * issue it with `yield*` instead. A 32-bit result is never negative, so it
- * cannot be mistaken for one.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { Machine } from "@ksim/ksim";
- * import { NOT_IN_PLACE } from "@ksim/ksim/arch";
- * const m = new Machine();
- * assert.equal(m.harts[0].tryLoad32(0x40), NOT_IN_PLACE); // host code: no step is being made
- * ```
- */
-export const NOT_IN_PLACE: number = -1;
-
-/** A kernel-mode 32-bit instruction as an attempt hands it to the engine; its fields are rewritten per attempt. */
-class Attempt {
-  code: OpCode = OpCode.Pause;
-  addr = 0;
-  a = 0;
-  b = 0;
-  readonly x = 0n;
-  readonly y = 0n;
-  readonly note = "";
-  readonly kernel = true;
-  readonly space: UserSpace | null = null;
-  readonly vaddr = 0;
 }

@@ -329,3 +329,20 @@ function describeInstruction(ins: Instruction | Issue): string {
   const text = OPS[ins.code]?.describe(ins) ?? `op${ins.code}`;
   return ins.note ? `${text} (${ins.note})` : text;
 }
+
+/**
+ * What a hart's `try*` attempt (such as {@linkcode Hart.tryCas32}) answers
+ * when the engine cannot perform the atomic in place now: the caller must
+ * issue it with `yield*` instead. A 32-bit result is never negative, so it
+ * cannot be mistaken for one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Machine } from "@ksim/ksim";
+ * import { NOT_IN_PLACE } from "@ksim/ksim/arch";
+ * const m = new Machine();
+ * assert.equal(m.harts[0].tryLoad32(0x40), NOT_IN_PLACE); // host code: no step is being made
+ * ```
+ */
+export const NOT_IN_PLACE: number = -1;

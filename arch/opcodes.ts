@@ -261,57 +261,18 @@ export function perform(e: Effects, c: PerformingHart, ins: Operands, spec: OpSp
     case OpCode.Resume:
       e.word = 0;
       return undefined;
-    case OpCode.Load32:
-      return e.word = mem.read32(addr);
     case OpCode.Store32:
-      mem.write32(addr, ins.a);
-      e.wrote(addr);
-      e.word = 0;
+      perform32(e, OpCode.Store32, addr, ins.a, 0);
       return undefined;
-    case OpCode.Swap32: {
-      const old = e.word = mem.read32(addr);
-      mem.write32(addr, ins.a);
-      e.wrote(addr);
-      return old;
-    }
-    case OpCode.Cas32: {
-      const old = e.word = mem.read32(addr);
-      if (old === ins.a >>> 0) {
-        mem.write32(addr, ins.b);
-        e.wrote(addr);
-      }
-      return old;
-    }
-    case OpCode.FetchAdd32: {
-      const old = e.word = mem.read32(addr);
-      mem.write32(addr, (old + ins.a) >>> 0);
-      e.wrote(addr);
-      return old;
-    }
-    case OpCode.FetchSub32: {
-      const old = e.word = mem.read32(addr);
-      mem.write32(addr, (old - ins.a) >>> 0);
-      e.wrote(addr);
-      return old;
-    }
-    case OpCode.FetchOr32: {
-      const old = e.word = mem.read32(addr);
-      mem.write32(addr, (old | ins.a) >>> 0);
-      e.wrote(addr);
-      return old;
-    }
-    case OpCode.FetchAnd32: {
-      const old = e.word = mem.read32(addr);
-      mem.write32(addr, (old & ins.a) >>> 0);
-      e.wrote(addr);
-      return old;
-    }
-    case OpCode.FetchXor32: {
-      const old = e.word = mem.read32(addr);
-      mem.write32(addr, (old ^ ins.a) >>> 0);
-      e.wrote(addr);
-      return old;
-    }
+    case OpCode.Load32:
+    case OpCode.Swap32:
+    case OpCode.Cas32:
+    case OpCode.FetchAdd32:
+    case OpCode.FetchSub32:
+    case OpCode.FetchOr32:
+    case OpCode.FetchAnd32:
+    case OpCode.FetchXor32:
+      return perform32(e, ins.code, addr, ins.a, ins.b);
     case OpCode.Load64: {
       const v = mem.read64(addr);
       e.word = low(v);
@@ -355,6 +316,60 @@ export function perform(e: Effects, c: PerformingHart, ins: Operands, spec: OpSp
     }
     default:
       return unknownOpcode(ins.code);
+  }
+}
+
+/**
+ * Performs a 32-bit memory instruction (a load, a store, a swap, a CAS or a
+ * fetch-and-op; `code`) at physical address `addr`, already translated
+ * and checked, with operands `a` and `b` (a CAS's expected and desired
+ * words): its result (the old word; 0 for a store), with `e.word` set and
+ * the harts waiting on a written word woken. `perform` and the engine's
+ * in-place attempts both do 32-bit instructions here.
+ */
+export function perform32(e: Effects, code: OpCode, addr: number, a: number, b: number): number {
+  const mem = e.memory;
+  switch (code) {
+    case OpCode.Load32:
+      return e.word = mem.read32(addr);
+    case OpCode.Store32:
+      mem.write32(addr, a);
+      e.wrote(addr);
+      return e.word = 0;
+    case OpCode.Cas32: {
+      const old = e.word = mem.read32(addr);
+      if (old === a >>> 0) {
+        mem.write32(addr, b);
+        e.wrote(addr);
+      }
+      return old;
+    }
+    default: {
+      const old = e.word = mem.read32(addr);
+      mem.write32(addr, rmw32(code, old, a));
+      e.wrote(addr);
+      return old;
+    }
+  }
+}
+
+/** The word a swap or fetch-and-op leaves from the `old` word and operand `a`. */
+function rmw32(code: OpCode, old: number, a: number): number {
+  switch (code) {
+    case OpCode.Swap32:
+      return a;
+    case OpCode.FetchAdd32:
+      return (old + a) >>> 0;
+    case OpCode.FetchSub32:
+      return (old - a) >>> 0;
+    case OpCode.FetchOr32:
+      return (old | a) >>> 0;
+    case OpCode.FetchAnd32:
+      return (old & a) >>> 0;
+    case OpCode.FetchXor32:
+      return (old ^ a) >>> 0;
+    default:
+      throw new TypeError(`perform32: ${OPS[code]?.name ?? code} is not a 32-bit memory instruction`);
   }
 }
 
