@@ -42,10 +42,12 @@
  *   (`stops` in their descriptor) never run in place, nor does any
  *   instruction while another pick is pending, a step or time limit is
  *   reached, or the step would reach the next timed event.
- * - The hot path (`#step`, `#performInPlace`, `#carryOut`, `perform`)
- *   allocates nothing of its own, reads each opcode's cost and flags from
- *   its descriptor in `OPS` (one object shape for all) and performs it with
- *   the one `perform` switch.
+ * - The hot path (`#step`, `#performInPlace`, `#carryOut`, `perform`, and
+ *   for a hart's 32-bit attempts `attempt32` and `perform32`) allocates
+ *   nothing of its own, reads each opcode's cost and flags from its
+ *   descriptor in `OPS` (one object shape for all), admits in-place steps
+ *   with one check (`#admit`) and performs them with the one `perform`
+ *   switch, whose 32-bit cases are `perform32`.
  *
  * @module
  */
