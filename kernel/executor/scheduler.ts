@@ -190,7 +190,9 @@ export class Scheduler {
         if (now !== undefined) yield* now;
       } else {
         if (result === PollResult.Ready || result === PollResult.ReadyJoined) completed++;
-        yield* task.dropRef();
+        const drop = task.dropRef();
+        const now = drop instanceof Later ? drop.run() : drop;
+        if (now !== undefined) yield* now;
       }
     }
     const spawned = this.spawnedSinceTick, wokenExternal = this.wokenSinceTick;

@@ -37,7 +37,8 @@
 
 import type { Hart } from "../../arch/hart.ts";
 import { type Instruction, kernelOp, type Op } from "../../arch/op.ts";
-import { casBegin, casResume, type CasSteps, enter, LATER, Later } from "./later.ts";
+import { attempt, casBegin, casResume, type CasSteps, enter, LATER, Later, type Steps } from "./later.ts";
+import { OpCode } from "../../arch/opcodes.ts";
 import { KernelPanic } from "../panic.ts";
 
 /**
@@ -270,6 +271,34 @@ interface Draft {
   cloneRef(): void;
   dropRef(): void;
   panic(what: string): never;
+}
+
+/** `TaskState.dropRef`, sync-first: one fetch-sub of a reference, then the check of the count it left. */
+class RefDrop implements Steps<boolean> {
+  pending: Instruction | null = null;
+  nested: Op<unknown> | null = null;
+
+  constructor(readonly hart: Hart, readonly state: TaskState) {}
+
+  begin(): boolean | typeof LATER {
+    const old = attempt(this, this.hart, OpCode.FetchSub32, this.state.addr, REF_ONE);
+    return old === LATER ? LATER : this.resume(old);
+  }
+
+  resume(old: unknown): boolean {
+    const refs = (old as number) >>> REFS_SHIFT;
+    if (refs === 0) {
+      throw new KernelPanic("dropped a reference of a task with no references", {
+        hart: this.hart.id,
+        task: this.state.task,
+      });
+    }
+    return refs === 1;
+  }
+
+  fail(error: unknown): never {
+    throw error;
+  }
 }
 
 /**
@@ -626,11 +655,9 @@ export class TaskState {
     if (old >>> REFS_SHIFT === REFS_MAX) this.#panic(hart, "task reference count overflow");
   }
 
-  /** Drops a reference (one `fetchSub`); true if it was the last: deallocate. Panics if there was none. */
-  *dropRef(hart: Hart): Op<boolean> {
-    const refs = (yield* kernelOp(hart.fetchSub32(this.addr, REF_ONE))) >>> REFS_SHIFT;
-    if (refs === 0) this.#panic(hart, "dropped a reference of a task with no references");
-    return refs === 1;
+  /** Drops a reference (one `fetchSub`, sync-first); true if it was the last: deallocate. Panics if there was none. */
+  dropRef(hart: Hart): Op<boolean> {
+    return new Later(new RefDrop(hart, this));
   }
 
   /** Cancels the task (sets CANCELLED and WOKEN); false if it already was. */

@@ -240,10 +240,10 @@ export class Task<T = unknown> {
   }
 
   /**
-   * Drops a reference; the last one releases the task.
+   * Drops a reference; the last one releases the task. Sync-first (see `Later`).
    */
-  *dropRef(): Op<void> {
-    if (yield* this.state.dropRef(currentHart())) yield* this.release();
+  dropRef(): Op<void> {
+    return new Later(new DropRef(this as Task<unknown>));
   }
 
   /**
@@ -553,6 +553,34 @@ class PollRun implements Steps<PollResult> {
     this.stage = JOIN;
     this.result = result;
     return enter(this, this.task.wakeJoinWaker()) === LATER ? LATER : result;
+  }
+}
+
+/** `Task.dropRef`, sync-first: the reference's fetch-sub, then the release if it was the last. */
+class DropRef implements Steps<void> {
+  pending: Instruction | null = null;
+  nested: Op<unknown> | null = null;
+  private releasing = false;
+
+  constructor(readonly task: Task<unknown>) {}
+
+  begin(): void | typeof LATER {
+    const last = enter(this, this.task.state.dropRef(currentHart()));
+    return last === LATER ? LATER : this.dropped(last);
+  }
+
+  resume(value: unknown): void | typeof LATER {
+    if (!this.releasing) return this.dropped(value as boolean);
+  }
+
+  fail(error: unknown): never {
+    throw error;
+  }
+
+  private dropped(last: boolean): void | typeof LATER {
+    if (!last) return;
+    this.releasing = true;
+    return enter(this, this.task.release());
   }
 }
 
