@@ -262,9 +262,7 @@ export class PhysicalMemory {
    * ```
    */
   clearPage(paddr: number): void {
-    if (paddr % PAGE_SIZE !== 0 || paddr < 0 || paddr + PAGE_SIZE > this.size) {
-      this.#fault("clearPage", paddr, PAGE_SIZE);
-    }
+    this.#check("clearPage", paddr, PAGE_SIZE);
     const no = paddr / PAGE_SIZE;
     if (!this.#pages.has(no)) {
       if (active !== null) active.read(pageObject(no));

@@ -39,93 +39,100 @@ export function pageObject(no: number): number {
   return -1_000_000_000 - no;
 }
 
-/** Entries past which a footprint also indexes its objects in a set (a step that zeroes a page touches 1,024 words). */
+/** Entries past which an {@linkcode ObjectSet} also indexes them in a set (a step that zeroes a page touches 1,024 words). */
 const INDEXED = 16;
 
 /**
- * The objects one step read and wrote, and whether it is global. Most
- * steps touch a handful of objects, so plain arrays searched linearly beat
- * sets there; past {@linkcode INDEXED} entries a set indexes them too. The
- * engine fills and clears one footprint per recorded step, so the arrays
- * keep their storage and count their entries.
+ * Objects, each once, in the order they were added: `items[0 .. size)`.
+ * Most steps touch a handful of objects, so a counted array searched
+ * linearly beats a set there; past {@linkcode INDEXED} entries a set
+ * indexes them too. Cleared sets keep their storage, for reuse.
+ */
+export class ObjectSet {
+  /** The objects (entries from `size` on are stale). */
+  readonly items: number[] = [];
+  /** How many entries of `items` are in use. */
+  size = 0;
+  /** The objects, once there are more than INDEXED of them; else null. */
+  #index: Set<number> | null = null;
+
+  /** Forgets every object. */
+  clear(): void {
+    this.size = 0;
+    this.#index = null;
+  }
+
+  /** Whether `obj` is in the set. */
+  has(obj: number): boolean {
+    if (this.#index !== null) return this.#index.has(obj);
+    const items = this.items;
+    for (let i = 0; i < this.size; i++) if (items[i] === obj) return true;
+    return false;
+  }
+
+  /** Adds `obj`, unless it is in already. */
+  add(obj: number): void {
+    if (this.has(obj)) return;
+    this.items[this.size++] = obj;
+    if (this.#index !== null) this.#index.add(obj);
+    else if (this.size > INDEXED) this.#index = new Set(this.toArray());
+  }
+
+  /** The objects, as a new array. */
+  toArray(): number[] {
+    return this.items.slice(0, this.size);
+  }
+}
+
+/**
+ * The objects one step read and wrote, and whether it is global. The
+ * engine fills and clears one footprint per recorded step.
  */
 export class Footprint {
-  /** Objects read, each once, in `reads[0 .. readCount)` (a step that reads and writes an object is in both). */
-  readonly reads: number[] = [];
-  /** How many entries of `reads` are in use. */
-  readCount = 0;
-  /** Objects written, each once, in `writes[0 .. writeCount)` (a read-modify-write is a write). */
-  readonly writes: number[] = [];
-  /** How many entries of `writes` are in use. */
-  writeCount = 0;
+  /** Objects read (a step that reads and writes an object is in both). */
+  readonly reads: ObjectSet = new ObjectSet();
+  /** Objects written (a read-modify-write is a write). */
+  readonly writes: ObjectSet = new ObjectSet();
   /** Dependent with every step: it read the clock, fired an event, or is the idle time jump. */
   global = false;
-  /** The objects of `reads` (and of `writes`) once there are more than INDEXED of them, else null. */
-  #readIndex: Set<number> | null = null;
-  #writeIndex: Set<number> | null = null;
 
   /** Forgets everything, for reuse. */
   clear(): void {
-    this.readCount = 0;
-    this.writeCount = 0;
+    this.reads.clear();
+    this.writes.clear();
     this.global = false;
-    this.#readIndex = null;
-    this.#writeIndex = null;
   }
 
   /** Records a read of `obj`. */
   read(obj: number): void {
-    if (this.readsObject(obj)) return;
-    this.reads[this.readCount++] = obj;
-    if (this.#readIndex !== null) this.#readIndex.add(obj);
-    else if (this.readCount > INDEXED) this.#readIndex = new Set(this.reads.slice(0, this.readCount));
+    this.reads.add(obj);
   }
 
   /** Records a write of `obj`. */
   write(obj: number): void {
-    if (this.writesObject(obj)) return;
-    this.writes[this.writeCount++] = obj;
-    if (this.#writeIndex !== null) this.#writeIndex.add(obj);
-    else if (this.writeCount > INDEXED) this.#writeIndex = new Set(this.writes.slice(0, this.writeCount));
-  }
-
-  /** Whether the step read `obj`. */
-  readsObject(obj: number): boolean {
-    if (this.#readIndex !== null) return this.#readIndex.has(obj);
-    const reads = this.reads;
-    for (let i = 0; i < this.readCount; i++) if (reads[i] === obj) return true;
-    return false;
-  }
-
-  /** Whether the step wrote `obj`. */
-  writesObject(obj: number): boolean {
-    if (this.#writeIndex !== null) return this.#writeIndex.has(obj);
-    const writes = this.writes;
-    for (let i = 0; i < this.writeCount; i++) if (writes[i] === obj) return true;
-    return false;
+    this.writes.add(obj);
   }
 
   /** Adds everything `other` touched. */
   merge(other: Footprint): void {
-    for (let i = 0; i < other.readCount; i++) this.read(other.reads[i]);
-    for (let i = 0; i < other.writeCount; i++) this.write(other.writes[i]);
+    const { reads, writes } = other;
+    for (let i = 0; i < reads.size; i++) this.reads.add(reads.items[i]);
+    for (let i = 0; i < writes.size; i++) this.writes.add(writes.items[i]);
     if (other.global) this.global = true;
   }
 
   /** Whether this step and `other` do not commute. */
   dependent(other: Footprint): boolean {
     if (this.global || other.global) return true;
-    for (let i = 0; i < this.writeCount; i++) {
-      const o = this.writes[i];
-      if (other.writesObject(o) || other.readsObject(o)) return true;
-    }
-    for (let i = 0; i < other.writeCount; i++) if (this.readsObject(other.writes[i])) return true;
+    const mine = this.writes.items, theirs = other.writes.items;
+    for (let i = 0; i < this.writes.size; i++) if (other.writes.has(mine[i]) || other.reads.has(mine[i])) return true;
+    for (let i = 0; i < other.writes.size; i++) if (this.reads.has(theirs[i])) return true;
     return false;
   }
 
   /** A plain-data copy, for resume points. */
   toJSON(): [number[], number[], number] {
-    return [this.reads.slice(0, this.readCount), this.writes.slice(0, this.writeCount), this.global ? 1 : 0];
+    return [this.reads.toArray(), this.writes.toArray(), this.global ? 1 : 0];
   }
 
   /** The inverse of `toJSON`. */

@@ -318,7 +318,7 @@ export class DporRun implements Policy, StepRecorder {
         throw new TapeDivergence(this.decisions, "a replayed run made other decisions (is the program deterministic?)");
       }
       p = q;
-      this.#sleep = p.sleep.size === 0 ? new Map() : new Map(p.sleep);
+      this.#sleep = new Map(p.sleep);
       for (const h of p.done) {
         const fp = p.fps.get(h);
         // Only a hart that was cheaper here sleeps (see the module doc).
@@ -471,9 +471,7 @@ export class DporRun implements Policy, StepRecorder {
         p.fps.set(thread, copy);
       } else seen.merge(fp);
     }
-    if (this.#sleep.size > 0) {
-      for (const [h, f] of this.#sleep) if (h === thread || f.dependent(fp)) this.#sleep.delete(h);
-    }
+    for (const [h, f] of this.#sleep) if (h === thread || f.dependent(fp)) this.#sleep.delete(h);
   }
 
   /** Steps j and k race: ask the point before j to try a hart that can start the reversed order. */

@@ -146,11 +146,7 @@ export class StepLog {
   add(thread: number, fp: Footprint, race?: (j: number, k: number) => void): void {
     const k = this.#count;
     const n = this.threads;
-    if ((k + 1) * n > this.#clocks.length) {
-      const grown = new Int32Array(this.#clocks.length * 2);
-      grown.set(this.#clocks);
-      this.#clocks = grown;
-    }
+    if ((k + 1) * n > this.#clocks.length) this.#clocks = grow(this.#clocks);
     const clocks = this.#clocks;
     const row = k * n;
     const prev = this.#last[thread];
@@ -165,15 +161,15 @@ export class StepLog {
     let t = 0;
     const global = this.#entry(GLOBAL);
     this.#collect(global, fp.global, thread);
-    const { reads, writes, readCount, writeCount } = fp;
-    for (let i = 0; i < writeCount; i++) {
-      const a = touched[t] = this.#entry(writes[i]);
+    const { reads, writes } = fp;
+    for (let i = 0; i < writes.size; i++) {
+      const a = touched[t] = this.#entry(writes.items[i]);
       writing[t++] = true;
       this.#collect(a, true, thread);
     }
-    for (let i = 0; i < readCount; i++) {
-      if (fp.writesObject(reads[i])) continue;
-      const a = touched[t] = this.#entry(reads[i]);
+    for (let i = 0; i < reads.size; i++) {
+      if (writes.has(reads.items[i])) continue;
+      const a = touched[t] = this.#entry(reads.items[i]);
       writing[t++] = false;
       this.#collect(a, false, thread);
     }

@@ -243,7 +243,7 @@ export class Task<T = unknown> {
    * Drops a reference; the last one releases the task. Sync-first (see `Later`).
    */
   dropRef(): Op<void> {
-    return new Later(new DropRef(this as Task<unknown>));
+    return new Later(new TaskSteps(this as Task<unknown>, dropOne, releaseIfLast));
   }
 
   /**
@@ -263,7 +263,7 @@ export class Task<T = unknown> {
    * Wakes through a reference the caller keeps (k23's `wake_by_ref`).
    */
   wakeByRef(): Op<void> {
-    return new Later(new WakeByRef(this as Task<unknown>));
+    return new Later(new TaskSteps(this as Task<unknown>, wakeOne, scheduleIfAsked));
   }
 
   /**
@@ -556,58 +556,48 @@ class PollRun implements Steps<PollResult> {
   }
 }
 
-/** `Task.dropRef`, sync-first: the reference's fetch-sub, then the release if it was the last. */
-class DropRef implements Steps<void> {
+/**
+ * Two operations on a task, one after the other, sync-first: the state
+ * operation `first(task)` starts, then `then(task, its result)` gives the
+ * operation that finishes the job, or null for none. Both are module
+ * functions, so that a use allocates only this machine and its `Later`.
+ */
+class TaskSteps<A> implements Steps<void> {
   pending: Instruction | null = null;
   nested: Op<unknown> | null = null;
-  private releasing = false;
+  private second = false;
 
-  constructor(readonly task: Task<unknown>) {}
+  constructor(
+    readonly task: Task<unknown>,
+    readonly first: (task: Task<unknown>) => Op<A>,
+    readonly then: (task: Task<unknown>, result: A) => Op<void> | null,
+  ) {}
 
   begin(): void | typeof LATER {
-    const last = enter(this, this.task.state.dropRef(currentHart()));
-    return last === LATER ? LATER : this.dropped(last);
+    const result = enter(this, this.first(this.task));
+    return result === LATER ? LATER : this.next(result);
   }
 
   resume(value: unknown): void | typeof LATER {
-    if (!this.releasing) return this.dropped(value as boolean);
+    if (!this.second) return this.next(value as A);
   }
 
   fail(error: unknown): never {
     throw error;
   }
 
-  private dropped(last: boolean): void | typeof LATER {
-    if (!last) return;
-    this.releasing = true;
-    return enter(this, this.task.release());
+  private next(result: A): void | typeof LATER {
+    this.second = true;
+    const op = this.then(this.task, result);
+    if (op !== null) return enter(this, op);
   }
 }
 
-/** `Task.wakeByRef`, sync-first: the `wake_by_ref` transition, then the enqueue it asks for. */
-class WakeByRef implements Steps<void> {
-  pending: Instruction | null = null;
-  nested: Op<unknown> | null = null;
-  private scheduling = false;
+/** `Task.dropRef`: the reference's fetch-sub, then the release if it was the last. */
+const dropOne = (task: Task<unknown>): Op<boolean> => task.state.dropRef(currentHart());
+const releaseIfLast = (task: Task<unknown>, last: boolean): Op<void> | null => last ? task.release() : null;
 
-  constructor(readonly task: Task<unknown>) {}
-
-  begin(): void | typeof LATER {
-    const action = enter(this, this.task.state.wakeByRef(currentHart()));
-    return action === LATER ? LATER : this.woke(action);
-  }
-
-  resume(value: unknown): void | typeof LATER {
-    if (!this.scheduling) return this.woke(value as WakeByRefAction);
-  }
-
-  fail(error: unknown): never {
-    throw error;
-  }
-
-  private woke(action: WakeByRefAction): void | typeof LATER {
-    if (action !== WakeByRefAction.Enqueue) return;
-    this.scheduling = true;
-    return enter(this, this.task.host.schedule(this.task));
-  }
-}
+/** `Task.wakeByRef`: the `wake_by_ref` transition, then the enqueue it asks for. */
+const wakeOne = (task: Task<unknown>): Op<WakeByRefAction> => task.state.wakeByRef(currentHart());
+const scheduleIfAsked = (task: Task<unknown>, action: WakeByRefAction): Op<void> | null =>
+  action === WakeByRefAction.Enqueue ? task.host.schedule(task) : null;
