@@ -78,6 +78,9 @@ export function runningHart(): unknown {
   return current;
 }
 
+/** Each opcode's cost by code, for the attempts' hot path. */
+const COST: Int32Array = Int32Array.from(OPS, (s) => s.cost);
+
 /** Cycles for taking an interrupt (trap entry and return). */
 const TRAP_COST = 20;
 /** The instruction a woken `wfi` completes with. */
@@ -357,8 +360,9 @@ export class Engine<H> implements PlatformHost, Effects {
    * performed directly, and its result; else NOT_IN_PLACE.
    */
   attempt32(c: HartCore<H>, code: OpCode, addr: number, a: number, b: number): number {
-    const cost = OPS[code].cost;
-    if (this.#stepping !== c || !this.#admit(c, cost)) return NOT_IN_PLACE;
+    if (this.#stepping !== c) return NOT_IN_PLACE;
+    const cost = COST[code];
+    if (!this.#admit(c, cost)) return NOT_IN_PLACE;
     c.stats.cycles += cost;
     this.now += cost;
     this.acted = addr;

@@ -854,19 +854,19 @@ export class Hart {
    * ```
    */
   tryLoad32(paddr: number): number {
-    return this.#attempt(OpCode.Load32, paddr, 0, 0);
+    return this.#engine.attempt32(this.#core, OpCode.Load32, paddr, 0, 0);
   }
 
   /** The in-place attempt of a kernel-mode `store32` (see {@linkcode Hart.tryCas32}): 0, or {@linkcode NOT_IN_PLACE}. */
   tryStore32(paddr: number, value: number): number {
     checkWord("tryStore32", value);
-    return this.#attempt(OpCode.Store32, paddr, value, 0) === NOT_IN_PLACE ? NOT_IN_PLACE : 0;
+    return this.#engine.attempt32(this.#core, OpCode.Store32, paddr, value, 0) === NOT_IN_PLACE ? NOT_IN_PLACE : 0;
   }
 
   /** The in-place attempt of a kernel-mode `swap32` (see {@linkcode Hart.tryCas32}): the old value, or {@linkcode NOT_IN_PLACE}. */
   trySwap32(paddr: number, value: number): number {
     checkWord("trySwap32", value);
-    return this.#attempt(OpCode.Swap32, paddr, value, 0);
+    return this.#engine.attempt32(this.#core, OpCode.Swap32, paddr, value, 0);
   }
 
   /**
@@ -907,40 +907,36 @@ export class Hart {
   tryCas32(paddr: number, expected: number, desired: number): number {
     checkWord("tryCas32", expected);
     checkWord("tryCas32", desired);
-    return this.#attempt(OpCode.Cas32, paddr, expected >>> 0, desired);
+    return this.#engine.attempt32(this.#core, OpCode.Cas32, paddr, expected >>> 0, desired);
   }
 
   /** The in-place attempt of a kernel-mode `fetchAdd32` (see {@linkcode Hart.tryCas32}): the old value, or {@linkcode NOT_IN_PLACE}. */
   tryFetchAdd32(paddr: number, value: number): number {
     checkWord("tryFetchAdd32", value);
-    return this.#attempt(OpCode.FetchAdd32, paddr, value, 0);
+    return this.#engine.attempt32(this.#core, OpCode.FetchAdd32, paddr, value, 0);
   }
 
   /** The in-place attempt of a kernel-mode `fetchSub32` (see {@linkcode Hart.tryCas32}): the old value, or {@linkcode NOT_IN_PLACE}. */
   tryFetchSub32(paddr: number, value: number): number {
     checkWord("tryFetchSub32", value);
-    return this.#attempt(OpCode.FetchSub32, paddr, value, 0);
+    return this.#engine.attempt32(this.#core, OpCode.FetchSub32, paddr, value, 0);
   }
 
   /** The in-place attempt of a kernel-mode `fetchOr32` (see {@linkcode Hart.tryCas32}): the old value, or {@linkcode NOT_IN_PLACE}. */
   tryFetchOr32(paddr: number, value: number): number {
     checkWord("tryFetchOr32", value);
-    return this.#attempt(OpCode.FetchOr32, paddr, value, 0);
+    return this.#engine.attempt32(this.#core, OpCode.FetchOr32, paddr, value, 0);
   }
 
   /** The in-place attempt of a kernel-mode `fetchAnd32` (see {@linkcode Hart.tryCas32}): the old value, or {@linkcode NOT_IN_PLACE}. */
   tryFetchAnd32(paddr: number, value: number): number {
     checkWord("tryFetchAnd32", value);
-    return this.#attempt(OpCode.FetchAnd32, paddr, value, 0);
+    return this.#engine.attempt32(this.#core, OpCode.FetchAnd32, paddr, value, 0);
   }
 
   /** The in-place attempt of a kernel-mode `fetchXor32` (see {@linkcode Hart.tryCas32}): the old value, or {@linkcode NOT_IN_PLACE}. */
   tryFetchXor32(paddr: number, value: number): number {
     checkWord("tryFetchXor32", value);
-    return this.#attempt(OpCode.FetchXor32, paddr, value, 0);
-  }
-
-  #attempt(code: OpCode, addr: number, a: number, b: number): number {
-    return this.#engine.attempt32(this.#core, code, addr, a, b);
+    return this.#engine.attempt32(this.#core, OpCode.FetchXor32, paddr, value, 0);
   }
 }

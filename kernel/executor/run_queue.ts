@@ -18,7 +18,10 @@
 import { currentHart, type Hart } from "../../arch/hart.ts";
 import { type Instruction, kernelOp, type Op } from "../../arch/op.ts";
 import { OpCode } from "../../arch/opcodes.ts";
-import { attempt, casBegin, casResume, type CasSteps, LATER, Later, type Steps } from "../task/later.ts";
+import { attempt, casBegin, casResume, type CasSteps, LATER, Later, settle, type Steps } from "../task/later.ts";
+
+/** A queue's items, for the sync-first functions below. */
+let itemsOf: <T>(q: RunQueue<T>) => Deque<T>;
 
 /** A FIFO of items with amortised O(1) push and shift. */
 class Deque<T> {
@@ -120,6 +123,10 @@ export class RunQueue<T> {
     return new Later(new Push(this.lenAddr, this.#items, item));
   }
 
+  static {
+    itemsOf = (q) => q.#items;
+  }
+
   /**
    * Appends many items at once (one fetch-add).
    *
@@ -217,6 +224,18 @@ export class RunQueue<T> {
   items(): Iterable<T> {
     return this.#items;
   }
+}
+
+/** `RunQueue.push`, run sync-first (see {@linkcode settle}): the scheduler's re-queue. */
+export function pushNow<T>(q: RunQueue<T>, item: T): void | Later<void> {
+  const steps = new Push(q.lenAddr, itemsOf(q), item);
+  return settle(steps, steps.begin());
+}
+
+/** `RunQueue.pop`, run sync-first (see {@linkcode settle}): the scheduler's pop. */
+export function popNow<T>(q: RunQueue<T>): T | null | Later<T | null> {
+  const steps = new Pop(q.lenAddr, itemsOf(q));
+  return settle(steps, steps.begin());
 }
 
 /** `RunQueue.push`, sync-first: one fetch-add on the length, then the item goes in. */

@@ -16,8 +16,8 @@
 import { currentHart } from "../../arch/hart.ts";
 import { kernelOp, type Op } from "../../arch/op.ts";
 import { PollResult } from "../task/state.ts";
-import type { Task } from "../task/task.ts";
-import { RunQueue } from "./run_queue.ts";
+import { dropTaskRefNow, pollNow, type Task } from "../task/task.ts";
+import { popNow, pushNow, RunQueue } from "./run_queue.ts";
 import { Later } from "../task/later.ts";
 
 /** Most tasks one tick polls. */
@@ -164,11 +164,8 @@ export class Scheduler {
       let task: Task<unknown> | null;
       if (held !== null) task = held;
       else {
-        const pop = this.queue.pop();
-        const now = pop instanceof Later ? pop.run() : pop;
-        task = now instanceof Later || now === pop
-          ? yield* (now as Op<Task<unknown> | null>)
-          : now as Task<unknown> | null;
+        const now = popNow(this.queue);
+        task = now instanceof Later ? yield* now : now;
       }
       held = null;
       if (task === null) break;
@@ -176,8 +173,7 @@ export class Scheduler {
       this.current = task;
       let result: PollResult;
       try {
-        const poll = task.poll();
-        const now = poll instanceof Later ? poll.run() : poll;
+        const now = pollNow(task);
         result = typeof now === "string" ? now : yield* now;
       } finally {
         this.current = null;
@@ -185,13 +181,11 @@ export class Scheduler {
       polled++;
       if (result === PollResult.PendingSchedule) {
         wokenInternal++;
-        const push = this.queue.push(task);
-        const now = push instanceof Later ? push.run() : push;
+        const now = pushNow(this.queue, task);
         if (now !== undefined) yield* now;
       } else {
         if (result === PollResult.Ready || result === PollResult.ReadyJoined) completed++;
-        const drop = task.dropRef();
-        const now = drop instanceof Later ? drop.run() : drop;
+        const now = dropTaskRefNow(task);
         if (now !== undefined) yield* now;
       }
     }

@@ -90,6 +90,9 @@ export interface Steps<R> {
 /** Not started; running (or done); stopped by `run()` at an instruction not yet yielded. */
 const FRESH = 0, RUNNING = 1, STOPPED = 2;
 
+/** A Later around a machine that has begun and stopped at its pending instruction. */
+let stopped: <R>(steps: Steps<R>) => Later<R>;
+
 /**
  * A sync-first operation: its machine, run synchronously with `run()` or
  * continued as an operation with `yield*` (see the module documentation).
@@ -114,6 +117,14 @@ const FRESH = 0, RUNNING = 1, STOPPED = 2;
  */
 export class Later<R> implements Op<R> {
   #phase = FRESH;
+
+  static {
+    stopped = <R>(steps: Steps<R>): Later<R> => {
+      const later = new Later(steps);
+      later.#phase = STOPPED;
+      return later;
+    };
+  }
 
   /**
    * Wraps a machine that has not begun.
@@ -324,6 +335,31 @@ export function enter<T>(steps: Steps<unknown>, op: Op<T>): T | typeof LATER {
   if (r.done) return r.value;
   steps.nested = op;
   steps.pending = r.value;
+  return LATER;
+}
+
+/**
+ * Settles a machine's `begin()` (or `resume`) result `r` for a sync-first
+ * caller: the result, or a {@linkcode Later} stopped at the machine's
+ * pending instruction, to be continued with `yield*` (or entered with
+ * {@linkcode enterNow}) right away. `settle(steps, steps.begin())` is
+ * `new Later(steps).run()` without the `Later` when the machine finishes in
+ * place; kernel hot paths call `begin()` themselves, so that each call site
+ * sees one machine class.
+ */
+export function settle<R>(steps: Steps<R>, r: R | typeof LATER): R | Later<R> {
+  return r === LATER ? stopped(steps) : r;
+}
+
+/**
+ * Enters what {@linkcode settle} (or `Later.run`) gave from a machine:
+ * the result, or LATER with that stopped operation nested and its pending
+ * instruction pending (as {@linkcode enter} does).
+ */
+export function enterNow<T>(steps: Steps<unknown>, now: T | Later<T>): T | typeof LATER {
+  if (!(now instanceof Later)) return now;
+  steps.nested = now;
+  steps.pending = now.next().value as Instruction;
   return LATER;
 }
 

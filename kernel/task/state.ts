@@ -37,7 +37,7 @@
 
 import type { Hart } from "../../arch/hart.ts";
 import { type Instruction, kernelOp, type Op } from "../../arch/op.ts";
-import { attempt, casBegin, casResume, type CasSteps, enter, LATER, Later, type Steps } from "./later.ts";
+import { attempt, casBegin, casResume, type CasSteps, enter, LATER, Later, settle, type Steps } from "./later.ts";
 import { OpCode } from "../../arch/opcodes.ts";
 import { KernelPanic } from "../panic.ts";
 
@@ -318,16 +318,30 @@ class Transition<R> implements CasSteps<R>, Draft {
   waitForJoinWaker = false;
   private result: R | null = null;
   private waiting = false;
+  addr: number;
 
   constructor(
-    readonly hart: Hart,
-    readonly state: TaskState,
-    readonly what: string,
-    readonly transition: (d: Draft) => R,
-  ) {}
+    public hart: Hart,
+    public state: TaskState,
+    public what: string,
+    public transition: (d: Draft) => R,
+  ) {
+    this.addr = state.addr;
+  }
 
-  get addr(): number {
-    return this.state.addr;
+  /** Makes a finished transition a fresh one (see `transitionNow`). */
+  reset(hart: Hart, state: TaskState, what: string, transition: (d: Draft) => R): void {
+    this.pending = null;
+    this.stage = 0;
+    this.pushedOn = null;
+    this.waitForJoinWaker = false;
+    this.result = null;
+    this.waiting = false;
+    this.hart = hart;
+    this.state = state;
+    this.addr = state.addr;
+    this.what = what;
+    this.transition = transition;
   }
 
   frame(): string {
@@ -734,4 +748,46 @@ export class TaskState {
   load(hart: Hart): Op<number> {
     return kernelOp(hart.load32(this.addr));
   }
+}
+
+/**
+ * A transition that finished in place, kept for the next one: nothing else
+ * holds it, so the kernel's poll path makes no transition objects. One that
+ * stops at an instruction belongs to its `Later` and is never kept.
+ */
+let spare: Transition<unknown> | null = null;
+
+/** Runs a transition sync-first (see {@linkcode settle}). */
+function transitionNow<R>(hart: Hart, state: TaskState, what: string, fn: (d: Draft) => R): R | Later<R> {
+  let t = spare as Transition<R> | null;
+  if (t === null) t = new Transition(hart, state, what, fn);
+  else {
+    spare = null;
+    t.reset(hart, state, what, fn);
+  }
+  const r = t.begin();
+  if (r === LATER) return settle(t, r);
+  spare = t as Transition<unknown>;
+  return r;
+}
+
+/** `TaskState.startPoll`, run sync-first (see {@linkcode settle}): the kernel's poll path. */
+export function startPollNow(state: TaskState, hart: Hart): StartPollAction | Later<StartPollAction> {
+  return transitionNow(hart, state, "start_poll", stepStartPoll);
+}
+
+/** `TaskState.endPoll`, run sync-first (see {@linkcode settle}). */
+export function endPollNow(state: TaskState, hart: Hart, completed: boolean): PollResult | Later<PollResult> {
+  return transitionNow(hart, state, "end_poll", completed ? stepEndPollReady : stepEndPollPending);
+}
+
+/** `TaskState.wakeByRef`, run sync-first (see {@linkcode settle}). */
+export function wakeByRefNow(state: TaskState, hart: Hart): WakeByRefAction | Later<WakeByRefAction> {
+  return transitionNow(hart, state, "wake_by_ref", stepWakeByRef);
+}
+
+/** `TaskState.dropRef`, run sync-first (see {@linkcode settle}). */
+export function dropRefNow(state: TaskState, hart: Hart): boolean | Later<boolean> {
+  const steps = new RefDrop(hart, state);
+  return settle(steps, steps.begin());
 }

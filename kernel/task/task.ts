@@ -25,15 +25,19 @@ import type { HartContext } from "../../arch/hart_core.ts";
 import type { Instruction, Op } from "../../arch/op.ts";
 import { KernelPanic } from "../panic.ts";
 import { type Async, dropFuture, PENDING } from "./async.ts";
-import { enter, LATER, Later, type Steps } from "./later.ts";
+import { enter, enterNow, LATER, Later, settle, type Steps } from "./later.ts";
 import { enterPoll, exitPoll } from "./context.ts";
 import {
   CancelAction,
+  dropRefNow,
+  endPollNow,
   PollResult,
   StartPollAction,
+  startPollNow,
   TaskBits,
   TaskState,
   WakeByRefAction,
+  wakeByRefNow,
   WakeByValAction,
 } from "./state.ts";
 import type { Waker } from "./waker.ts";
@@ -446,7 +450,7 @@ class PollRun implements Steps<PollResult> {
 
   begin(): PollResult | typeof LATER {
     this.hart = currentHart();
-    const start = enter(this, this.task.state.startPoll(this.hart));
+    const start = enterNow(this, startPollNow(this.task.state, this.hart));
     return start === LATER ? LATER : this.started(start);
   }
 
@@ -544,7 +548,7 @@ class PollRun implements Steps<PollResult> {
       task.frames.length = 0;
     }
     this.stage = END;
-    const result = enter(this, task.state.endPoll(this.hart, done));
+    const result = enterNow(this, endPollNow(task.state, this.hart, done));
     return result === LATER ? LATER : this.ended(result);
   }
 
@@ -569,12 +573,12 @@ class TaskSteps<A> implements Steps<void> {
 
   constructor(
     readonly task: Task<unknown>,
-    readonly first: (task: Task<unknown>) => Op<A>,
+    readonly first: (task: Task<unknown>) => A | Later<A>,
     readonly then: (task: Task<unknown>, result: A) => Op<void> | null,
   ) {}
 
   begin(): void | typeof LATER {
-    const result = enter(this, this.first(this.task));
+    const result = enterNow(this, this.first(this.task));
     return result === LATER ? LATER : this.next(result);
   }
 
@@ -594,10 +598,33 @@ class TaskSteps<A> implements Steps<void> {
 }
 
 /** `Task.dropRef`: the reference's fetch-sub, then the release if it was the last. */
-const dropOne = (task: Task<unknown>): Op<boolean> => task.state.dropRef(currentHart());
+const dropOne = (task: Task<unknown>): boolean | Later<boolean> => dropRefNow(task.state, currentHart());
 const releaseIfLast = (task: Task<unknown>, last: boolean): Op<void> | null => last ? task.release() : null;
 
 /** `Task.wakeByRef`: the `wake_by_ref` transition, then the enqueue it asks for. */
-const wakeOne = (task: Task<unknown>): Op<WakeByRefAction> => task.state.wakeByRef(currentHart());
+const wakeOne = (task: Task<unknown>): WakeByRefAction | Later<WakeByRefAction> =>
+  wakeByRefNow(task.state, currentHart());
 const scheduleIfAsked = (task: Task<unknown>, action: WakeByRefAction): Op<void> | null =>
   action === WakeByRefAction.Enqueue ? task.host.schedule(task) : null;
+
+/** `Task.poll`, run sync-first (see {@linkcode settle}): the scheduler's poll. */
+export function pollNow(task: Task<unknown>): PollResult | Later<PollResult> {
+  const steps = new PollRun(task);
+  return settle(steps, steps.begin());
+}
+
+/** `Task.dropRef`, run sync-first (see {@linkcode settle}). */
+export function dropTaskRefNow(task: Task<unknown>): void | Later<void> {
+  const steps = new TaskSteps(task, dropOne, releaseIfLast);
+  return settle(steps, steps.begin());
+}
+
+/**
+ * `waker.wakeByRef()`, sync-first for a task's wakers: undefined when the
+ * wake is done, or the operation to continue with `yield*`.
+ */
+export function wakeNow(waker: Waker): void | Op<void> {
+  if (!(waker instanceof BorrowedWaker)) return waker.wakeByRef();
+  const steps = new TaskSteps(waker.task, wakeOne, scheduleIfAsked);
+  return settle(steps, steps.begin());
+}

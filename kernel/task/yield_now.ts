@@ -11,6 +11,7 @@
 import type { Instruction, Op } from "../../arch/op.ts";
 import { type Async, PENDING, type Pending } from "./async.ts";
 import { contextWaker } from "./context.ts";
+import { wakeNow } from "./task.ts";
 
 /**
  * Yields to the scheduler once.
@@ -26,6 +27,9 @@ import { contextWaker } from "./context.ts";
 export function yieldNow(): Async<void> {
   return new YieldNow();
 }
+
+/** The result that suspends the task (shared: it is only read). */
+const SUSPEND: IteratorResult<Pending, void> = Object.freeze({ value: PENDING, done: false });
 
 /** Waking: the wake-by-reference runs; suspended: PENDING was yielded; done. */
 const WAKING = 0, SUSPENDED = 1, DONE = 2;
@@ -43,7 +47,14 @@ class YieldNow implements Async<void> {
     switch (this.stage) {
       case WAKING: {
         let wake = this.wake;
-        if (wake === null) wake = this.wake = contextWaker().wakeByRef();
+        if (wake === null) {
+          const now = wakeNow(contextWaker());
+          if (now === undefined) {
+            this.stage = SUSPENDED;
+            return SUSPEND;
+          }
+          wake = this.wake = now;
+        }
         return this.waking(wake.next(value));
       }
       case SUSPENDED:
@@ -72,6 +83,6 @@ class YieldNow implements Async<void> {
   private waking(r: IteratorResult<Instruction, void>): IteratorResult<Instruction | Pending, void> {
     if (!r.done) return r;
     this.stage = SUSPENDED;
-    return { value: PENDING, done: false };
+    return SUSPEND;
   }
 }
