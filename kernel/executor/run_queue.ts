@@ -226,16 +226,41 @@ export class RunQueue<T> {
   }
 }
 
+/**
+ * A push and a pop that finished in place, kept for the next: nothing else
+ * holds them, so the scheduler's pops and re-queues make none of these
+ * objects. One that stops at an instruction belongs to its `Later` and is
+ * never kept.
+ */
+let sparePush: Push<unknown> | null = null;
+let sparePop: Pop<unknown> | null = null;
+
 /** `RunQueue.push`, run sync-first (see {@linkcode settle}): the scheduler's re-queue. */
 export function pushNow<T>(q: RunQueue<T>, item: T): void | Later<void> {
-  const steps = new Push(q.lenAddr, itemsOf(q), item);
-  return settle(steps, steps.begin());
+  let steps = sparePush as Push<T> | null;
+  if (steps === null) steps = new Push(q.lenAddr, itemsOf(q), item);
+  else {
+    sparePush = null;
+    steps.reset(q.lenAddr, itemsOf(q), item);
+  }
+  const r = steps.begin();
+  if (r === LATER) return settle(steps, r);
+  steps.item = null as T; // holds no task while kept
+  sparePush = steps as Push<unknown>;
 }
 
 /** `RunQueue.pop`, run sync-first (see {@linkcode settle}): the scheduler's pop. */
 export function popNow<T>(q: RunQueue<T>): T | null | Later<T | null> {
-  const steps = new Pop(q.lenAddr, itemsOf(q));
-  return settle(steps, steps.begin());
+  let steps = sparePop as Pop<T> | null;
+  if (steps === null) steps = new Pop(q.lenAddr, itemsOf(q));
+  else {
+    sparePop = null;
+    steps.reset(q.lenAddr, itemsOf(q));
+  }
+  const r = steps.begin();
+  if (r === LATER) return settle(steps, r);
+  sparePop = steps as Pop<unknown>;
+  return r;
 }
 
 /** `RunQueue.push`, sync-first: one fetch-add on the length, then the item goes in. */
@@ -243,7 +268,15 @@ class Push<T> implements Steps<void> {
   pending: Instruction | null = null;
   nested: Op<unknown> | null = null;
 
-  constructor(readonly lenAddr: number, readonly items: Deque<T>, readonly item: T) {}
+  constructor(public lenAddr: number, public items: Deque<T>, public item: T) {}
+
+  /** Makes a finished push a fresh one (see `pushNow`). */
+  reset(lenAddr: number, items: Deque<T>, item: T): void {
+    this.pending = null;
+    this.lenAddr = lenAddr;
+    this.items = items;
+    this.item = item;
+  }
 
   begin(): void | typeof LATER {
     if (attempt(this, currentHart(), OpCode.FetchAdd32, this.lenAddr, 1) === LATER) return LATER;
@@ -270,7 +303,16 @@ class Pop<T> implements CasSteps<T | null> {
   /** The hart popping, known once the pop begins (as an operation's, when it is first stepped). */
   hart!: Hart;
 
-  constructor(readonly addr: number, readonly items: Deque<T>) {}
+  constructor(public addr: number, public items: Deque<T>) {}
+
+  /** Makes a finished pop a fresh one (see `popNow`). */
+  reset(addr: number, items: Deque<T>): void {
+    this.pending = null;
+    this.stage = 0;
+    this.pushedOn = null;
+    this.addr = addr;
+    this.items = items;
+  }
 
   step(n: number): number {
     return n > 0 ? n - 1 : n;

@@ -19,6 +19,20 @@ import type { Waker } from "./waker.ts";
 /** Each hart's poll slot, made on its first poll and then only read and written (no table churn per poll). */
 const polling = new WeakMap<Hart, { waker: Waker | null }>();
 
+/** The last hart whose slot was looked up, and that slot: a poll looks its hart up twice or more. */
+let lastHart: Hart | null = null;
+let lastSlot: { waker: Waker | null } | undefined;
+
+function slotOf(hart: Hart): { waker: Waker | null } | undefined {
+  if (hart === lastHart) return lastSlot;
+  const slot = polling.get(hart);
+  if (slot !== undefined) {
+    lastHart = hart;
+    lastSlot = slot;
+  }
+  return slot;
+}
+
 /**
  * Marks `hart` as polling a future whose waker is `waker`. Executors call
  * this around each poll; see {@linkcode exitPoll}.
@@ -40,7 +54,7 @@ const polling = new WeakMap<Hart, { waker: Waker | null }>();
  * ```
  */
 export function enterPoll(hart: Hart, waker: Waker): void {
-  const slot = polling.get(hart);
+  const slot = slotOf(hart);
   if (slot === undefined) polling.set(hart, { waker });
   else if (slot.waker !== null) throw new TypeError(`enterPoll: hart ${hart.id} is already polling a future`);
   else slot.waker = waker;
@@ -50,7 +64,7 @@ export function enterPoll(hart: Hart, waker: Waker): void {
  * Ends the poll begun by {@linkcode enterPoll}.
  */
 export function exitPoll(hart: Hart): void {
-  const slot = polling.get(hart);
+  const slot = slotOf(hart);
   if (slot !== undefined) slot.waker = null;
 }
 
@@ -67,7 +81,7 @@ export function exitPoll(hart: Hart): void {
  */
 export function contextWaker(): Waker {
   const hart = currentHart();
-  const waker = polling.get(hart)?.waker ?? null;
+  const waker = slotOf(hart)?.waker ?? null;
   if (waker === null) {
     throw new TypeError(`contextWaker: hart ${hart.id} is not polling a task (async operations need a task)`);
   }
@@ -86,7 +100,7 @@ export function contextWaker(): Waker {
  */
 export function inPoll(): boolean {
   try {
-    return (polling.get(currentHart())?.waker ?? null) !== null;
+    return (slotOf(currentHart())?.waker ?? null) !== null;
   } catch {
     return false;
   }

@@ -305,7 +305,11 @@ export function attempt(
     default:
       throw new TypeError(`attempt: ${code} is not an attempted opcode`);
   }
-  if (v !== NOT_IN_PLACE) return v;
+  return v !== NOT_IN_PLACE ? v : stopAt(steps, code, addr, a, b);
+}
+
+/** Leaves a machine stopped at its atomic `code` (on `addr`, operands `a` and `b`), which could not run in place. */
+function stopAt(steps: Steps<unknown>, code: OpCode, addr: number, a: number, b: number): typeof LATER {
   steps.pending = new Instruction(code, addr, code === OpCode.Cas32 ? a >>> 0 : a, b, 0n, 0n, "", true);
   return LATER;
 }
@@ -441,8 +445,8 @@ export interface CasSteps<R> extends Steps<R> {
  * ```
  */
 export function casBegin<R>(loop: CasSteps<R>): R | typeof LATER {
-  const v = attempt(loop, loop.hart, OpCode.Load32, loop.addr, 0);
-  return v === LATER ? stop(loop) : advance(loop, v);
+  const v = loop.hart.tryLoad32(loop.addr);
+  return v === NOT_IN_PLACE ? stop(loop, OpCode.Load32, 0, 0) : advance(loop, v);
 }
 
 /**
@@ -471,13 +475,14 @@ function advance<R>(loop: CasSteps<R>, seen: number): R | typeof LATER {
     }
     if (next === seen) return done(loop, seen);
     loop.stage = SWAPPING;
-    const v = attempt(loop, loop.hart, OpCode.Cas32, loop.addr, seen, next);
-    if (v === LATER) return stop(loop);
+    const v = loop.hart.tryCas32(loop.addr, seen, next);
+    if (v === NOT_IN_PLACE) return stop(loop, OpCode.Cas32, seen, next);
     seen = v;
   }
 }
 
-function stop(loop: CasSteps<unknown>): typeof LATER {
+function stop(loop: CasSteps<unknown>, code: OpCode, a: number, b: number): typeof LATER {
+  stopAt(loop, code, loop.addr, a, b);
   if (loop.pushedOn === null) {
     const frame = loop.frame();
     if (frame !== null) {

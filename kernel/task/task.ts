@@ -434,19 +434,33 @@ const START = 0, DROP = 1, CANCELLED_JOIN = 2, BODY = 3, END = 4, JOIN = 5;
  * instructions pass through it to the hart's loop, and their faults are
  * raised in the body, where they were issued.
  */
+/** A placeholder for PollRun.saved before a poll enters its body (never written). */
+const NO_FRAMES: string[] = [];
+
 class PollRun implements Steps<PollResult> {
   pending: Instruction | null = null;
   nested: Op<unknown> | null = null;
   private stage = START;
   private cancelled: StartPollAction = StartPollAction.DontPoll;
   private result: PollResult = PollResult.Pending;
-  private saved: string[] = [];
+  private saved: string[] = NO_FRAMES;
   private outer: HartContext | null = null;
 
   /** The hart polling, known once the poll begins. */
   hart!: Hart;
 
-  constructor(readonly task: Task<unknown>) {}
+  constructor(public task: Task<unknown>) {}
+
+  /** Makes a finished poll a fresh one, of `task` (see `pollNow`). */
+  reset(task: Task<unknown>): void {
+    this.pending = null;
+    this.stage = START;
+    this.cancelled = StartPollAction.DontPoll;
+    this.result = PollResult.Pending;
+    this.saved = NO_FRAMES;
+    this.outer = null;
+    this.task = task;
+  }
 
   begin(): PollResult | typeof LATER {
     this.hart = currentHart();
@@ -572,10 +586,23 @@ class TaskSteps<A> implements Steps<void> {
   private second = false;
 
   constructor(
-    readonly task: Task<unknown>,
-    readonly first: (task: Task<unknown>) => A | Later<A>,
-    readonly then: (task: Task<unknown>, result: A) => Op<void> | null,
+    public task: Task<unknown>,
+    public first: (task: Task<unknown>) => A | Later<A>,
+    public then: (task: Task<unknown>, result: A) => Op<void> | null,
   ) {}
+
+  /** Makes a finished machine a fresh one (see `taskStepsNow`). */
+  reset(
+    task: Task<unknown>,
+    first: (task: Task<unknown>) => A | Later<A>,
+    then: (task: Task<unknown>, result: A) => Op<void> | null,
+  ): void {
+    this.pending = null;
+    this.second = false;
+    this.task = task;
+    this.first = first;
+    this.then = then;
+  }
 
   begin(): void | typeof LATER {
     const result = enterNow(this, this.first(this.task));
@@ -607,16 +634,49 @@ const wakeOne = (task: Task<unknown>): WakeByRefAction | Later<WakeByRefAction> 
 const scheduleIfAsked = (task: Task<unknown>, action: WakeByRefAction): Op<void> | null =>
   action === WakeByRefAction.Enqueue ? task.host.schedule(task) : null;
 
+/**
+ * A poll, and a two-step task operation, that finished in place, kept for
+ * the next: nothing else holds them, so the scheduler's polls make none of
+ * these objects. One that stops at an instruction belongs to its `Later`
+ * and is never kept.
+ */
+let sparePoll: PollRun | null = null;
+let spareSteps: TaskSteps<unknown> | null = null;
+
 /** `Task.poll`, run sync-first (see {@linkcode settle}): the scheduler's poll. */
 export function pollNow(task: Task<unknown>): PollResult | Later<PollResult> {
-  const steps = new PollRun(task);
-  return settle(steps, steps.begin());
+  let steps = sparePoll;
+  if (steps === null) steps = new PollRun(task);
+  else {
+    sparePoll = null;
+    steps.reset(task);
+  }
+  const r = steps.begin();
+  if (r === LATER) return settle(steps, r);
+  sparePoll = steps;
+  return r;
+}
+
+/** Runs a two-step task operation sync-first (see {@linkcode TaskSteps} and {@linkcode settle}). */
+function taskStepsNow<A>(
+  task: Task<unknown>,
+  first: (task: Task<unknown>) => A | Later<A>,
+  then: (task: Task<unknown>, result: A) => Op<void> | null,
+): void | Later<void> {
+  let steps = spareSteps as TaskSteps<A> | null;
+  if (steps === null) steps = new TaskSteps(task, first, then);
+  else {
+    spareSteps = null;
+    steps.reset(task, first, then);
+  }
+  const r = steps.begin();
+  if (r === LATER) return settle(steps, r);
+  spareSteps = steps as TaskSteps<unknown>;
 }
 
 /** `Task.dropRef`, run sync-first (see {@linkcode settle}). */
 export function dropTaskRefNow(task: Task<unknown>): void | Later<void> {
-  const steps = new TaskSteps(task, dropOne, releaseIfLast);
-  return settle(steps, steps.begin());
+  return taskStepsNow(task, dropOne, releaseIfLast);
 }
 
 /**
@@ -625,6 +685,5 @@ export function dropTaskRefNow(task: Task<unknown>): void | Later<void> {
  */
 export function wakeNow(waker: Waker): void | Op<void> {
   if (!(waker instanceof BorrowedWaker)) return waker.wakeByRef();
-  const steps = new TaskSteps(waker.task, wakeOne, scheduleIfAsked);
-  return settle(steps, steps.begin());
+  return taskStepsNow(waker.task, wakeOne, scheduleIfAsked);
 }
