@@ -93,7 +93,6 @@ export class Executor implements TaskHost {
   /** Where idle workers sleep. */
   readonly sleepers: SleeperQueue;
   #tasks = new Map<number, Task<unknown>>();
-  #wakers = new Map<Task<unknown>, number>();
   #nextId = 0;
   #closed = false;
   #onIdle: (hart: Hart) => void;
@@ -165,7 +164,7 @@ export class Executor implements TaskHost {
    * ```
    */
   liveWakers(task: Task<unknown>): number {
-    return this.#wakers.get(task) ?? 0;
+    return task.wakers;
   }
 
   // ---- TaskHost ----
@@ -205,9 +204,7 @@ export class Executor implements TaskHost {
    * Counts a waker made (+1) or spent (-1).
    */
   wakerDelta(task: Task<unknown>, delta: number): void {
-    const n = (this.#wakers.get(task) ?? 0) + delta;
-    if (n === 0) this.#wakers.delete(task);
-    else this.#wakers.set(task, n);
+    task.wakers += delta;
   }
 
   /**

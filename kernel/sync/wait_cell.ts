@@ -139,6 +139,8 @@ export class WaitCell implements WaiterHolder {
   #waker: Waker | null = null;
   /** The hart inside the waker slot right now, or -1. */
   #inSlot = -1;
+  /** The slot's pause label, made when the word is bound (every wait and wake shows it). */
+  #slotLabel = "";
 
   /**
    * Names this waitcell for leak reports, by its state word's address.
@@ -553,7 +555,7 @@ export class WaitCell implements WaiterHolder {
     }
     this.#inSlot = hart.id;
     try {
-      yield* hart.pause(`WaitCell ${hex(this.#addr)} waker slot`);
+      yield* hart.pause(this.#slotLabel);
       return yield* body;
     } finally {
       this.#inSlot = -1;
@@ -567,6 +569,7 @@ export class WaitCell implements WaiterHolder {
     recordWrite(this.#binding);
     this.#addr = WordHeap.of(hart.machine).alloc("WaitCell state");
     this.#machine = hart.machine;
+    this.#slotLabel = `WaitCell ${hex(this.#addr)} waker slot`;
     return this.#addr;
   }
 }

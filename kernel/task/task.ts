@@ -93,6 +93,8 @@ export class Task<T = unknown> {
   readonly state: TaskState;
   /** Operation descriptions of the body, shown while it runs or is stuck. */
   readonly frames: string[] = [];
+  /** Wakers of this task not yet consumed or dropped, as its host counts them (see `TaskHost.wakerDelta`). */
+  wakers = 0;
   /**
    * The label the body last set with `hart.label`, shown with its operations
    * in traces and reports. A task is the hart's context while it is polled
