@@ -8,6 +8,9 @@
  *   every access must lie below `size`. Anything else is a
  *   {@linkcode MemoryFault}, never a silent wrap.
  * - Words are little-endian; a 64-bit word is two 32-bit words, low first.
+ * - A page is a plain array of 1,024 words, each a number in [0, 2^32):
+ *   every write stores a ToUint32'd word. (A typed array costs about five
+ *   times as much to make, and explorations build a machine per schedule.)
  * - At most one region is protected (the kernel's word heap, when a kernel
  *   uses this memory): harts write it only with kernel-mode instructions;
  *   a user-mode write there is a MemoryFault that names the address and the
@@ -83,9 +86,9 @@ export class MemoryFault extends RangeError {
 export class PhysicalMemory {
   /** Size in bytes; valid addresses are `[0, size)`. */
   readonly size: number;
-  #pages = new Map<number, Uint32Array>();
+  #pages = new Map<number, number[]>();
   #lastNo = -1;
-  #last: Uint32Array | undefined;
+  #last: number[] | undefined;
   /** The protected region `[protectedFrom, protectedTo)`; empty (Infinity) until `protect`. */
   #from = Infinity;
   #to = Infinity;
@@ -310,12 +313,12 @@ export class PhysicalMemory {
   write32(paddr: number, value: number): void {
     if (active !== null) active.write(paddr >>> 2);
     if ((paddr & 0x7ffffffc) === paddr && paddr >>> 12 === this.#lastNo) {
-      this.#last![(paddr & 0xfff) >>> 2] = value;
+      this.#last![(paddr & 0xfff) >>> 2] = value >>> 0;
       return;
     }
     if (paddr % 4 !== 0 || paddr < 0 || paddr + 4 > this.size) this.#fault("write32", paddr, 4);
     const page = Math.floor(paddr / PAGE_SIZE) === this.#lastNo ? this.#last! : this.#page(paddr);
-    page[(paddr % PAGE_SIZE) >>> 2] = value;
+    page[(paddr % PAGE_SIZE) >>> 2] = value >>> 0;
   }
 
   /**
@@ -406,7 +409,7 @@ export class PhysicalMemory {
     const page = this.#page(paddr);
     const i = (paddr & (PAGE_SIZE - 1)) >>> 2;
     const shift = (paddr & 3) * 8;
-    page[i] = (page[i] & ~(0xff << shift)) | ((value & 0xff) << shift);
+    page[i] = ((page[i] & ~(0xff << shift)) | ((value & 0xff) << shift)) >>> 0;
   }
 
   #check(api: string, paddr: number, width: number): void {
@@ -425,7 +428,7 @@ export class PhysicalMemory {
     throw new MemoryFault(api, paddr, `is not ${width}-byte aligned`);
   }
 
-  #find(paddr: number): Uint32Array | undefined {
+  #find(paddr: number): number[] | undefined {
     const no = Math.floor(paddr / PAGE_SIZE);
     if (no === this.#lastNo) return this.#last!;
     const page = this.#pages.get(no);
@@ -436,12 +439,14 @@ export class PhysicalMemory {
     return page;
   }
 
-  #page(paddr: number): Uint32Array {
+  #page(paddr: number): number[] {
     let page = this.#find(paddr);
     if (page === undefined) {
       const no = Math.floor(paddr / PAGE_SIZE);
       if (active !== null) active.write(pageObject(no));
-      page = new Uint32Array(PAGE_SIZE / 4);
+      // Made as doubles (then zeroed), so that every page has the same
+      // elements kind whatever it holds: the accessors stay monomorphic.
+      page = new Array<number>(PAGE_SIZE / 4).fill(0.5).fill(0);
       this.#pages.set(no, page);
       this.#lastNo = no;
       this.#last = page;

@@ -28,14 +28,14 @@ interface TimedEvent {
 export class TimedEvents {
   /** The earliest deadline or event, or Infinity. */
   nextEventAt = Infinity;
-  #deadlines: Float64Array;
+  #deadlines: number[];
   #nextDeadline = Infinity;
   #events: TimedEvent[] = [];
   #seq = 0;
 
   /** `expire(hart)` tells the platform that the hart's timer deadline passed. */
   constructor(harts: number, readonly hash: TraceHash, readonly expire: (hart: number) => void) {
-    this.#deadlines = new Float64Array(harts).fill(Infinity);
+    this.#deadlines = new Array(harts).fill(Infinity);
   }
 
   /** Sets hart `hart`'s timer deadline (Infinity disarms it). */

@@ -32,9 +32,10 @@ import type { PlatformHost } from "../platform.ts";
  */
 export class Clint {
   #host: PlatformHost;
-  #mtimecmp: Float64Array;
-  #stip: Uint8Array;
-  #msip: Uint8Array;
+  // Plain arrays: see Plic.
+  #mtimecmp: number[];
+  #stip: number[];
+  #msip: number[];
 
   /**
    * Creates a Clint.
@@ -49,9 +50,9 @@ export class Clint {
    */
   constructor(host: PlatformHost, harts: number) {
     this.#host = host;
-    this.#mtimecmp = new Float64Array(harts).fill(Infinity);
-    this.#stip = new Uint8Array(harts);
-    this.#msip = new Uint8Array(harts);
+    this.#mtimecmp = new Array(harts).fill(Infinity);
+    this.#stip = new Array(harts).fill(0);
+    this.#msip = new Array(harts).fill(0);
   }
 
   /**

@@ -51,12 +51,14 @@ export const PLIC_SOURCES = 64;
 export class Plic {
   #host: PlatformHost;
   #harts: number;
-  #priority = new Uint8Array(PLIC_SOURCES);
-  #pending = new Uint8Array(PLIC_SOURCES);
-  #inFlight = new Uint8Array(PLIC_SOURCES);
-  #raisedInFlight = new Uint8Array(PLIC_SOURCES);
-  #enabled: Uint8Array[];
-  #threshold: Uint8Array;
+  // Plain arrays, not typed ones: a machine is built per explored schedule,
+  // and a typed array costs about ten times as much to make.
+  #priority: number[] = new Array(PLIC_SOURCES).fill(0);
+  #pending: number[] = new Array(PLIC_SOURCES).fill(0);
+  #inFlight: number[] = new Array(PLIC_SOURCES).fill(0);
+  #raisedInFlight: number[] = new Array(PLIC_SOURCES).fill(0);
+  #enabled: number[][];
+  #threshold: number[];
 
   /**
    * Creates a Plic.
@@ -72,8 +74,8 @@ export class Plic {
   constructor(host: PlatformHost, harts: number) {
     this.#host = host;
     this.#harts = harts;
-    this.#enabled = Array.from({ length: harts }, () => new Uint8Array(PLIC_SOURCES));
-    this.#threshold = new Uint8Array(harts);
+    this.#enabled = Array.from({ length: harts }, () => new Array(PLIC_SOURCES).fill(0));
+    this.#threshold = new Array(harts).fill(0);
   }
 
   #source(api: string, source: number): void {

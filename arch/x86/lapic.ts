@@ -69,10 +69,12 @@ export class Lapic {
   readonly id: number;
   #host: PlatformHost;
   #deliver: (dest: number, vector: number) => void;
-  #irr = new Uint8Array(256);
-  #isr = new Uint8Array(256);
-  #source = new Int16Array(256).fill(-1);
-  #claimed = new Uint8Array(256);
+  // Plain arrays, not typed ones: a machine is built per explored schedule,
+  // and a typed array costs about ten times as much to make.
+  #irr: number[] = new Array(256).fill(0);
+  #isr: number[] = new Array(256).fill(0);
+  #source: number[] = new Array(256).fill(-1);
+  #claimed: number[] = new Array(256).fill(0);
   #tpr = 0;
   #timerVector = TIMER_VECTOR;
   #timerMasked = false;
@@ -181,7 +183,7 @@ export class Lapic {
     this.#host.updatePending(this.id);
   }
 
-  #highest(bits: Uint8Array): number {
+  #highest(bits: number[]): number {
     for (let v = 255; v >= 32; v--) if (bits[v]) return v;
     return -1;
   }

@@ -118,7 +118,7 @@ export class Timer {
   readonly wheel: TimerWheel<TimerEntry>;
   /** The lock that guards the wheel. */
   readonly lock: IrqSpinLock = new IrqSpinLock();
-  #armed: Float64Array;
+  #armed: number[];
 
   /**
    * Creates a timer with the given wheel tick.
@@ -134,7 +134,7 @@ export class Timer {
   constructor(machine: Machine, tickNs: number = DEFAULT_TIMER_TICK_NS) {
     this.machine = machine;
     this.wheel = new TimerWheel<TimerEntry>({ tickNs });
-    this.#armed = new Float64Array(machine.harts.length).fill(Infinity);
+    this.#armed = new Array(machine.harts.length).fill(Infinity);
   }
 
   /**
