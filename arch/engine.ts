@@ -64,6 +64,7 @@ import { TraceHash } from "./trace_hash.ts";
 import { TimedEvents } from "./timed_events.ts";
 import { Watchers } from "./watchers.ts";
 import { active } from "./dpor/recorder.ts";
+import { attach, attached } from "./attach.ts";
 import { irqObject } from "./dpor/footprint.ts";
 
 /** The facade of the hart being stepped by whichever engine is running, if any. */
@@ -132,17 +133,15 @@ export class Engine<H> implements PlatformHost, Effects {
   readonly #performer = (ins: Instruction): unknown => this.#performInPlace(ins);
 
   /** Each public object's engine (a Machine's), for the facades that need engine state. */
-  static #owners = new WeakMap<object, Engine<unknown>>();
-
   /** Links `owner` (a Machine) to `engine`, once, so that facades find it with {@linkcode Engine.of}. */
   static register<H>(owner: object, engine: Engine<H>): void {
-    if (Engine.#owners.has(owner)) throw new TypeError("ksim: this machine already has an engine");
-    Engine.#owners.set(owner, engine as Engine<unknown>);
+    if (attached(owner, Engine) !== undefined) throw new TypeError("ksim: this machine already has an engine");
+    attach(owner, Engine, engine);
   }
 
   /** The engine behind `owner` (a constructed Machine). */
   static of<H>(owner: object): Engine<H> {
-    const engine = Engine.#owners.get(owner);
+    const engine = attached<Engine<H>>(owner, Engine);
     if (engine === undefined) throw new TypeError("ksim: this object is not a constructed Machine");
     return engine as Engine<H>;
   }

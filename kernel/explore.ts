@@ -10,6 +10,7 @@
  */
 
 import { explore, type ExploreReport } from "../arch/explore.ts";
+import { attached } from "../arch/attach.ts";
 import type { RunReport } from "../arch/report.ts";
 import { Kernel, type KernelOptions } from "./kernel.ts";
 
@@ -49,6 +50,9 @@ export interface ExploreKernelOptions {
   check?(kernel: Kernel, report: RunReport): void;
 }
 
+/** The kernel built on `machine` (every explored machine is a kernel's). */
+const kernelOf = (machine: object): Kernel => attached<Kernel>(machine, Kernel)!;
+
 /**
  * Explores every schedule of a kernel program.
  *
@@ -67,7 +71,6 @@ export interface ExploreKernelOptions {
  * ```
  */
 export function exploreKernel(options: ExploreKernelOptions): ExploreReport {
-  const kernels = new WeakMap<object, Kernel>();
   return explore({
     machine: options.kernel,
     preemptionBound: options.preemptionBound,
@@ -78,18 +81,17 @@ export function exploreKernel(options: ExploreKernelOptions): ExploreReport {
     traceLines: options.traceLines,
     reduce: options.reduce,
     selfCheck: options.selfCheck,
-    ...(options.state ? { state: (machine) => options.state!(kernels.get(machine)!) } : {}),
+    ...(options.state ? { state: (machine) => options.state!(kernelOf(machine)) } : {}),
     accept: ["idle", "halted"],
     create(machineOptions) {
       const kernel = new Kernel({ ...machineOptions, timerTickNs: options.kernel?.timerTickNs });
-      kernels.set(kernel.machine, kernel);
       return kernel.machine;
     },
     setup(machine) {
-      options.setup(kernels.get(machine)!);
+      options.setup(kernelOf(machine));
     },
     check(machine, report) {
-      const kernel = kernels.get(machine)!;
+      const kernel = kernelOf(machine);
       options.check?.(kernel, report);
       auditShutdown(kernel);
     },

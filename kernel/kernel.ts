@@ -17,6 +17,7 @@
  */
 
 import { currentHart } from "../arch/hart.ts";
+import { attach, attached } from "../arch/attach.ts";
 import { Machine, type MachineOptions, type RunOptions } from "../arch/machine.ts";
 import type { Op } from "../arch/op.ts";
 import type { RunReport } from "../arch/report.ts";
@@ -83,8 +84,6 @@ export interface Leak {
   /** Details: the state word, how many wakers. */
   readonly detail: string;
 }
-
-const kernels = new WeakMap<Machine, Kernel>();
 
 /**
  * A simulated kernel on a simulated machine.
@@ -157,7 +156,7 @@ export class Kernel {
     this.timer = new Timer(machine, timerTickNs ?? DEFAULT_TIMER_TICK_NS);
     this.executor = new Executor(machine, new WaitQueue(), (hart) => this.timer.armIdle(hart));
     this.threads = new Threads(machine, this.executor, this.timer, () => ++this.#pids);
-    kernels.set(machine, this);
+    attach(machine, Kernel, this);
     const timer = this.timer;
     machine.onInterrupt("timer", (hart) => timer.onInterrupt(hart));
     const executor = this.executor;
@@ -181,7 +180,7 @@ export class Kernel {
    */
   static current(): Kernel {
     const machine = currentHart().machine;
-    const kernel = kernels.get(machine);
+    const kernel = attached<Kernel>(machine, Kernel);
     if (kernel === undefined) throw new TypeError("Kernel.current: this machine runs no kernel");
     return kernel;
   }

@@ -20,6 +20,7 @@
  */
 
 import type { Machine } from "../../arch/machine.ts";
+import { attach, attached } from "../../arch/attach.ts";
 import { PAGE_SIZE, type PhysicalMemory } from "../../arch/memory.ts";
 import { kernelLayout } from "./heap.ts";
 import { FIRST_HIDDEN_OBJECT } from "../../arch/dpor/footprint.ts";
@@ -43,7 +44,6 @@ const FRAME_POOL_OBJECT = FIRST_HIDDEN_OBJECT - 1;
  * ```
  */
 export class FramePool {
-  static #pools = new WeakMap<Machine, FramePool>();
   /** The first frame's address. */
   readonly start: number;
   /** The end of the pool (exclusive). */
@@ -67,12 +67,7 @@ export class FramePool {
    * ```
    */
   static of(machine: Machine): FramePool {
-    let pool = FramePool.#pools.get(machine);
-    if (pool === undefined) {
-      pool = new FramePool(machine);
-      FramePool.#pools.set(machine, pool);
-    }
-    return pool;
+    return attached<FramePool>(machine, FramePool) ?? attach(machine, FramePool, new FramePool(machine));
   }
 
   /**

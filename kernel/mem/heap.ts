@@ -37,6 +37,7 @@
  */
 
 import { CPU_LOCAL_BLOCK, type Machine } from "../../arch/machine.ts";
+import { attach, attached } from "../../arch/attach.ts";
 import { PAGE_SIZE } from "../../arch/memory.ts";
 import { FIRST_HIDDEN_OBJECT } from "../../arch/dpor/footprint.ts";
 import { recordWrite } from "../../arch/dpor/recorder.ts";
@@ -160,7 +161,6 @@ export const USER_MEMORY_END: number = KERNEL_HEAP_BASE;
  * ```
  */
 export class WordHeap {
-  static #heaps = new WeakMap<Machine, WordHeap>();
   #machine: Machine;
   #next = KERNEL_HEAP_BASE;
   #limit: number;
@@ -181,12 +181,7 @@ export class WordHeap {
    * ```
    */
   static of(machine: Machine): WordHeap {
-    let heap = WordHeap.#heaps.get(machine);
-    if (heap === undefined) {
-      heap = new WordHeap(machine);
-      WordHeap.#heaps.set(machine, heap);
-    }
-    return heap;
+    return attached<WordHeap>(machine, WordHeap) ?? attach(machine, WordHeap, new WordHeap(machine));
   }
 
   /**

@@ -13,6 +13,7 @@
  */
 
 import type { Machine } from "../../arch/machine.ts";
+import { attach, attached } from "../../arch/attach.ts";
 import type { Waker } from "../task/waker.ts";
 
 /**
@@ -48,7 +49,6 @@ export interface WaiterHolder {
  * ```
  */
 export class WaiterRegistry {
-  static #all = new WeakMap<Machine, WaiterRegistry>();
   #holders = new Set<WaiterHolder>();
 
   /**
@@ -64,12 +64,7 @@ export class WaiterRegistry {
    * ```
    */
   static of(machine: Machine): WaiterRegistry {
-    let r = WaiterRegistry.#all.get(machine);
-    if (r === undefined) {
-      r = new WaiterRegistry();
-      WaiterRegistry.#all.set(machine, r);
-    }
-    return r;
+    return attached<WaiterRegistry>(machine, WaiterRegistry) ?? attach(machine, WaiterRegistry, new WaiterRegistry());
   }
 
   /**

@@ -14,18 +14,24 @@
  */
 
 import { currentHart, type Hart } from "../../arch/hart.ts";
+import { attach, attached } from "../../arch/attach.ts";
 import type { Waker } from "./waker.ts";
 
-/** Each hart's poll slot, made on its first poll and then only read and written (no table churn per poll). */
-const polling = new WeakMap<Hart, { waker: Waker | null }>();
+/** A hart's poll slot: attached to the hart on its first poll, then only read and written. */
+interface PollSlot {
+  waker: Waker | null;
+}
+
+/** The key of the poll slot among a hart's attachments. */
+const POLL_SLOT = {};
 
 /** The last hart whose slot was looked up, and that slot: a poll looks its hart up twice or more. */
 let lastHart: Hart | null = null;
-let lastSlot: { waker: Waker | null } | undefined;
+let lastSlot: PollSlot | undefined;
 
-function slotOf(hart: Hart): { waker: Waker | null } | undefined {
+function slotOf(hart: Hart): PollSlot | undefined {
   if (hart === lastHart) return lastSlot;
-  const slot = polling.get(hart);
+  const slot = attached<PollSlot>(hart, POLL_SLOT);
   if (slot !== undefined) {
     lastHart = hart;
     lastSlot = slot;
@@ -55,7 +61,7 @@ function slotOf(hart: Hart): { waker: Waker | null } | undefined {
  */
 export function enterPoll(hart: Hart, waker: Waker): void {
   const slot = slotOf(hart);
-  if (slot === undefined) polling.set(hart, { waker });
+  if (slot === undefined) attach<PollSlot>(hart, POLL_SLOT, { waker });
   else if (slot.waker !== null) throw new TypeError(`enterPoll: hart ${hart.id} is already polling a future`);
   else slot.waker = waker;
 }
