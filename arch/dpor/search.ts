@@ -318,7 +318,10 @@ export class DporRun implements Policy, StepRecorder {
         throw new TapeDivergence(this.decisions, "a replayed run made other decisions (is the program deterministic?)");
       }
       p = q;
-      this.#sleep = new Map(p.sleep);
+      // The run's sleep set is its own map, refilled here: a point keeps a copy.
+      const sleep = this.#sleep;
+      sleep.clear();
+      for (const [h, fp] of p.sleep) sleep.set(h, fp);
       for (const h of p.done) {
         const fp = p.fps.get(h);
         // Only a hart that was cheaper here sleeps (see the module doc).
