@@ -9,6 +9,9 @@
  *   part of the polled future.
  * - The waker is *borrowed* for the poll: code that keeps it (in a WaitCell,
  *   a wait queue, a timer) stores `yield* waker.clone()`.
+ * - A hart's slot is attached to the hart (`arch/attach.ts`); the last hart
+ *   looked up and its slot are remembered, since a poll looks its hart up
+ *   at least three times (enter, the body's `contextWaker`, exit).
  *
  * @module
  */

@@ -25,6 +25,16 @@
  *   result.
  * - A machine is used once: `run()` or `yield*` from the start, not both.
  *
+ * The kernel's poll path goes further, so that a poll that runs in place
+ * allocates nothing of its own: it calls a machine's `begin()` itself and
+ * wraps the machine in a `Later` only if it stops ({@linkcode settle},
+ * {@linkcode enterNow}); each such call site names one machine class, since
+ * a shared call of `steps.begin()` sees them all and V8 then dispatches it
+ * slowly. A machine that finished in place is kept by its module for the
+ * next use (reset field by field); one that stopped belongs to its `Later`
+ * and is never kept. A kept machine still points at the last objects it
+ * worked on (a task, a hart) until its next use.
+ *
  * @module
  */
 
