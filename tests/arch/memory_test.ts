@@ -67,3 +67,28 @@ Deno.test("atomics wrap modulo 2^32 and 2^64", () => {
   assert.equal(m.memory.read32(0), 6);
   assert.equal(m.memory.read64(8), 3n);
 });
+
+Deno.test("PhysicalMemory stores every word as an unsigned 32-bit value, whatever number it is given", () => {
+  const m = new PhysicalMemory(1 << 16);
+  const cases: [number, number][] = [
+    [-1, 0xffffffff],
+    [2 ** 32 + 5, 5],
+    [-(2 ** 31), 0x80000000],
+    [1.9, 1],
+    [-1.9, 0xffffffff],
+    [NaN, 0],
+    [Infinity, 0],
+  ];
+  for (const [i, [given, stored]] of cases.entries()) {
+    m.write32(4 * i, given); // the page used last
+    assert.equal(m.read32(4 * i), stored, `write32(${given})`);
+    m.write32(0x2000 + 4 * i, 0); // another page becomes the one used last
+    m.write32(0x1000 + 4 * i, given); // so this goes the general way (a new page, at i = 0)
+    assert.equal(m.read32(0x1000 + 4 * i), stored, `write32(${given}), general path`);
+  }
+  m.write8(0x3003, 0xff); // the top byte: the word is positive, not a negative int32
+  assert.equal(m.read32(0x3000), 0xff000000);
+  m.write8(0x3000, 0x1ff); // a byte keeps its low 8 bits
+  assert.equal(m.read32(0x3000), 0xff0000ff);
+  assert.equal(m.read8(0x3003), 0xff);
+});
