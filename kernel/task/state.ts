@@ -273,32 +273,56 @@ interface Draft {
   panic(what: string): never;
 }
 
-/** `TaskState.dropRef`, sync-first: one fetch-sub of a reference, then the check of the count it left. */
-class RefDrop implements Steps<boolean> {
+/**
+ * One read-modify-write of the state word, sync-first, then `check` of the
+ * word it found: `TaskState.dropRef` (a fetch-sub), `cloneRef` (a
+ * fetch-add) and `dropJoinHandle` (a fetch-and).
+ */
+class WordUpdate<R> implements Steps<R> {
   pending: Instruction | null = null;
   nested: Op<unknown> | null = null;
 
-  constructor(readonly hart: Hart, readonly state: TaskState) {}
+  constructor(
+    readonly hart: Hart,
+    readonly state: TaskState,
+    readonly code: OpCode,
+    readonly operand: number,
+    readonly check: (old: number, update: WordUpdate<R>) => R,
+  ) {}
 
-  begin(): boolean | typeof LATER {
-    const old = attempt(this, this.hart, OpCode.FetchSub32, this.state.addr, REF_ONE);
-    return old === LATER ? LATER : this.resume(old);
+  begin(): R | typeof LATER {
+    const old = attempt(this, this.hart, this.code, this.state.addr, this.operand);
+    return old === LATER ? LATER : this.check(old, this);
   }
 
-  resume(old: unknown): boolean {
-    const refs = (old as number) >>> REFS_SHIFT;
-    if (refs === 0) {
-      throw new KernelPanic("dropped a reference of a task with no references", {
-        hart: this.hart.id,
-        task: this.state.task,
-      });
-    }
-    return refs === 1;
+  resume(old: unknown): R {
+    return this.check(old as number, this);
   }
 
   fail(error: unknown): never {
     throw error;
   }
+
+  panic(what: string): never {
+    throw new KernelPanic(what, { hart: this.hart.id, task: this.state.task });
+  }
+}
+
+/** After a reference's fetch-sub: whether it was the last. */
+function droppedRef(old: number, update: WordUpdate<boolean>): boolean {
+  const refs = old >>> REFS_SHIFT;
+  if (refs === 0) update.panic("dropped a reference of a task with no references");
+  return refs === 1;
+}
+
+/** After a reference's fetch-add: there was room for it. */
+function clonedRef(old: number, update: WordUpdate<void>): void {
+  if (old >>> REFS_SHIFT === REFS_MAX) update.panic("task reference count overflow");
+}
+
+/** After clearing HAS_JOIN_HANDLE: it was set. */
+function droppedJoinHandle(old: number, update: WordUpdate<void>): void {
+  if ((old & HAS_JOIN_HANDLE) === 0) update.panic("dropped a join handle the task did not have");
 }
 
 /**
@@ -629,10 +653,6 @@ export class TaskState {
     return REF_ONE;
   }
 
-  #panic(hart: Hart, what: string): never {
-    throw new KernelPanic(what, { hart: hart.id, task: this.task });
-  }
-
   /** Idle → POLLING, consuming WOKEN. Follow `Poll` with `endPoll`; on `Cancelled`, don't. */
   startPoll(hart: Hart): Op<StartPollAction> {
     return new Later(new Transition(hart, this, "start_poll", stepStartPoll));
@@ -663,15 +683,14 @@ export class TaskState {
     return new Later(new Transition(hart, this, "wake_by_ref", stepWakeByRef));
   }
 
-  /** Adds a reference (one `fetchAdd`). Panics if REFS was at its maximum. */
-  *cloneRef(hart: Hart): Op<void> {
-    const old = yield* kernelOp(hart.fetchAdd32(this.addr, REF_ONE));
-    if (old >>> REFS_SHIFT === REFS_MAX) this.#panic(hart, "task reference count overflow");
+  /** Adds a reference (one `fetchAdd`, sync-first). Panics if REFS was at its maximum. */
+  cloneRef(hart: Hart): Op<void> {
+    return new Later(new WordUpdate(hart, this, OpCode.FetchAdd32, REF_ONE, clonedRef));
   }
 
   /** Drops a reference (one `fetchSub`, sync-first); true if it was the last: deallocate. Panics if there was none. */
   dropRef(hart: Hart): Op<boolean> {
-    return new Later(new RefDrop(hart, this));
+    return new Later(new WordUpdate(hart, this, OpCode.FetchSub32, REF_ONE, droppedRef));
   }
 
   /** Cancels the task (sets CANCELLED and WOKEN); false if it already was. */
@@ -733,10 +752,9 @@ export class TaskState {
     return new Later(new Transition(hart, this, "create_join_handle", stepCreateJoinHandle));
   }
 
-  /** Records that the `JoinHandle` is gone (one `fetchAnd`). Panics if there was none. */
-  *dropJoinHandle(hart: Hart): Op<void> {
-    const old = yield* kernelOp(hart.fetchAnd32(this.addr, ~HAS_JOIN_HANDLE >>> 0));
-    if ((old & HAS_JOIN_HANDLE) === 0) this.#panic(hart, "dropped a join handle the task did not have");
+  /** Records that the `JoinHandle` is gone (one `fetchAnd`, sync-first). Panics if there was none. */
+  dropJoinHandle(hart: Hart): Op<void> {
+    return new Later(new WordUpdate(hart, this, OpCode.FetchAnd32, ~HAS_JOIN_HANDLE >>> 0, droppedJoinHandle));
   }
 
   /** The current reference count (one load). */
@@ -788,6 +806,6 @@ export function wakeByRefNow(state: TaskState, hart: Hart): WakeByRefAction | La
 
 /** `TaskState.dropRef`, run sync-first (see {@linkcode settle}). */
 export function dropRefNow(state: TaskState, hart: Hart): boolean | Later<boolean> {
-  const steps = new RefDrop(hart, state);
+  const steps = new WordUpdate(hart, state, OpCode.FetchSub32, REF_ONE, droppedRef);
   return settle(steps, steps.begin());
 }
