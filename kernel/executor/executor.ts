@@ -43,6 +43,10 @@ import { TaskBits } from "../task/state.ts";
 import { Task, type TaskHost } from "../task/task.ts";
 import { RunQueue } from "./run_queue.ts";
 import { Scheduler, TICK_BUDGET } from "./scheduler.ts";
+import { enter, enterNow, LATER, Later, type Steps } from "../task/later.ts";
+import { dropTaskRefNow } from "../task/task.ts";
+import { pushNow } from "./run_queue.ts";
+import type { Instruction } from "../../arch/op.ts";
 
 /** Most tasks taken from the injector at once. */
 export const MAX_STOLEN_PER_TICK = 256;
@@ -68,6 +72,14 @@ export interface SpawnOptions {
   /** Caller data, kept on the task. */
   readonly metadata?: unknown;
 }
+
+/** What `Schedule` reads of its executor's private state. */
+let scheduling: {
+  closed(ex: Executor): boolean;
+  hostSide(ex: Executor): boolean;
+  ring(ex: Executor): void;
+  pollingTask(ex: Executor, hart: Hart): boolean;
+};
 
 /**
  * The executor.
@@ -173,23 +185,17 @@ export class Executor implements TaskHost {
    * Enqueues a task that carries one reference for the queue, and wakes an
    * idle worker if the work is not for the current hart.
    */
-  *schedule(task: Task<unknown>): Op<void> {
-    const hart = currentHart();
-    if (this.#closed) {
-      // Nobody will poll it again: give back the queue's reference.
-      yield* task.dropRef();
-      return;
-    }
-    const bound = task.boundTo;
-    const queue = bound >= 0 ? this.schedulers[bound].queue : this.injector;
-    if (bound >= 0) this.schedulers[bound].wokenSinceTick++;
-    yield* queue.push(task);
-    if (this.#hostSide) return this.#ring("wake");
-    // A task queued on this hart while this hart polls a task is seen by
-    // the same tick once that poll returns. In any other case (host code,
-    // the worker falling asleep in blockOn, an interrupt handler nested
-    // there) the worker may be about to sleep: wake one.
-    if (bound !== hart.id || !this.#pollingTask(hart)) yield* this.sleepers.wake();
+  schedule(task: Task<unknown>): Op<void> {
+    return new Later(new Schedule(this, task));
+  }
+
+  static {
+    scheduling = {
+      closed: (ex) => ex.#closed,
+      hostSide: (ex) => ex.#hostSide,
+      ring: (ex) => ex.#ring("wake"),
+      pollingTask: (ex, hart) => ex.#pollingTask(hart),
+    };
   }
 
   /**
@@ -439,5 +445,58 @@ export class Executor implements TaskHost {
    */
   currentTask(): Task<unknown> | null {
     return this.schedulers[currentHart().id]?.current ?? null;
+  }
+}
+
+/** Where a `Schedule` is: giving back the reference, pushing, waking a sleeper. */
+const DROPPING = 0, PUSHING = 1, WAKING = 2;
+
+/**
+ * `Executor.schedule`, sync-first: the task goes on its hart's queue (or the
+ * injector), and an idle worker is woken if the work is not for the current
+ * hart; on a closed executor the queue's reference is given back instead.
+ */
+class Schedule implements Steps<void> {
+  pending: Instruction | null = null;
+  nested: Op<unknown> | null = null;
+  private stage = PUSHING;
+  private bound = -1;
+  private hart!: Hart;
+
+  constructor(readonly ex: Executor, readonly task: Task<unknown>) {}
+
+  begin(): void | typeof LATER {
+    const ex = this.ex, task = this.task;
+    this.hart = currentHart();
+    if (scheduling.closed(ex)) {
+      // Nobody will poll it again: give back the queue's reference.
+      this.stage = DROPPING;
+      return enterNow(this, dropTaskRefNow(task));
+    }
+    const bound = this.bound = task.boundTo;
+    const queue = bound >= 0 ? ex.schedulers[bound].queue : ex.injector;
+    if (bound >= 0) ex.schedulers[bound].wokenSinceTick++;
+    return enterNow(this, pushNow(queue, task)) === LATER ? LATER : this.pushed();
+  }
+
+  resume(): void | typeof LATER {
+    if (this.stage === PUSHING) return this.pushed();
+  }
+
+  fail(error: unknown): never {
+    throw error;
+  }
+
+  private pushed(): void | typeof LATER {
+    const ex = this.ex, hart = this.hart;
+    if (scheduling.hostSide(ex)) return scheduling.ring(ex);
+    // A task queued on this hart while this hart polls a task is seen by
+    // the same tick once that poll returns. In any other case (host code,
+    // the worker falling asleep in blockOn, an interrupt handler nested
+    // there) the worker may be about to sleep: wake one.
+    if (this.bound !== hart.id || !scheduling.pollingTask(ex, hart)) {
+      this.stage = WAKING;
+      return enter(this, ex.sleepers.wake()) === LATER ? LATER : undefined;
+    }
   }
 }

@@ -356,9 +356,9 @@ export class TaskWaker implements Waker {
   /**
    * Wakes the task, consuming this waker.
    */
-  *wake(): Op<void> {
+  wake(): Op<void> {
     this.#spend("wake");
-    yield* this.task.wakeByVal();
+    return this.task.wakeByVal();
   }
 
   /**

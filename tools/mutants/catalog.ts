@@ -132,7 +132,10 @@ export const MUTANTS: readonly Mutant[] = [
     target: "executor",
     replacements: [{
       file: "kernel/executor/executor.ts",
-      from: "    if (bound !== hart.id || !this.#pollingTask(hart)) yield* this.sleepers.wake();\n",
+      from: "    if (this.bound !== hart.id || !scheduling.pollingTask(ex, hart)) {\n" +
+        "      this.stage = WAKING;\n" +
+        "      return enter(this, ex.sleepers.wake()) === LATER ? LATER : undefined;\n" +
+        "    }\n",
       to: "    // (no wake: an idle worker sleeps until an interrupt)\n",
     }],
   },
