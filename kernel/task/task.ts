@@ -356,9 +356,9 @@ export class TaskWaker implements Waker {
   /**
    * Wakes the task, consuming this waker.
    */
-  wake(): Op<void> {
+  *wake(): Op<void> {
     this.#spend("wake");
-    return this.task.wakeByVal();
+    yield* this.task.wakeByVal();
   }
 
   /**
