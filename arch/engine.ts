@@ -132,10 +132,8 @@ export class Engine<H> implements PlatformHost, Effects {
   #maxTime = Infinity;
   readonly #performer = (ins: Instruction): unknown => this.#performInPlace(ins);
 
-  /** Each public object's engine (a Machine's), for the facades that need engine state. */
-  /** Links `owner` (a Machine) to `engine`, once, so that facades find it with {@linkcode Engine.of}. */
+  /** Links `owner` (a Machine) to `engine`, once (`attach` refuses a second), so that facades find it with {@linkcode Engine.of}. */
   static register<H>(owner: object, engine: Engine<H>): void {
-    if (attached(owner, Engine) !== undefined) throw new TypeError("ksim: this machine already has an engine");
     attach(owner, Engine, engine);
   }
 

@@ -34,19 +34,16 @@
 
 import { currentHart, type Hart } from "../../arch/hart.ts";
 import type { Machine } from "../../arch/machine.ts";
-import type { Op } from "../../arch/op.ts";
+import type { Instruction, Op } from "../../arch/op.ts";
 import { WordHeap } from "../mem/heap.ts";
 import type { Async } from "../task/async.ts";
 import { blockOn, HartWaker } from "../task/block_on.ts";
 import { JoinHandle } from "../task/join_handle.ts";
 import { TaskBits } from "../task/state.ts";
-import { Task, type TaskHost } from "../task/task.ts";
-import { RunQueue } from "./run_queue.ts";
-import { Scheduler, TICK_BUDGET } from "./scheduler.ts";
+import { dropTaskRefNow, Task, type TaskHost } from "../task/task.ts";
 import { enter, enterNow, LATER, Later, type Steps } from "../task/later.ts";
-import { dropTaskRefNow } from "../task/task.ts";
-import { pushNow } from "./run_queue.ts";
-import type { Instruction } from "../../arch/op.ts";
+import { pushNow, RunQueue } from "./run_queue.ts";
+import { Scheduler, TICK_BUDGET } from "./scheduler.ts";
 
 /** Most tasks taken from the injector at once. */
 export const MAX_STOLEN_PER_TICK = 256;

@@ -315,6 +315,11 @@ function droppedRef(old: number, update: WordUpdate<boolean>): boolean {
   return refs === 1;
 }
 
+/** `TaskState.dropRef`'s machine. */
+function refDrop(hart: Hart, state: TaskState): WordUpdate<boolean> {
+  return new WordUpdate(hart, state, OpCode.FetchSub32, REF_ONE, droppedRef);
+}
+
 /** After a reference's fetch-add: there was room for it. */
 function clonedRef(old: number, update: WordUpdate<void>): void {
   if (old >>> REFS_SHIFT === REFS_MAX) update.panic("task reference count overflow");
@@ -327,7 +332,7 @@ function droppedJoinHandle(old: number, update: WordUpdate<void>): void {
 
 /**
  * One transition of a state word: the seed's `transition`, a CAS loop that
- * skips the write when nothing changes, run sync-first (see `CasLoop`),
+ * skips the write when nothing changes, run sync-first (see `CasSteps`),
  * then the join-waker wait it asked for, if any. Its frame (`start_poll
  * task-1` and so on) is on the hart's stack while it waits at an
  * instruction.
@@ -690,7 +695,7 @@ export class TaskState {
 
   /** Drops a reference (one `fetchSub`, sync-first); true if it was the last: deallocate. Panics if there was none. */
   dropRef(hart: Hart): Op<boolean> {
-    return new Later(new WordUpdate(hart, this, OpCode.FetchSub32, REF_ONE, droppedRef));
+    return new Later(refDrop(hart, this));
   }
 
   /** Cancels the task (sets CANCELLED and WOKEN); false if it already was. */
@@ -806,6 +811,6 @@ export function wakeByRefNow(state: TaskState, hart: Hart): WakeByRefAction | La
 
 /** `TaskState.dropRef`, run sync-first (see {@linkcode settle}). */
 export function dropRefNow(state: TaskState, hart: Hart): boolean | Later<boolean> {
-  const steps = new WordUpdate(hart, state, OpCode.FetchSub32, REF_ONE, droppedRef);
+  const steps = refDrop(hart, state);
   return settle(steps, steps.begin());
 }

@@ -427,6 +427,9 @@ class BorrowedWaker implements Waker {
 /** Where a poll is. */
 const START = 0, DROP = 1, CANCELLED_JOIN = 2, BODY = 3, END = 4, JOIN = 5;
 
+/** A placeholder for PollRun.saved before a poll enters its body (never written). */
+const NO_FRAMES: string[] = [];
+
 /**
  * One poll of a task (k23's `Task::poll`), sync-first: `start_poll`, the
  * body run inline until it suspends or finishes, `end_poll`, and the join
@@ -436,9 +439,6 @@ const START = 0, DROP = 1, CANCELLED_JOIN = 2, BODY = 3, END = 4, JOIN = 5;
  * instructions pass through it to the hart's loop, and their faults are
  * raised in the body, where they were issued.
  */
-/** A placeholder for PollRun.saved before a poll enters its body (never written). */
-const NO_FRAMES: string[] = [];
-
 class PollRun implements Steps<PollResult> {
   pending: Instruction | null = null;
   nested: Op<unknown> | null = null;
