@@ -47,7 +47,10 @@
  *   nothing of its own, reads each opcode's cost and flags from its
  *   descriptor in `OPS` (one object shape for all), admits in-place steps
  *   with one check (`#admit`) and performs them with the one `perform`
- *   switch, whose 32-bit cases are `perform32`.
+ *   switch, whose 32-bit cases are `perform32`. The exceptions are the
+ *   load, CAS and fetch-add attempts, which every poll of the kernel makes:
+ *   each has its own small function, which must do what `perform32` does
+ *   for its opcode (the golden step test compares them).
  *
  * @module
  */
@@ -84,6 +87,9 @@ const COST: Int32Array = Int32Array.from(OPS, (s) => s.cost);
 
 /** Cycles for taking an interrupt (trap entry and return). */
 const TRAP_COST = 20;
+/** The costs of the attempts that have their own functions. */
+const LOAD_COST = OPS[OpCode.Load32].cost, CAS_COST = OPS[OpCode.Cas32].cost;
+const FETCH_ADD_COST = OPS[OpCode.FetchAdd32].cost;
 /** The instruction a woken `wfi` completes with. */
 const WOKEN = new Instruction(OpCode.Resume, 0, 0, 0, 0n, 0n, "woken from wfi");
 /** The instruction standing for "not started yet". */
@@ -351,27 +357,89 @@ export class Engine<H> implements PlatformHost, Effects {
 
   /**
    * A hart's in-place attempt of a kernel-mode 32-bit instruction
-   * (`Hart.tryCas32` and the like; `code` with operands `a` and `b`):
+   * (`Hart.trySwap32` and the like; `code` with operands `a` and `b`):
    * while hart `c` is being stepped with in-place steps allowed, the same
    * decision and step as an issued instruction's (see `#performInPlace`),
-   * performed directly, and its result; else NOT_IN_PLACE.
+   * performed directly, and its result; else NOT_IN_PLACE. The load, CAS
+   * and fetch-add that every poll makes have their own copies below, each
+   * small enough for V8 to compile with the memory access inlined.
    */
   attempt32(c: HartCore<H>, code: OpCode, addr: number, a: number, b: number): number {
-    if (this.#stepping !== c) return NOT_IN_PLACE;
-    const cost = COST[code];
-    if (!this.#admit(c, cost)) return NOT_IN_PLACE;
-    c.stats.cycles += cost;
-    this.now += cost;
+    if (!this.#admitAttempt(c, COST[code])) return NOT_IN_PLACE;
     this.acted = addr;
     let value: number;
     try {
       value = perform32(this, code, addr, a, b);
     } catch (e) {
-      if (e instanceof MemoryFault) this.#hash.mix(((c.id << 8) | code) ^ 0x6000000);
-      throw e;
+      this.#faulted(c, code, e);
     }
     this.#hash.mix3((c.id << 8) | code, addr | 0, this.word | 0);
     return value;
+  }
+
+  /** `attempt32` of a Load32. */
+  attemptLoad32(c: HartCore<H>, addr: number): number {
+    if (!this.#admitAttempt(c, LOAD_COST)) return NOT_IN_PLACE;
+    let v: number;
+    try {
+      v = this.memory.read32(addr);
+    } catch (e) {
+      this.#faulted(c, OpCode.Load32, e);
+    }
+    this.#hash.mix3((c.id << 8) | OpCode.Load32, addr | 0, v | 0);
+    return v;
+  }
+
+  /** `attempt32` of a Cas32 (`expected` already an unsigned word). */
+  attemptCas32(c: HartCore<H>, addr: number, expected: number, desired: number): number {
+    if (!this.#admitAttempt(c, CAS_COST)) return NOT_IN_PLACE;
+    let v: number;
+    try {
+      const mem = this.memory;
+      v = mem.read32(addr);
+      if (v === expected) {
+        mem.write32(addr, desired);
+        this.#watchers.wrote(addr);
+      }
+    } catch (e) {
+      this.#faulted(c, OpCode.Cas32, e);
+    }
+    this.#hash.mix3((c.id << 8) | OpCode.Cas32, addr | 0, v | 0);
+    return v;
+  }
+
+  /** `attempt32` of a FetchAdd32. */
+  attemptFetchAdd32(c: HartCore<H>, addr: number, delta: number): number {
+    if (!this.#admitAttempt(c, FETCH_ADD_COST)) return NOT_IN_PLACE;
+    let v: number;
+    try {
+      const mem = this.memory;
+      v = mem.read32(addr);
+      mem.write32(addr, (v + delta) >>> 0);
+      this.#watchers.wrote(addr);
+    } catch (e) {
+      this.#faulted(c, OpCode.FetchAdd32, e);
+    }
+    this.#hash.mix3((c.id << 8) | OpCode.FetchAdd32, addr | 0, v | 0);
+    return v;
+  }
+
+  /**
+   * Whether hart `c` may take an attempt costing `cost` in place now: it is
+   * the hart being stepped with in-place steps allowed, and `#admit` lets
+   * the step run here. If so, the step is counted and its cost charged.
+   */
+  #admitAttempt(c: HartCore<H>, cost: number): boolean {
+    if (this.#stepping !== c || !this.#admit(c, cost)) return false;
+    c.stats.cycles += cost;
+    this.now += cost;
+    return true;
+  }
+
+  /** Folds a memory fault of an attempt into the trace hash, and rethrows it. */
+  #faulted(c: HartCore<H>, code: OpCode, e: unknown): never {
+    if (e instanceof MemoryFault) this.#hash.mix(((c.id << 8) | code) ^ 0x6000000);
+    throw e;
   }
 
   /**
@@ -399,6 +467,14 @@ export class Engine<H> implements PlatformHost, Effects {
     if (this.steps >= this.#limit || this.now >= this.#maxTime || this.now + cost >= this.#timed.nextEventAt) {
       return false;
     }
+    if (this.runnable.length > 1 || active !== null) return this.#admitShared(c);
+    c.stats.steps++;
+    this.steps++;
+    return true;
+  }
+
+  /** The rest of `#admit` when other harts could run or a recorder listens: the pick, and the recorder's start. */
+  #admitShared(c: HartCore<H>): boolean {
     if (this.runnable.length > 1) {
       const id = this.#pick();
       if (id !== c.id) {

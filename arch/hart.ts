@@ -854,7 +854,7 @@ export class Hart {
    * ```
    */
   tryLoad32(paddr: number): number {
-    return this.#engine.attempt32(this.#core, OpCode.Load32, paddr, 0, 0);
+    return this.#engine.attemptLoad32(this.#core, paddr);
   }
 
   /** The in-place attempt of a kernel-mode `store32` (see {@linkcode Hart.tryCas32}): 0, or {@linkcode NOT_IN_PLACE}. */
@@ -879,8 +879,12 @@ export class Hart {
    * `kernelOp(hart.cas32(paddr, expected, desired))`) as its next one, so
    * that the run is the same either way. Kernel-mode: it may write the
    * kernel's protected words (as with `kernelOp`). Outside a step of this
-   * hart, or with the fast path off, it always answers NOT_IN_PLACE. Kernel
-   * hot paths use the attempts to run without a generator per atomic.
+   * hart, or with the fast path off, it always answers NOT_IN_PLACE. An
+   * attempt that answered NOT_IN_PLACE answers it again, doing nothing, until
+   * the hart yields (the engine keeps the pick it made for that
+   * instruction), so code that cannot go on in place may hand over to code
+   * that attempts the same atomic again before it is yielded. Kernel hot
+   * paths use the attempts to run without a generator per atomic.
    *
    * @example A sync-first increment that goes on as an operation when it must
    * ```ts
@@ -907,13 +911,13 @@ export class Hart {
   tryCas32(paddr: number, expected: number, desired: number): number {
     checkWord("tryCas32", expected);
     checkWord("tryCas32", desired);
-    return this.#engine.attempt32(this.#core, OpCode.Cas32, paddr, expected >>> 0, desired);
+    return this.#engine.attemptCas32(this.#core, paddr, expected >>> 0, desired);
   }
 
   /** The in-place attempt of a kernel-mode `fetchAdd32` (see {@linkcode Hart.tryCas32}): the old value, or {@linkcode NOT_IN_PLACE}. */
   tryFetchAdd32(paddr: number, value: number): number {
     checkWord("tryFetchAdd32", value);
-    return this.#engine.attempt32(this.#core, OpCode.FetchAdd32, paddr, value, 0);
+    return this.#engine.attemptFetchAdd32(this.#core, paddr, value);
   }
 
   /** The in-place attempt of a kernel-mode `fetchSub32` (see {@linkcode Hart.tryCas32}): the old value, or {@linkcode NOT_IN_PLACE}. */

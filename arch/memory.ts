@@ -300,14 +300,22 @@ export class PhysicalMemory {
    * ```
    */
   read32(paddr: number): number {
-    if (active !== null) active.read(paddr >>> 2); // an explorer records this step's accesses
-    // The 32-bit accessors are the engine's hot path. First the common case
-    // in integer arithmetic: an aligned address below 2^31 on the page used
-    // last, which lies inside memory since that page exists. (`paddr &
+    // The 32-bit accessors are the engine's hot path, kept small enough to
+    // be inlined: the common case in integer arithmetic, with no explorer
+    // recording, is an aligned address below 2^31 on the page used last,
+    // which lies inside memory since that page exists. (`paddr &
     // 0x7ffffffc` equals `paddr` only for such an address: not for a
-    // fraction, a negative number, NaN or 2^31 and up.) Otherwise the checks
-    // are written out, and the last page used is tried before the table.
-    if ((paddr & 0x7ffffffc) === paddr && paddr >>> 12 === this.#lastNo) return this.#last![(paddr & 0xfff) >>> 2];
+    // fraction, a negative number, NaN or 2^31 and up.) Any other case
+    // takes `#read32`.
+    if (active === null && (paddr & 0x7ffffffc) === paddr && paddr >>> 12 === this.#lastNo) {
+      return this.#last![(paddr & 0xfff) >>> 2];
+    }
+    return this.#read32(paddr);
+  }
+
+  /** `read32` in full: recorded for an explorer, checked, and from the last page used or the table. */
+  #read32(paddr: number): number {
+    if (active !== null) active.read(paddr >>> 2); // an explorer records this step's accesses
     if (paddr % 4 !== 0 || paddr < 0 || paddr + 4 > this.size) this.#fault("read32", paddr, 4);
     const page = Math.floor(paddr / PAGE_SIZE) === this.#lastNo ? this.#last : this.#find(paddr);
     return page === undefined ? 0 : page[(paddr % PAGE_SIZE) >>> 2];
@@ -326,11 +334,16 @@ export class PhysicalMemory {
    * ```
    */
   write32(paddr: number, value: number): void {
-    if (active !== null) active.write(paddr >>> 2);
-    if ((paddr & 0x7ffffffc) === paddr && paddr >>> 12 === this.#lastNo) {
+    if (active === null && (paddr & 0x7ffffffc) === paddr && paddr >>> 12 === this.#lastNo) {
       this.#last![(paddr & 0xfff) >>> 2] = value >>> 0;
       return;
     }
+    this.#write32(paddr, value);
+  }
+
+  /** `write32` in full (see `read32`). */
+  #write32(paddr: number, value: number): void {
+    if (active !== null) active.write(paddr >>> 2);
     if (paddr % 4 !== 0 || paddr < 0 || paddr + 4 > this.size) this.#fault("write32", paddr, 4);
     const page = Math.floor(paddr / PAGE_SIZE) === this.#lastNo ? this.#last! : this.#page(paddr);
     page[(paddr % PAGE_SIZE) >>> 2] = value >>> 0;

@@ -4,8 +4,9 @@
 // fast path off, under every policy, with interrupts, faults and limits; and
 // the same outcome for every kernel task.
 import assert from "node:assert/strict";
-import { type Hart, Machine, type MachineOptions, MemoryFault, type PolicyOption } from "../../mod.ts";
-import { currentHart } from "../../arch/hart.ts";
+import { type Hart, Machine, type MachineOptions, MemoryFault, type Op, type PolicyOption } from "../../mod.ts";
+import { currentHart, NOT_IN_PLACE } from "../../arch/hart.ts";
+import { kernelOp } from "../../arch/op.ts";
 import { Kernel } from "../../kernel/kernel.ts";
 
 const COUNTER = 0x1000;
@@ -154,6 +155,99 @@ Deno.test("task outcomes are the same with in-place steps on and off", async (t)
         ]);
         assert.equal(on.outcomes[2].state, "panicked");
       }
+    });
+  }
+});
+
+// A hart's in-place attempts (`tryLoad32`, `tryCas32`, `tryFetchAdd32`, …)
+// make the same run as the instructions they stand for, and an attempt that
+// answered NOT_IN_PLACE answers it again, doing nothing, until its hart
+// yields: kernel code relies on that to hand a stopped atomic over to a
+// machine that attempts it again.
+
+const TALLY = 0x3000, WRAP = 0x3008;
+/** Past the end of a 64 KiB memory: every access faults. */
+const BAD = 0x10000;
+
+/** `attempt` in place, or else `issue` as the next instruction. */
+function* inPlaceOr(attempt: () => number, issue: () => Op<number>): Op<number> {
+  const v = attempt();
+  return v === NOT_IN_PLACE ? yield* kernelOp(issue()) : v;
+}
+
+/** CAS increments by attempts, fetch-adds that wrap, and faulting attempts, with IPIs. */
+function* attempts(hart: Hart): Op<void> {
+  hart.enableInterrupts();
+  for (let i = 0; i < 200; i++) {
+    let v = yield* inPlaceOr(() => hart.tryLoad32(TALLY), () => hart.load32(TALLY));
+    for (;;) {
+      const next = v + 1;
+      const old = yield* inPlaceOr(() => hart.tryCas32(TALLY, v, next), () => hart.cas32(TALLY, v, next));
+      if (old === v) break;
+      v = old;
+    }
+    yield* inPlaceOr(() => hart.tryFetchAdd32(WRAP, 0x7fffffff), () => hart.fetchAdd32(WRAP, 0x7fffffff));
+    if (i % 29 === 0) hart.sendIpi((hart.id + 1) % hart.machine.harts.length);
+    if (i % 41 === 0) {
+      try {
+        yield* inPlaceOr(() => hart.tryCas32(BAD, 0, 1), () => hart.cas32(BAD, 0, 1));
+        assert.fail("a CAS past the end of memory must fault");
+      } catch (e) {
+        assert.ok(e instanceof MemoryFault);
+        yield* inPlaceOr(() => hart.tryFetchAdd32(TALLY + 4, 1), () => hart.fetchAdd32(TALLY + 4, 1));
+      }
+    }
+  }
+}
+
+function runAttempts(policy: PolicyOption, fastPath: boolean) {
+  const m = new Machine({ harts: 3, memoryBytes: 0x10000, policy, seed: 7, recordTape: true, fastPath });
+  m.onInterrupt("software", function* (hart) {
+    yield* hart.fetchAdd32(TALLY + 0x20 + 4 * hart.id, 1);
+  });
+  m.boot(attempts);
+  const report = m.run();
+  const words = [TALLY, TALLY + 4, WRAP, TALLY + 0x20, TALLY + 0x24, TALLY + 0x28].map((a) => m.memory.read32(a));
+  return { report, words, tape: m.tape };
+}
+
+Deno.test("attempts make the same run as the instructions they stand for", async (t) => {
+  for (const policy of policies) {
+    await t.step(JSON.stringify(policy), () => {
+      const on = runAttempts(policy, true), off = runAttempts(policy, false);
+      assert.equal(on.report.status, "halted");
+      assert.equal(on.words[0], 600, "every increment landed");
+      assert.equal(on.words[2], (600 * 0x7fffffff) % 2 ** 32, "fetch-adds wrap modulo 2^32");
+      assert.deepEqual(on, off);
+    });
+  }
+});
+
+Deno.test("an attempt that answered NOT_IN_PLACE answers it again until its hart yields", async (t) => {
+  for (const policy of ["random", "round-robin", { kind: "pct", depth: 3, steps: 2000 }] as PolicyOption[]) {
+    await t.step(JSON.stringify(policy), () => {
+      // Each hart attempts every load twice when the first answer is
+      // NOT_IN_PLACE: the second must answer the same and change nothing.
+      const run = (again: boolean) => {
+        const m = new Machine({ harts: 3, policy, seed: 11, recordTape: true });
+        let refused = 0;
+        m.boot(function* (hart) {
+          for (let i = 0; i < 100; i++) {
+            let v = hart.tryLoad32(TALLY);
+            if (v === NOT_IN_PLACE) {
+              refused++;
+              if (again) assert.equal(hart.tryLoad32(TALLY), NOT_IN_PLACE);
+              v = yield* kernelOp(hart.load32(TALLY));
+            }
+            yield* hart.cas32(TALLY, v, v + 1);
+          }
+        });
+        const report = m.run();
+        return { hash: report.traceHash, steps: report.steps, tape: m.tape, refused };
+      };
+      const once = run(false), twice = run(true);
+      assert.ok(once.refused > 0, "some attempts were refused (another hart was picked)");
+      assert.deepEqual(twice, once);
     });
   }
 });
