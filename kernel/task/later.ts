@@ -26,14 +26,18 @@
  * - A machine is used once: `run()` or `yield*` from the start, not both.
  *
  * The kernel's poll path goes further, so that a poll that runs in place
- * allocates nothing of its own: it calls a machine's `begin()` itself and
- * wraps the machine in a `Later` only if it stops ({@linkcode settle},
- * {@linkcode enterNow}); each such call site names one machine class, since
- * a shared call of `steps.begin()` sees them all and V8 then dispatches it
- * slowly. A machine that finished in place is kept by its module for the
- * next use (reset field by field); one that stopped belongs to its `Later`
- * and is never kept. A kept machine still points at the last objects it
- * worked on (a task, a hart) until its next use.
+ * allocates nothing of its own. Its CAS loops (the task-state transitions,
+ * the run queue's pop) and its single atomics (the re-queue's fetch-add)
+ * run in the function that needs them, and make their machine only when an
+ * atomic cannot run in place: the machine then starts stopped at that
+ * atomic ({@linkcode casStopAt}), or, if it was the first, from the start.
+ * That is sound because an attempt that answers `NOT_IN_PLACE` answers it
+ * again until its hart yields (the engine keeps the pick it made), so the
+ * machine's own first attempt stops at the same point. The poll itself
+ * calls its machine's `begin()` and wraps it in a `Later` only if it stops
+ * ({@linkcode settle}, {@linkcode enterNow}); a poll that finished in place
+ * is kept for the next (reset field by field), and still points at the
+ * last task and hart it worked on until then.
  *
  * @module
  */
@@ -470,6 +474,17 @@ export function casBegin<R>(loop: CasSteps<R>): R | typeof LATER {
  */
 export function casResume<R>(loop: CasSteps<R>, value: number): R | typeof LATER {
   return advance(loop, value);
+}
+
+/**
+ * Leaves a CAS loop stopped at its CAS of `next` over `seen`, for a caller
+ * that ran the loop's first steps in place itself and whose CAS could not
+ * run in place: the loop then goes on as if it had stopped there.
+ */
+export function casStopAt<R>(loop: CasSteps<R>, seen: number, next: number): typeof LATER {
+  loop.stage = SWAPPING;
+  loop.seen = seen;
+  return stop(loop, OpCode.Cas32, seen, next);
 }
 
 function advance<R>(loop: CasSteps<R>, seen: number): R | typeof LATER {

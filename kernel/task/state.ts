@@ -35,9 +35,20 @@
  * @module
  */
 
-import type { Hart } from "../../arch/hart.ts";
+import { type Hart, NOT_IN_PLACE } from "../../arch/hart.ts";
 import { type Instruction, kernelOp, type Op } from "../../arch/op.ts";
-import { attempt, casBegin, casResume, type CasSteps, enter, LATER, Later, settle, type Steps } from "./later.ts";
+import {
+  attempt,
+  casBegin,
+  casResume,
+  type CasSteps,
+  casStopAt,
+  enter,
+  LATER,
+  Later,
+  settle,
+  type Steps,
+} from "./later.ts";
 import { OpCode } from "../../arch/opcodes.ts";
 import { KernelPanic } from "../panic.ts";
 
@@ -258,19 +269,64 @@ export function describeState(word: number): string {
   return `${flags.length ? flags.join("|") : "-"} join=${join} refs=${word >>> REFS_SHIFT}`;
 }
 
-/** The next word of one transition attempt, with helpers in the seed's style. */
-interface Draft {
+/**
+ * The next word of one transition attempt, with helpers in the seed's
+ * style. A draft knows no hart or task: its panics are raised by
+ * {@linkcode drafted}, which names them. (So one draft serves every
+ * transition run in place, and drafting stores no object in it.)
+ */
+class Draft {
   /** The word being computed, from the word the attempt saw. */
-  word: number;
+  word = 0;
   /** Set when the poller found the join waker Registering and must wait. */
-  waitForJoinWaker: boolean;
-  has(bit: number): boolean;
-  set(bit: number, on: boolean): void;
-  joinWaker: JoinWakerState;
-  readonly refs: number;
-  cloneRef(): void;
-  dropRef(): void;
-  panic(what: string): never;
+  waitForJoinWaker = false;
+
+  has(bit: number): boolean {
+    return (this.word & bit) !== 0;
+  }
+  set(bit: number, on: boolean): void {
+    this.word = (on ? this.word | bit : this.word & ~bit) >>> 0;
+  }
+  get joinWaker(): JoinWakerState {
+    return ((this.word & JOIN_WAKER_MASK) >>> JOIN_WAKER_SHIFT) as JoinWakerState;
+  }
+  set joinWaker(state: JoinWakerState) {
+    this.word = ((this.word & ~JOIN_WAKER_MASK) | (state << JOIN_WAKER_SHIFT)) >>> 0;
+  }
+  get refs(): number {
+    return this.word >>> REFS_SHIFT;
+  }
+  cloneRef(): void {
+    if (this.refs === REFS_MAX) this.panic("task reference count overflow");
+    this.word += REF_ONE;
+  }
+  dropRef(): void {
+    if (this.refs === 0) this.panic("dropped a reference of a task with no references");
+    this.word -= REF_ONE;
+  }
+  panic(what: string): never {
+    throw new DraftPanic(what);
+  }
+}
+
+/** What a draft throws on a broken invariant; {@linkcode drafted} raises it as a `KernelPanic`. */
+class DraftPanic {
+  constructor(readonly what: string) {}
+}
+
+/**
+ * Drafts the next word of transition `fn` on `d` from `word` (left in
+ * `d.word`) and returns its result; a broken invariant is raised as a
+ * `KernelPanic` of `hart` and the task of `state`.
+ */
+function drafted<R>(d: Draft, word: number, fn: (d: Draft) => R, hart: Hart, state: TaskState): R {
+  d.word = word;
+  d.waitForJoinWaker = false;
+  try {
+    return fn(d);
+  } catch (e) {
+    throw e instanceof DraftPanic ? new KernelPanic(e.what, { hart: hart.id, task: state.task }) : e;
+  }
 }
 
 /**
@@ -337,14 +393,14 @@ function droppedJoinHandle(old: number, update: WordUpdate<void>): void {
  * task-1` and so on) is on the hart's stack while it waits at an
  * instruction.
  */
-class Transition<R> implements CasSteps<R>, Draft {
+class Transition<R> implements CasSteps<R> {
   pending: Instruction | null = null;
   nested: Op<unknown> | null = null;
   stage = 0;
   seen = 0;
   pushedOn: string[] | null = null;
-  word = 0;
-  waitForJoinWaker = false;
+  private readonly draft = new Draft();
+  private waitForJoinWaker = false;
   private result: R | null = null;
   private waiting = false;
   addr: number;
@@ -358,19 +414,10 @@ class Transition<R> implements CasSteps<R>, Draft {
     this.addr = state.addr;
   }
 
-  /** Makes a finished transition a fresh one (see `transitionNow`). */
-  reset(hart: Hart, state: TaskState, what: string, transition: (d: Draft) => R): void {
-    this.pending = null;
-    this.stage = 0;
-    this.pushedOn = null;
-    this.waitForJoinWaker = false;
-    this.result = null;
-    this.waiting = false;
-    this.hart = hart;
-    this.state = state;
-    this.addr = state.addr;
-    this.what = what;
-    this.transition = transition;
+  /** Takes over what `transitionNow` drafted in place: the result of the word it is about to write. */
+  takeOver(result: R, waitForJoinWaker: boolean): void {
+    this.result = result;
+    this.waitForJoinWaker = waitForJoinWaker;
   }
 
   frame(): string {
@@ -378,10 +425,10 @@ class Transition<R> implements CasSteps<R>, Draft {
   }
 
   step(word: number): number {
-    this.word = word;
-    this.waitForJoinWaker = false;
-    this.result = this.transition(this);
-    return this.word;
+    const d = this.draft;
+    this.result = drafted(d, word, this.transition, this.hart, this.state);
+    this.waitForJoinWaker = d.waitForJoinWaker;
+    return d.word;
   }
 
   finish(): R | typeof LATER {
@@ -406,33 +453,6 @@ class Transition<R> implements CasSteps<R>, Draft {
 
   private waited(woken: boolean): R {
     return woken ? this.result as R : withoutJoinWaker(this.result as R);
-  }
-
-  has(bit: number): boolean {
-    return (this.word & bit) !== 0;
-  }
-  set(bit: number, on: boolean): void {
-    this.word = (on ? this.word | bit : this.word & ~bit) >>> 0;
-  }
-  get joinWaker(): JoinWakerState {
-    return ((this.word & JOIN_WAKER_MASK) >>> JOIN_WAKER_SHIFT) as JoinWakerState;
-  }
-  set joinWaker(state: JoinWakerState) {
-    this.word = ((this.word & ~JOIN_WAKER_MASK) | (state << JOIN_WAKER_SHIFT)) >>> 0;
-  }
-  get refs(): number {
-    return this.word >>> REFS_SHIFT;
-  }
-  cloneRef(): void {
-    if (this.refs === REFS_MAX) this.panic("task reference count overflow");
-    this.word += REF_ONE;
-  }
-  dropRef(): void {
-    if (this.refs === 0) this.panic("dropped a reference of a task with no references");
-    this.word -= REF_ONE;
-  }
-  panic(what: string): never {
-    throw new KernelPanic(what, { hart: this.hart.id, task: this.state.task });
   }
 }
 
@@ -773,25 +793,43 @@ export class TaskState {
   }
 }
 
-/**
- * A transition that finished in place, kept for the next one: nothing else
- * holds it, so the kernel's poll path makes no transition objects. One that
- * stops at an instruction belongs to its `Later` and is never kept.
- */
-let spare: Transition<unknown> | null = null;
+/** The draft of every transition run in place (see `transitionNow`). */
+const scratch = new Draft();
 
-/** Runs a transition sync-first (see {@linkcode settle}). */
+/**
+ * Runs a transition sync-first (see {@linkcode settle}): its CAS loop in
+ * place while every atomic runs in place; from the first that cannot, as a
+ * `Transition` machine stopped there. Nothing is allocated unless it stops.
+ */
 function transitionNow<R>(hart: Hart, state: TaskState, what: string, fn: (d: Draft) => R): R | Later<R> {
-  let t = spare as Transition<R> | null;
-  if (t === null) t = new Transition(hart, state, what, fn);
-  else {
-    spare = null;
-    t.reset(hart, state, what, fn);
+  const addr = state.addr;
+  let seen = hart.tryLoad32(addr);
+  if (seen === NOT_IN_PLACE) {
+    // Nothing ran: the machine's own load stops at the same point.
+    const t = new Transition(hart, state, what, fn);
+    return settle(t, t.begin());
   }
-  const r = t.begin();
-  if (r === LATER) return settle(t, r);
-  spare = t as Transition<unknown>;
-  return r;
+  const d = scratch;
+  for (;;) {
+    const r = drafted(d, seen, fn, hart, state);
+    const next = d.word;
+    if (next !== seen) {
+      const v = hart.tryCas32(addr, seen, next);
+      if (v === NOT_IN_PLACE) {
+        const t = new Transition(hart, state, what, fn);
+        t.takeOver(r, d.waitForJoinWaker);
+        return settle(t, casStopAt(t, seen, next));
+      }
+      if (v !== seen) {
+        seen = v;
+        continue;
+      }
+    }
+    if (!d.waitForJoinWaker) return r;
+    const t = new Transition(hart, state, what, fn);
+    t.takeOver(r, true);
+    return settle(t, t.finish());
+  }
 }
 
 /** `TaskState.startPoll`, run sync-first (see {@linkcode settle}): the kernel's poll path. */
