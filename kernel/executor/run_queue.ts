@@ -15,43 +15,67 @@
  * @module
  */
 
-import { currentHart, type Hart } from "../../arch/hart.ts";
+import { currentHart, type Hart, NOT_IN_PLACE } from "../../arch/hart.ts";
 import { type Instruction, kernelOp, type Op } from "../../arch/op.ts";
 import { OpCode } from "../../arch/opcodes.ts";
-import { attempt, casBegin, casResume, type CasSteps, LATER, Later, settle, type Steps } from "../task/later.ts";
+import {
+  attempt,
+  casBegin,
+  casResume,
+  type CasSteps,
+  casStopAt,
+  LATER,
+  Later,
+  settle,
+  type Steps,
+} from "../task/later.ts";
 
 /** A queue's items, for the sync-first functions below. */
 let itemsOf: <T>(q: RunQueue<T>) => Deque<T>;
 
-/** A FIFO of items with amortised O(1) push and shift. */
+/**
+ * A FIFO of items: a ring of slots whose length is a power of two, doubled
+ * when full. A slot is cleared when its item leaves, so the ring holds no
+ * item that left; pushing and shifting allocate nothing until it grows.
+ */
 class Deque<T> {
-  #items: T[] = [];
+  #slots: (T | undefined)[] = new Array(16).fill(undefined);
   #head = 0;
+  #size = 0;
   get size(): number {
-    return this.#items.length - this.#head;
+    return this.#size;
   }
   push(item: T): void {
-    this.#items.push(item);
+    if (this.#size === this.#slots.length) this.#grow();
+    const slots = this.#slots;
+    slots[(this.#head + this.#size) & (slots.length - 1)] = item;
+    this.#size++;
   }
+  /** The oldest item; the ring must not be empty. */
   shift(): T {
-    const item = this.#items[this.#head++];
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
+    const slots = this.#slots, head = this.#head;
+    const item = slots[head] as T;
+    slots[head] = undefined;
+    this.#head = (head + 1) & (slots.length - 1);
+    this.#size--;
     return item;
   }
+  /** The `n` oldest items, oldest first; the ring must hold at least `n`. */
   take(n: number): T[] {
-    const out = this.#items.slice(this.#head, this.#head + n);
-    this.#head += n;
-    if (this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
+    const out: T[] = [];
+    for (let i = 0; i < n; i++) out.push(this.shift());
     return out;
   }
+  #grow(): void {
+    const old = this.#slots, mask = old.length - 1;
+    const slots: (T | undefined)[] = new Array(old.length * 2).fill(undefined);
+    for (let i = 0; i < this.#size; i++) slots[i] = old[(this.#head + i) & mask];
+    this.#slots = slots;
+    this.#head = 0;
+  }
   *[Symbol.iterator](): Generator<T> {
-    for (let i = this.#head; i < this.#items.length; i++) yield this.#items[i];
+    const slots = this.#slots, mask = slots.length - 1;
+    for (let i = 0; i < this.#size; i++) yield slots[(this.#head + i) & mask] as T;
   }
 }
 
@@ -227,40 +251,52 @@ export class RunQueue<T> {
 }
 
 /**
- * A push and a pop that finished in place, kept for the next: nothing else
- * holds them, so the scheduler's pops and re-queues make none of these
- * objects. One that stops at an instruction belongs to its `Later` and is
- * never kept.
+ * `RunQueue.push`, run sync-first (see {@linkcode settle}): the scheduler's
+ * re-queue. A `Push` machine is made only if the fetch-add cannot run in
+ * place.
  */
-let sparePush: Push<unknown> | null = null;
-let sparePop: Pop<unknown> | null = null;
-
-/** `RunQueue.push`, run sync-first (see {@linkcode settle}): the scheduler's re-queue. */
 export function pushNow<T>(q: RunQueue<T>, item: T): void | Later<void> {
-  let steps = sparePush as Push<T> | null;
-  if (steps === null) steps = new Push(q.lenAddr, itemsOf(q), item);
-  else {
-    sparePush = null;
-    steps.reset(q.lenAddr, itemsOf(q), item);
-  }
-  const r = steps.begin();
-  if (r === LATER) return settle(steps, r);
-  steps.item = null as T; // holds no task while kept
-  sparePush = steps as Push<unknown>;
+  if (currentHart().tryFetchAdd32(q.lenAddr, 1) !== NOT_IN_PLACE) return itemsOf(q).push(item);
+  // Nothing ran: the machine's own fetch-add stops at the same point.
+  const steps = new Push(q.lenAddr, itemsOf(q), item);
+  return settle(steps, steps.begin());
 }
 
-/** `RunQueue.pop`, run sync-first (see {@linkcode settle}): the scheduler's pop. */
+/**
+ * `RunQueue.pop`, run sync-first (see {@linkcode settle}): the scheduler's
+ * pop. Its CAS loop runs here while every atomic runs in place; from the
+ * first that cannot, it goes on as a `Pop` machine stopped there.
+ */
 export function popNow<T>(q: RunQueue<T>): T | null | Later<T | null> {
-  let steps = sparePop as Pop<T> | null;
-  if (steps === null) steps = new Pop(q.lenAddr, itemsOf(q));
-  else {
-    sparePop = null;
-    steps.reset(q.lenAddr, itemsOf(q));
+  const hart = currentHart(), addr = q.lenAddr;
+  let n = hart.tryLoad32(addr);
+  if (n === NOT_IN_PLACE) {
+    // Nothing ran: the machine's own load stops at the same point.
+    const steps = new Pop<T>(addr, itemsOf(q));
+    return settle(steps, steps.begin());
   }
-  const r = steps.begin();
-  if (r === LATER) return settle(steps, r);
-  sparePop = steps as Pop<unknown>;
-  return r;
+  for (;;) {
+    const next = popStep(n);
+    if (next === n) return popped(itemsOf(q), n);
+    const v = hart.tryCas32(addr, n, next);
+    if (v === NOT_IN_PLACE) {
+      const steps = new Pop<T>(addr, itemsOf(q));
+      steps.hart = hart;
+      return settle(steps, casStopAt(steps, n, next));
+    }
+    if (v === n) return popped(itemsOf(q), n);
+    n = v;
+  }
+}
+
+/** A pop's next length word from `n`: one less, unless the queue is empty. */
+function popStep(n: number): number {
+  return n > 0 ? n - 1 : n;
+}
+
+/** A pop's result, from the length word its CAS (or its stopping step) saw. */
+function popped<T>(items: Deque<T>, n: number): T | null {
+  return n > 0 ? items.shift() : null;
 }
 
 /** `RunQueue.push`, sync-first: one fetch-add on the length, then the item goes in. */
@@ -269,14 +305,6 @@ class Push<T> implements Steps<void> {
   nested: Op<unknown> | null = null;
 
   constructor(public lenAddr: number, public items: Deque<T>, public item: T) {}
-
-  /** Makes a finished push a fresh one (see `pushNow`). */
-  reset(lenAddr: number, items: Deque<T>, item: T): void {
-    this.pending = null;
-    this.lenAddr = lenAddr;
-    this.items = items;
-    this.item = item;
-  }
 
   begin(): void | typeof LATER {
     if (attempt(this, currentHart(), OpCode.FetchAdd32, this.lenAddr, 1) === LATER) return LATER;
@@ -306,20 +334,12 @@ class Pop<T> implements CasSteps<T | null> {
   constructor(public addr: number, public items: Deque<T>) {}
 
   /** Makes a finished pop a fresh one (see `popNow`). */
-  reset(addr: number, items: Deque<T>): void {
-    this.pending = null;
-    this.stage = 0;
-    this.pushedOn = null;
-    this.addr = addr;
-    this.items = items;
-  }
-
   step(n: number): number {
-    return n > 0 ? n - 1 : n;
+    return popStep(n);
   }
 
   finish(n: number): T | null {
-    return n > 0 ? this.items.shift() : null;
+    return popped(this.items, n);
   }
 
   frame(): null {
