@@ -64,6 +64,21 @@ export interface TaskHost {
 }
 
 /** The body of a task, for its poll (set up by Task's static block). */
+/** `next` of every generator object (bodies are usually generators). */
+const GENERATOR_NEXT = Object.getPrototypeOf(function* () {}).prototype.next as (
+  this: Async<unknown>,
+  value: unknown,
+) => IteratorResult<unknown, unknown>;
+
+/**
+ * Resumes `task`'s body with `input`. A generator's `next` is found on its
+ * prototype, and every generator function has its own, so a plain
+ * `body.next(input)` call site sees one object shape per body function and
+ * V8 looks `next` up the slow way; a body whose `next` was the generators'
+ * own when the task was made is resumed through that function directly.
+ */
+let resumeBody: (task: Task<unknown>, body: Async<unknown>, input: unknown) => IteratorResult<unknown, unknown>;
+
 let bodyOf: (task: Task<unknown>) => Async<unknown> | null;
 /** The waker a task's body borrows while it is polled (set up by Task's static block). */
 let borrowedOf: (task: Task<unknown>) => Waker;
@@ -116,6 +131,8 @@ export class Task<T = unknown> {
   /** Whether the task had been cancelled when it was released. */
   cancelledAtRelease = false;
   #body: Async<T> | null;
+  /** Whether the body's `next` is the generators' own (see `resumeBody`). */
+  #generator: boolean;
   #borrowed: BorrowedWaker;
 
   /**
@@ -138,6 +155,7 @@ export class Task<T = unknown> {
     this.state = new TaskState(init.stateAddr, this.name);
     this.host = init.host;
     this.#body = init.body;
+    this.#generator = init.body.next === GENERATOR_NEXT;
     this.#borrowed = new BorrowedWaker(this as Task<unknown>);
   }
 
@@ -174,6 +192,7 @@ export class Task<T = unknown> {
 
   static {
     bodyOf = (task) => task.#body;
+    resumeBody = (task, body, input) => task.#generator ? GENERATOR_NEXT.call(body, input) : body.next(input);
     borrowedOf = (task) => task.#borrowed;
     takeBody = (task) => {
       const body = task.#body;
@@ -453,14 +472,12 @@ class PollRun implements Steps<PollResult> {
 
   constructor(public task: Task<unknown>) {}
 
-  /** Makes a finished poll a fresh one, of `task` (see `pollNow`). */
+  /**
+   * Makes a finished poll a fresh one, of `task` (see `pollNow`): the stage
+   * and the task, since every other field is written before it is read.
+   */
   reset(task: Task<unknown>): void {
-    this.pending = null;
     this.stage = START;
-    this.cancelled = StartPollAction.DontPoll;
-    this.result = PollResult.Pending;
-    this.saved = NO_FRAMES;
-    this.outer = null;
     this.task = task;
   }
 
@@ -529,7 +546,7 @@ class PollRun implements Steps<PollResult> {
     const body = bodyOf(task)!;
     let done = false;
     try {
-      const r = fault ? body.throw(input) : body.next(input);
+      const r = fault ? body.throw(input) : resumeBody(task, body, input);
       if (!r.done && r.value !== PENDING) {
         this.pending = r.value as Instruction;
         return LATER;
@@ -585,7 +602,7 @@ class PollRun implements Steps<PollResult> {
 class TaskSteps<A> implements Steps<void> {
   pending: Instruction | null = null;
   nested: Op<unknown> | null = null;
-  private second = false;
+  private inSecond = false;
 
   constructor(
     public task: Task<unknown>,
@@ -593,26 +610,18 @@ class TaskSteps<A> implements Steps<void> {
     public then: (task: Task<unknown>, result: A) => Op<void> | null,
   ) {}
 
-  /** Makes a finished machine a fresh one (see `taskStepsNow`). */
-  reset(
-    task: Task<unknown>,
-    first: (task: Task<unknown>) => A | Later<A>,
-    then: (task: Task<unknown>, result: A) => Op<void> | null,
-  ): void {
-    this.pending = null;
-    this.second = false;
-    this.task = task;
-    this.first = first;
-    this.then = then;
+  begin(): void | typeof LATER {
+    return this.after(this.first(this.task));
   }
 
-  begin(): void | typeof LATER {
-    const result = enterNow(this, this.first(this.task));
+  /** Goes on from what the first operation gave when run sync-first. */
+  after(now: A | Later<A>): void | typeof LATER {
+    const result = enterNow(this, now);
     return result === LATER ? LATER : this.next(result);
   }
 
   resume(value: unknown): void | typeof LATER {
-    if (!this.second) return this.next(value as A);
+    if (!this.inSecond) return this.next(value as A);
   }
 
   fail(error: unknown): never {
@@ -620,9 +629,14 @@ class TaskSteps<A> implements Steps<void> {
   }
 
   private next(result: A): void | typeof LATER {
-    this.second = true;
     const op = this.then(this.task, result);
-    if (op !== null) return enter(this, op);
+    return op === null ? undefined : this.second(op);
+  }
+
+  /** Enters the second operation. */
+  second(op: Op<void>): void | typeof LATER {
+    this.inSecond = true;
+    return enter(this, op) === LATER ? LATER : undefined;
   }
 }
 
@@ -643,7 +657,6 @@ const scheduleIfAsked = (task: Task<unknown>, action: WakeByRefAction): Op<void>
  * and is never kept.
  */
 let sparePoll: PollRun | null = null;
-let spareSteps: TaskSteps<unknown> | null = null;
 
 /** `Task.poll`, run sync-first (see {@linkcode settle}): the scheduler's poll. */
 export function pollNow(task: Task<unknown>): PollResult | Later<PollResult> {
@@ -659,21 +672,25 @@ export function pollNow(task: Task<unknown>): PollResult | Later<PollResult> {
   return r;
 }
 
-/** Runs a two-step task operation sync-first (see {@linkcode TaskSteps} and {@linkcode settle}). */
+/**
+ * Runs a two-step task operation sync-first (see {@linkcode TaskSteps} and
+ * {@linkcode settle}): a `TaskSteps` machine is made only if the first
+ * operation stops at an instruction or a second one is needed.
+ */
 function taskStepsNow<A>(
   task: Task<unknown>,
   first: (task: Task<unknown>) => A | Later<A>,
   then: (task: Task<unknown>, result: A) => Op<void> | null,
 ): void | Later<void> {
-  let steps = spareSteps as TaskSteps<A> | null;
-  if (steps === null) steps = new TaskSteps(task, first, then);
-  else {
-    spareSteps = null;
-    steps.reset(task, first, then);
+  const now = first(task);
+  if (now instanceof Later) {
+    const steps = new TaskSteps(task, first, then);
+    return settle(steps, steps.after(now));
   }
-  const r = steps.begin();
-  if (r === LATER) return settle(steps, r);
-  spareSteps = steps as TaskSteps<unknown>;
+  const op = then(task, now);
+  if (op === null) return;
+  const steps = new TaskSteps(task, first, then);
+  return settle(steps, steps.second(op));
 }
 
 /** `Task.dropRef`, run sync-first (see {@linkcode settle}). */

@@ -28,8 +28,9 @@ export function yieldNow(): Async<void> {
   return new YieldNow();
 }
 
-/** The result that suspends the task (shared: it is only read). */
+/** The result that suspends the task, and the result that ends the wait (shared: they are only read). */
 const SUSPEND: IteratorResult<Pending, void> = Object.freeze({ value: PENDING, done: false });
+const DONE_RESULT: IteratorResult<Pending, void> = Object.freeze({ value: undefined, done: true });
 
 /** Waking: the wake-by-reference runs; suspended: PENDING was yielded; done. */
 const WAKING = 0, SUSPENDED = 1, DONE = 2;
@@ -59,9 +60,9 @@ class YieldNow implements Async<void> {
       }
       case SUSPENDED:
         this.stage = DONE;
-        return { value: undefined, done: true };
+        return DONE_RESULT;
       default:
-        return { value: undefined, done: true };
+        return DONE_RESULT;
     }
   }
 
