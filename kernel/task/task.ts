@@ -84,6 +84,10 @@ let bodyOf: (task: Task<unknown>) => Async<unknown> | null;
 let borrowedOf: (task: Task<unknown>) => Waker;
 /** Takes the body of a task away, leaving none (set up by Task's static block). */
 let takeBody: (task: Task<unknown>) => Async<unknown> | null;
+/** Takes the poll machine a task keeps, if any. */
+let pollOf: (task: Task<unknown>) => PollRun | null;
+/** Keeps a finished poll machine on its task for the next poll. */
+let keepPoll: (task: Task<unknown>, run: PollRun) => void;
 
 /**
  * A spawned task.
@@ -134,6 +138,8 @@ export class Task<T = unknown> {
   /** Whether the body's `next` is the generators' own (see `resumeBody`). */
   #generator: boolean;
   #borrowed: BorrowedWaker;
+  /** The task's last poll, if it finished in place: kept for its next (see `pollNow`). */
+  #poll: PollRun | null = null;
 
   /**
    * Creates a task; executors call this (use `Kernel.spawn`).
@@ -194,6 +200,14 @@ export class Task<T = unknown> {
     bodyOf = (task) => task.#body;
     resumeBody = (task, body, input) => task.#generator ? GENERATOR_NEXT.call(body, input) : body.next(input);
     borrowedOf = (task) => task.#borrowed;
+    pollOf = (task) => {
+      const run = task.#poll;
+      task.#poll = null;
+      return run;
+    };
+    keepPoll = (task, run) => {
+      task.#poll = run;
+    };
     takeBody = (task) => {
       const body = task.#body;
       task.#body = null;
@@ -651,24 +665,18 @@ const scheduleIfAsked = (task: Task<unknown>, action: WakeByRefAction): Op<void>
   action === WakeByRefAction.Enqueue ? task.host.schedule(task) : null;
 
 /**
- * A poll, and a two-step task operation, that finished in place, kept for
- * the next: nothing else holds them, so the scheduler's polls make none of
- * these objects. One that stops at an instruction belongs to its `Later`
- * and is never kept.
+ * `Task.poll`, run sync-first (see {@linkcode settle}): the scheduler's
+ * poll. A poll that finished in place is kept on its task for the task's
+ * next poll, so that polls allocate nothing; one that stops at an
+ * instruction belongs to its `Later` and is never kept.
  */
-let sparePoll: PollRun | null = null;
-
-/** `Task.poll`, run sync-first (see {@linkcode settle}): the scheduler's poll. */
 export function pollNow(task: Task<unknown>): PollResult | Later<PollResult> {
-  let steps = sparePoll;
+  let steps = pollOf(task);
   if (steps === null) steps = new PollRun(task);
-  else {
-    sparePoll = null;
-    steps.reset(task);
-  }
+  else steps.reset(task);
   const r = steps.begin();
   if (r === LATER) return settle(steps, r);
-  sparePoll = steps;
+  if (r !== PollResult.Ready && r !== PollResult.ReadyJoined) keepPoll(task, steps);
   return r;
 }
 
