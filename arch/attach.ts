@@ -15,6 +15,11 @@
  * - One value per (owner, key); `attach` refuses to replace one.
  * - The map is a non-enumerable property under a module-private symbol:
  *   only this module reads or writes it.
+ * - A Hart gets its map in its constructor ({@linkcode holdAttachments}),
+ *   and a Machine when its engine is attached, in its constructor too, so
+ *   attaching never changes their shape: harts with a poll slot and harts
+ *   without one would otherwise be two shapes to V8, and every call site
+ *   that sees both is slower.
  *
  * @module
  */
@@ -28,6 +33,15 @@ interface Holder {
 /** The value attached to `owner` under `key`, or undefined. */
 export function attached<T>(owner: object, key: object): T | undefined {
   return (owner as Holder)[SLOTS]?.get(key) as T | undefined;
+}
+
+/**
+ * Gives `owner` its (empty) attachments now, as part of the shape its
+ * constructor makes. Owners that are made often and attached to later (a
+ * Hart) call it in their constructor.
+ */
+export function holdAttachments(owner: object): void {
+  if ((owner as Holder)[SLOTS] === undefined) Object.defineProperty(owner, SLOTS, { value: new Map() });
 }
 
 /** Attaches `value` to `owner` under `key` and returns it; throws if `key` already has a value there. */

@@ -132,6 +132,13 @@ export class Engine<H> implements PlatformHost, Effects {
   #inPlaceOn = false;
   /** The hart being stepped while in-place steps are allowed, for its attempts; else null. */
   #stepping: HartCore<H> | null = null;
+  /**
+   * The hart whose step is running, whose statistics are counted when the
+   * step ends (`#step`): every step and cycle the engine counts meanwhile is
+   * that hart's, but for cycles charged to other harts (`#foreign`).
+   */
+  #counting: HartCore<H> | null = null;
+  #foreign = 0;
   /** A pick made at an in-place attempt that chose another hart, for the loop; -1 if none. */
   #picked = -1;
   #limit = 0;
@@ -310,8 +317,9 @@ export class Engine<H> implements PlatformHost, Effects {
   #step(c: HartCore<H>): void {
     this.current = c;
     current = c.facade;
-    const stats = c.stats;
-    stats.steps++;
+    const steps0 = this.steps, now0 = this.now;
+    this.#counting = c;
+    this.#foreign = 0;
     this.steps++;
     if (this.#inPlaceOn) {
       setInPlace(this.#performer);
@@ -348,6 +356,11 @@ export class Engine<H> implements PlatformHost, Effects {
     } catch (e) {
       throw this.#asPanic(c, e);
     } finally {
+      // The step's own instruction, its in-place steps and attempts, and any
+      // trap, all charged to `c` here rather than one by one.
+      c.stats.steps += this.steps - steps0;
+      c.stats.cycles += this.now - now0 - this.#foreign;
+      this.#counting = null;
       setInPlace(null);
       this.#stepping = null;
       this.current = null;
@@ -431,9 +444,16 @@ export class Engine<H> implements PlatformHost, Effects {
    */
   #admitAttempt(c: HartCore<H>, cost: number): boolean {
     if (this.#stepping !== c || !this.#admit(c, cost)) return false;
-    c.stats.cycles += cost;
     this.now += cost;
     return true;
+  }
+
+  /** Charges `cycles` of work to hart `c` (`Hart.charge`): time passes, and `c`'s statistics count them. */
+  charge(c: HartCore<H>, cycles: number): void {
+    this.now += cycles;
+    if (this.#counting === c) return; // counted when its step ends
+    c.stats.cycles += cycles;
+    if (this.#counting !== null) this.#foreign += cycles;
   }
 
   /** Folds a memory fault of an attempt into the trace hash, and rethrows it. */
@@ -468,7 +488,6 @@ export class Engine<H> implements PlatformHost, Effects {
       return false;
     }
     if (this.runnable.length > 1 || active !== null) return this.#admitShared(c);
-    c.stats.steps++;
     this.steps++;
     return true;
   }
@@ -494,7 +513,6 @@ export class Engine<H> implements PlatformHost, Effects {
       rec.begin(c.id);
       if (c.irqEnabled) rec.read(irqObject(c.id));
     }
-    c.stats.steps++;
     this.steps++;
     return true;
   }
@@ -508,7 +526,6 @@ export class Engine<H> implements PlatformHost, Effects {
   #carryOut(c: HartCore<H>, ins: Instruction, spec: OpSpec): unknown {
     const code = ins.code;
     const cost = spec.cost;
-    c.stats.cycles += cost;
     this.now += cost;
     let value: unknown;
     try {
@@ -599,7 +616,6 @@ export class Engine<H> implements PlatformHost, Effects {
   #trap(c: HartCore<H>): void {
     const cause = this.platform.take(c.id);
     c.stats[cause]++;
-    c.stats.cycles += TRAP_COST;
     this.now += TRAP_COST;
     this.#hash.mix(((c.id << 8) | 0xff) ^ (cause === "timer" ? 0x10000 : cause === "software" ? 0x20000 : 0x30000));
     this.updatePending(c.id);

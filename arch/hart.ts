@@ -26,6 +26,7 @@ import type { Arch, InterruptCause } from "./platform.ts";
 import type { Machine } from "./machine.ts";
 import { active } from "./dpor/recorder.ts";
 import { DEVICE_OBJECT } from "./dpor/footprint.ts";
+import { holdAttachments } from "./attach.ts";
 
 export { NOT_IN_PLACE };
 
@@ -114,6 +115,7 @@ export class Hart {
     this.id = id;
     this.arch = machine.arch;
     this.machine = machine;
+    holdAttachments(this);
   }
 
   // ---------------------------------------------------------------- local
@@ -151,8 +153,7 @@ export class Hart {
     if (!Number.isInteger(cycles) || cycles < 0) {
       throw new RangeError(`Hart.charge: cycles must be a non-negative integer, got ${cycles}`);
     }
-    this.#core.stats.cycles += cycles;
-    this.#engine.now += cycles;
+    this.#engine.charge(this.#core, cycles);
   }
 
   /**

@@ -205,3 +205,29 @@ Deno.test("currentHart is the stepping hart during a run and throws in host code
   m.execute((hart) => hart.pause());
   assert.throws(() => currentHart(), TypeError);
 });
+
+Deno.test("Hart.charge counts cycles for the hart charged, whoever charges", () => {
+  const run = (fastPath: boolean) => {
+    const m = new Machine({ harts: 2, policy: "round-robin", fastPath });
+    m.boot(function* (hart) {
+      hart.charge(1); // at boot, before the hart's first step
+      yield* hart.pause();
+      if (hart.id === 0) {
+        hart.charge(100); // during its own step
+        m.harts[1].charge(1_000); // another hart, during hart 0's step
+      }
+      yield* hart.pause();
+    });
+    const first = m.run();
+    m.harts[0].charge(10_000); // host code, between runs
+    const second = m.run();
+    return { first, second };
+  };
+  const on = run(true), off = run(false);
+  assert.deepEqual(on.first.harts.map((h) => h.cycles), off.first.harts.map((h) => h.cycles));
+  const [a, b] = on.second.harts;
+  // Both harts ran the same instructions: only the charges differ.
+  assert.equal(a.steps, b.steps);
+  assert.equal(a.cycles - b.cycles, 100 + 10_000 - 1_000);
+  assert.equal(on.second.now, on.first.now + 10_000);
+});
