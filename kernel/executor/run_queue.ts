@@ -34,12 +34,22 @@ import {
 let itemsOf: <T>(q: RunQueue<T>) => Deque<T>;
 
 /**
+ * `n` empty slots, always of one array kind (packed, of any value), so that
+ * every ring's accesses see one kind: `new Array(n)` is holey until filled.
+ */
+function emptySlots<T>(n: number): (T | undefined)[] {
+  const slots: (T | undefined)[] = [];
+  for (let i = 0; i < n; i++) slots.push(undefined);
+  return slots;
+}
+
+/**
  * A FIFO of items: a ring of slots whose length is a power of two, doubled
  * when full. A slot is cleared when its item leaves, so the ring holds no
  * item that left; pushing and shifting allocate nothing until it grows.
  */
 class Deque<T> {
-  #slots: (T | undefined)[] = new Array(16).fill(undefined);
+  #slots: (T | undefined)[] = emptySlots(16);
   #head = 0;
   #size = 0;
   get size(): number {
@@ -68,7 +78,7 @@ class Deque<T> {
   }
   #grow(): void {
     const old = this.#slots, mask = old.length - 1;
-    const slots: (T | undefined)[] = new Array(old.length * 2).fill(undefined);
+    const slots = emptySlots<T>(old.length * 2);
     for (let i = 0; i < this.#size; i++) slots[i] = old[(this.#head + i) & mask];
     this.#slots = slots;
     this.#head = 0;
