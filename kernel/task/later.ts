@@ -36,8 +36,7 @@
  * machine's own first attempt stops at the same point. The poll itself
  * calls its machine's `begin()` and wraps it in a `Later` only if it stops
  * ({@linkcode settle}, {@linkcode enterNow}); a poll that finished in place
- * is kept for the next (reset field by field), and still points at the
- * last task and hart it worked on until then.
+ * is kept on its task for the task's next poll.
  *
  * @module
  */
