@@ -43,14 +43,15 @@
  *   instruction while another pick is pending, a step or time limit is
  *   reached, or the step would reach the next timed event.
  * - The hot path (`#step`, `#performInPlace`, `#carryOut`, `perform`, and
- *   for a hart's 32-bit attempts `attempt32` and `perform32`) allocates
+ *   for a hart's attempts `attempt32` and `perform32`) allocates
  *   nothing of its own, reads each opcode's cost and flags from its
  *   descriptor in `OPS` (one object shape for all), admits in-place steps
  *   with one check (`#admit`) and performs them with the one `perform`
  *   switch, whose 32-bit cases are `perform32`. The exceptions are the
- *   load, CAS and fetch-add attempts, which every poll of the kernel makes:
- *   each has its own small function, which must do what `perform32` does
- *   for its opcode (the golden step test compares them).
+ *   load, CAS, fetch-add and pause attempts, which the kernel's hot paths
+ *   make: each has its own small function, which must do what `perform`
+ *   does for its opcode (the golden step test and the fast-path tests
+ *   compare them).
  *
  * @module
  */
@@ -89,7 +90,7 @@ const COST: Int32Array = Int32Array.from(OPS, (s) => s.cost);
 const TRAP_COST = 20;
 /** The costs of the attempts that have their own functions. */
 const LOAD_COST = OPS[OpCode.Load32].cost, CAS_COST = OPS[OpCode.Cas32].cost;
-const FETCH_ADD_COST = OPS[OpCode.FetchAdd32].cost;
+const FETCH_ADD_COST = OPS[OpCode.FetchAdd32].cost, PAUSE_COST = OPS[OpCode.Pause].cost;
 /** The instruction a woken `wfi` completes with. */
 const WOKEN = new Instruction(OpCode.Resume, 0, 0, 0, 0n, 0n, "woken from wfi");
 /** The instruction standing for "not started yet". */
@@ -435,6 +436,13 @@ export class Engine<H> implements PlatformHost, Effects {
     }
     this.#hash.mix3((c.id << 8) | OpCode.FetchAdd32, addr | 0, v | 0);
     return v;
+  }
+
+  /** The attempt of a Pause: a step that only lets other harts run. */
+  attemptPause(c: HartCore<H>): number {
+    if (!this.#admitAttempt(c, PAUSE_COST)) return NOT_IN_PLACE;
+    this.#hash.mix3((c.id << 8) | OpCode.Pause, 0, 0);
+    return 0;
   }
 
   /**

@@ -858,6 +858,28 @@ export class Hart {
     return this.#engine.attemptLoad32(this.#core, paddr);
   }
 
+  /**
+   * The in-place attempt of a `pause` (see {@linkcode Hart.tryCas32}): 0, or
+   * {@linkcode NOT_IN_PLACE}, and then the caller yields `hart.pause()` with
+   * its note.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Machine } from "@ksim/ksim";
+   * import { NOT_IN_PLACE } from "@ksim/ksim/arch";
+   * const m = new Machine({ harts: 1 });
+   * m.boot(function* (hart) {
+   *   yield* hart.pause(); // from here on, this hart is being stepped
+   *   if (hart.tryPause() === NOT_IN_PLACE) yield* hart.pause("slot");
+   * });
+   * assert.equal(m.run().steps, 2);
+   * ```
+   */
+  tryPause(): number {
+    return this.#engine.attemptPause(this.#core);
+  }
+
   /** The in-place attempt of a kernel-mode `store32` (see {@linkcode Hart.tryCas32}): 0, or {@linkcode NOT_IN_PLACE}. */
   tryStore32(paddr: number, value: number): number {
     checkWord("tryStore32", value);

@@ -321,6 +321,17 @@ export function attempt(
   return v !== NOT_IN_PLACE ? v : stopAt(steps, code, addr, a, b);
 }
 
+/**
+ * Attempts a `pause` in place for a machine (a bare scheduling point, such
+ * as entering a waker slot): 0, or {@linkcode LATER} with the instruction of
+ * `hart.pause(note)` pending.
+ */
+export function pauseNow(steps: Steps<unknown>, hart: Hart, note: string): 0 | typeof LATER {
+  if (hart.tryPause() !== NOT_IN_PLACE) return 0;
+  steps.pending = new Instruction(OpCode.Pause, 0, 0, 0, 0n, 0n, note);
+  return LATER;
+}
+
 /** Leaves a machine stopped at its atomic `code` (on `addr`, operands `a` and `b`), which could not run in place. */
 function stopAt(steps: Steps<unknown>, code: OpCode, addr: number, a: number, b: number): typeof LATER {
   steps.pending = new Instruction(code, addr, code === OpCode.Cas32 ? a >>> 0 : a, b, 0n, 0n, "", true);

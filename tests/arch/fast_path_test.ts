@@ -159,7 +159,7 @@ Deno.test("task outcomes are the same with in-place steps on and off", async (t)
   }
 });
 
-// A hart's in-place attempts (`tryLoad32`, `tryCas32`, `tryFetchAdd32`, …)
+// A hart's in-place attempts (`tryLoad32`, `tryCas32`, `tryFetchAdd32`, `tryPause`, …)
 // make the same run as the instructions they stand for, and an attempt that
 // answered NOT_IN_PLACE answers it again, doing nothing, until its hart
 // yields: kernel code relies on that to hand a stopped atomic over to a
@@ -187,6 +187,7 @@ function* attempts(hart: Hart): Op<void> {
       v = old;
     }
     yield* inPlaceOr(() => hart.tryFetchAdd32(WRAP, 0x7fffffff), () => hart.fetchAdd32(WRAP, 0x7fffffff));
+    if (i % 3 === 0 && hart.tryPause() === NOT_IN_PLACE) yield* hart.pause("backoff");
     if (i % 29 === 0) hart.sendIpi((hart.id + 1) % hart.machine.harts.length);
     if (i % 41 === 0) {
       try {
