@@ -50,6 +50,8 @@ import { type WaiterHolder, WaiterRegistry } from "./waiters.ts";
 import { KernelPanic } from "../panic.ts";
 import { type Async, PENDING } from "../task/async.ts";
 import { contextWaker } from "../task/context.ts";
+import { Later, settle } from "../task/later.ts";
+import { type CellAccess, CellPoll, CellWake } from "./wait_cell_steps.ts";
 import type { Waker } from "../task/waker.ts";
 
 /**
@@ -101,6 +103,15 @@ const WOKEN = 4;
 const CLOSED = 8;
 
 const hex = (addr: number): string => "0x" + addr.toString(16);
+
+/** What the cell's machines (`wait_cell_steps.ts`) may do to a cell. */
+let access: CellAccess<WaitCell>;
+
+/** `cell.pollWait(waker)`, run sync-first (see `settle`): its result, or the operation stopped at an instruction. */
+function pollNow(cell: WaitCell, waker: Waker): PollWait | Later<PollWait> {
+  const steps = new CellPoll(cell, access, waker);
+  return settle(steps, steps.begin());
+}
 
 /**
  * A cell that stores the waker of one task, to be woken by another.
@@ -222,44 +233,8 @@ export class WaitCell implements WaiterHolder {
    * assert.equal(m.execute(() => cell.pollWait(waker)), "ready");
    * ```
    */
-  *pollWait(waker: Waker): Op<PollWait> {
-    const hart = currentHart();
-    const addr = this.#word(hart);
-    const seen = yield* kernelOp(hart.cas32(addr, 0, REGISTERING));
-    if (seen !== 0) {
-      if (seen & CLOSED) return "closed";
-      if (seen & WOKEN) {
-        // Consume the stored wakeup.
-        yield* kernelOp(hart.fetchAnd32(addr, ~WOKEN));
-        return "ready";
-      }
-      // WAKING without WOKEN: a dropped wait is taking its waker back (or a
-      // wake already consumed): retry rather than report a wake. WAKING with
-      // WOKEN was consumed above. REGISTERING: another task is registering.
-      return "busy";
-    }
-
-    // We hold REGISTERING: the slot is ours.
-    const replaced = yield* this.#inWakerSlot(hart, "register", this.#store(waker));
-    if (replaced !== null) yield* replaced.wake();
-
-    const notified = yield* kernelOp(hart.cas32(addr, REGISTERING, 0));
-    if (notified === REGISTERING) return "pending";
-
-    // Woken or closed while registering: take the waker back, leave the
-    // transient states, and wake it ourselves.
-    const mine = yield* this.#inWakerSlot(hart, "take back", this.#take());
-    const state = yield* kernelOp(hart.fetchAnd32(addr, CLOSED));
-    if (state !== notified && state !== (notified | CLOSED)) {
-      throw new KernelPanic(
-        `WaitCell ${hex(addr)}: state changed from 0b${notified.toString(2)} to 0b${
-          state.toString(2)
-        } while registering`,
-        { hart: hart.id },
-      );
-    }
-    if (mine !== null) yield* mine.wake();
-    return state & CLOSED ? "closed" : "ready";
+  pollWait(waker: Waker): Op<PollWait> {
+    return new Later(new CellPoll(this, access, waker));
   }
 
   /**
@@ -287,7 +262,8 @@ export class WaitCell implements WaiterHolder {
       for (;;) {
         registered = null;
         const waker = contextWaker();
-        const r = yield* this.pollWait(waker);
+        const now = pollNow(this, waker);
+        const r = typeof now === "string" ? now : yield* now;
         if (r === "ready") return "woken";
         if (r === "closed") return "closed";
         if (r === "busy") yield* waker.wakeByRef();
@@ -328,7 +304,8 @@ export class WaitCell implements WaiterHolder {
   *subscribe(): Async<WaitCellSubscription> {
     for (;;) {
       const waker = contextWaker();
-      const r = yield* this.pollWait(waker);
+      const now = pollNow(this, waker);
+      const r = typeof now === "string" ? now : yield* now;
       if (r === "busy") {
         yield* waker.wakeByRef();
         yield PENDING;
@@ -357,11 +334,8 @@ export class WaitCell implements WaiterHolder {
    * assert.equal(m.execute(() => new WaitCell().wake()), false);
    * ```
    */
-  *wake(): Op<boolean> {
-    const waker = yield* this.#takeWaker(false);
-    if (waker === null) return false;
-    yield* waker.wake();
-    return true;
+  wake(): Op<boolean> {
+    return new Later(new CellWake(this, access, false));
   }
 
   /**
@@ -382,11 +356,8 @@ export class WaitCell implements WaiterHolder {
    * assert.equal(got, "closed");
    * ```
    */
-  *close(): Op<boolean> {
-    const waker = yield* this.#takeWaker(true);
-    if (waker === null) return false;
-    yield* waker.wake();
-    return true;
+  close(): Op<boolean> {
+    return new Later(new CellWake(this, access, true));
   }
 
   /**
@@ -478,18 +449,6 @@ export class WaitCell implements WaiterHolder {
     }
   }
 
-  /** Sets WAKING|WOKEN (and CLOSED); takes the waker if nobody else touches the slot. */
-  *#takeWaker(close: boolean): Op<Waker | null> {
-    const hart = currentHart();
-    const addr = this.#word(hart);
-    const state = yield* kernelOp(hart.fetchOr32(addr, WAKING | WOKEN | (close ? CLOSED : 0)));
-    if (this.touching(state)) return null;
-    // We hold WAKING: the slot is ours until we clear it.
-    const waker = yield* this.#inWakerSlot(hart, close ? "close" : "wake", this.#take());
-    yield* kernelOp(hart.fetchAnd32(addr, ~WAKING));
-    return waker;
-  }
-
   /** Takes the stored waker back if it wakes the same task as `waker`, and drops it. */
   *#deregister(waker: Waker): Op<void> {
     const hart = currentHart();
@@ -504,21 +463,22 @@ export class WaitCell implements WaiterHolder {
       if (this.touching(seen)) return;
       state = seen;
     }
-    const mine = yield* this.#inWakerSlot(hart, "deregister", this.#takeIf(waker));
+    const mine = yield* this.#inWakerSlot(hart, "deregister", () => this.#takeIf(waker));
     // Leave WAKING as we found the word. If that fails, a wake() or close()
     // came while we held WAKING and backed off, trusting the holder: its
     // waker is ours to wake (another task's, which replaced ours).
     const seen = yield* kernelOp(hart.cas32(addr, state | WAKING, state));
     let theirs: Waker | null = null;
     if (seen !== (state | WAKING)) {
-      theirs = yield* this.#inWakerSlot(hart, "wake for a wake that backed off", this.#take());
+      theirs = yield* this.#inWakerSlot(hart, "wake for a wake that backed off", () => this.#take());
       yield* kernelOp(hart.fetchAnd32(addr, ~WAKING));
     }
     if (mine !== null) yield* mine.drop();
     if (theirs !== null) yield* theirs.wake();
   }
 
-  *#takeIf(waker: Waker): Op<Waker | null> {
+  /** Takes the stored waker out of the slot if it wakes the same task as `waker`. */
+  #takeIf(waker: Waker): Waker | null {
     const stored = this.#waker;
     if (stored === null || !stored.willWake(waker)) return null;
     this.#waker = null;
@@ -526,16 +486,8 @@ export class WaitCell implements WaiterHolder {
     return stored;
   }
 
-  /** Stores a clone of `waker` unless it wakes the same task as the stored one; returns the one replaced. */
-  *#store(waker: Waker): Op<Waker | null> {
-    const old = this.#waker;
-    if (old !== null && waker.willWake(old)) return null;
-    this.#waker = yield* waker.clone();
-    WaiterRegistry.of(this.#machine!).enter(this);
-    return old;
-  }
-
-  *#take(): Op<Waker | null> {
+  /** Takes the stored waker out of the slot (null if none). */
+  #take(): Waker | null {
     const waker = this.#waker;
     this.#waker = null;
     if (waker !== null) WaiterRegistry.of(this.#machine!).leave(this);
@@ -546,7 +498,18 @@ export class WaitCell implements WaiterHolder {
    * Runs `body` inside the waker slot. The access spans a scheduling point;
    * a second hart that enters meanwhile has raced, which panics.
    */
-  *#inWakerSlot<T>(hart: Hart, what: string, body: Op<T>): Op<T> {
+  *#inWakerSlot<T>(hart: Hart, what: string, body: () => T): Op<T> {
+    this.#enterSlot(hart, what);
+    try {
+      yield* hart.pause(this.#slotLabel);
+      return body();
+    } finally {
+      this.#inSlot = -1;
+    }
+  }
+
+  /** Enters the waker slot for `what` (see `#inWakerSlot`). */
+  #enterSlot(hart: Hart, what: string): void {
     if (this.#inSlot !== -1) {
       throw new KernelPanic(
         `WaitCell ${hex(this.#addr)}: data race on the waker slot: ${what} while hart ${this.#inSlot} is inside`,
@@ -554,12 +517,24 @@ export class WaitCell implements WaiterHolder {
       );
     }
     this.#inSlot = hart.id;
-    try {
-      yield* hart.pause(this.#slotLabel);
-      return yield* body;
-    } finally {
-      this.#inSlot = -1;
-    }
+  }
+
+  static {
+    access = {
+      word: (cell, hart) => cell.#word(hart),
+      touching: (cell, state) => cell.touching(state),
+      enterSlot: (cell, hart, what) => cell.#enterSlot(hart, what),
+      leaveSlot: (cell) => {
+        cell.#inSlot = -1;
+      },
+      slotLabel: (cell) => cell.#slotLabel,
+      take: (cell) => cell.#take(),
+      stored: (cell) => cell.#waker,
+      put: (cell, clone) => {
+        cell.#waker = clone;
+        WaiterRegistry.of(cell.#machine!).enter(cell);
+      },
+    };
   }
 
   #word(hart: Hart): number {
