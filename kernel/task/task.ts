@@ -88,6 +88,8 @@ let takeBody: (task: Task<unknown>) => Async<unknown> | null;
 let pollOf: (task: Task<unknown>) => PollRun | null;
 /** Keeps a finished poll machine on its task for the next poll. */
 let keepPoll: (task: Task<unknown>, run: PollRun) => void;
+/** Spends a task waker for `api` (`TaskWaker`'s own check that it is used once). */
+let spendWaker: (waker: TaskWaker, api: string) => void;
 
 /**
  * A spawned task.
@@ -308,16 +310,8 @@ export class Task<T = unknown> {
   /**
    * Wakes through a reference the caller gives up (k23's `wake_by_val`).
    */
-  *wakeByVal(): Op<void> {
-    const hart = currentHart();
-    const action = yield* this.state.wakeByVal(hart);
-    if (action === WakeByValAction.Enqueue) {
-      // The word gained the queue's reference; now give up the waker's.
-      yield* this.host.schedule(this as Task<unknown>);
-      yield* this.dropRef();
-    } else if (action === WakeByValAction.Drop) {
-      yield* this.release();
-    }
+  wakeByVal(): Op<void> {
+    return new Later(new WakeByVal(this as Task<unknown>, null));
   }
 
   /**
@@ -375,6 +369,10 @@ export class TaskWaker implements Waker {
     return `task ${this.task.name}`;
   }
 
+  static {
+    spendWaker = (waker, api) => waker.#spend(api);
+  }
+
   #spend(api: string): void {
     if (this.#spent) {
       throw new KernelPanic(`Waker.${api}: waker of ${this.task.name} used after wake or drop`, {
@@ -389,9 +387,8 @@ export class TaskWaker implements Waker {
   /**
    * Wakes the task, consuming this waker.
    */
-  *wake(): Op<void> {
-    this.#spend("wake");
-    yield* this.task.wakeByVal();
+  wake(): Op<void> {
+    return new Later(new WakeByVal(this.task, this));
   }
 
   /**
@@ -651,6 +648,58 @@ class TaskSteps<A> implements Steps<void> {
   second(op: Op<void>): void | typeof LATER {
     this.inSecond = true;
     return enter(this, op) === LATER ? LATER : undefined;
+  }
+}
+
+/** Where a `WakeByVal` is: its transition, the enqueue, the waker's reference drop, the release. */
+const TRANSITION = 0, ENQUEUE = 1, DROP_REF = 2, RELEASE = 3;
+
+/**
+ * `Task.wakeByVal` (and a task waker's `wake`, which first spends the
+ * waker, when the operation runs): the `wake_by_val` transition, then what
+ * it asks for. An enqueue hands the word's new reference to the queue and
+ * then drops the waker's; a drop releases the task. The transition is
+ * `TaskState.wakeByVal`, called through the state word's method, so a
+ * fixture that replaces that method replaces it here too.
+ */
+class WakeByVal implements Steps<void> {
+  pending: Instruction | null = null;
+  nested: Op<unknown> | null = null;
+  private stage = TRANSITION;
+
+  constructor(readonly task: Task<unknown>, readonly waker: TaskWaker | null) {}
+
+  begin(): void | typeof LATER {
+    if (this.waker !== null) spendWaker(this.waker, "wake");
+    const action = enter(this, this.task.state.wakeByVal(currentHart()));
+    return action === LATER ? LATER : this.woke(action);
+  }
+
+  resume(value: unknown): void | typeof LATER {
+    if (this.stage === TRANSITION) return this.woke(value as WakeByValAction);
+    if (this.stage === ENQUEUE) return this.enqueued();
+  }
+
+  fail(error: unknown): never {
+    throw error;
+  }
+
+  private woke(action: WakeByValAction): void | typeof LATER {
+    const task = this.task;
+    if (action === WakeByValAction.Enqueue) {
+      // The word gained the queue's reference; now give up the waker's.
+      this.stage = ENQUEUE;
+      return enter(this, task.host.schedule(task)) === LATER ? LATER : this.enqueued();
+    }
+    if (action === WakeByValAction.Drop) {
+      this.stage = RELEASE;
+      return enter(this, task.release()) === LATER ? LATER : undefined;
+    }
+  }
+
+  private enqueued(): void | typeof LATER {
+    this.stage = DROP_REF;
+    return enter(this, this.task.dropRef()) === LATER ? LATER : undefined;
   }
 }
 
