@@ -99,7 +99,6 @@ export interface WaitCellSubscription {
 /** The WaitCell state bits. */
 const REGISTERING = 1;
 const WAKING = 2;
-const WOKEN = 4;
 const CLOSED = 8;
 
 const hex = (addr: number): string => "0x" + addr.toString(16);
