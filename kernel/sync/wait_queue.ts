@@ -51,6 +51,8 @@ import { contextWaker } from "../task/context.ts";
 import type { Waker } from "../task/waker.ts";
 import { IrqSpinLock } from "./spin_lock.ts";
 import type { WaitResult } from "./wait_cell.ts";
+import { type QueueAccess, QueueWake } from "./wait_queue_steps.ts";
+import { Later } from "../task/later.ts";
 
 const MASK = 3;
 const EMPTY = 0;
@@ -97,6 +99,9 @@ interface Node {
 }
 
 const hex = (addr: number): string => "0x" + addr.toString(16);
+
+/** What the queue's machines (`wait_queue_steps.ts`) may do to a queue. */
+let access: QueueAccess<WaitQueue>;
 
 /**
  * A FIFO queue of waiting tasks.
@@ -298,17 +303,12 @@ export class WaitQueue implements WaiterHolder {
    * assert.equal(m.execute(() => q.tryWait()), true);
    * ```
    */
-  *wake(): Op<boolean> {
-    const hart = currentHart();
-    const addr = this.#word(hart);
-    let s = yield* kernelOp(hart.load32(addr));
-    for (;;) {
-      if (s & CLOSED) return false;
-      if ((s & MASK) === WAITING) break;
-      const seen = yield* kernelOp(hart.cas32(addr, s, with_(s, WOKEN)));
-      if (seen === s) return false;
-      s = seen;
-    }
+  wake(): Op<boolean> {
+    return new Later(new QueueWake(this, access));
+  }
+
+  /** `wake` once it found tasks waiting: under the lock, dequeue the first and wake it. */
+  *#wakeWaiting(hart: Hart, addr: number): Op<boolean> {
     yield* this.#lock.lock();
     let woke: [boolean, Waker | null];
     try {
@@ -318,6 +318,13 @@ export class WaitQueue implements WaiterHolder {
     }
     if (woke[1] !== null) yield* woke[1].wake();
     return woke[0];
+  }
+
+  static {
+    access = {
+      word: (queue, hart) => queue.#word(hart),
+      wakeWaiting: (queue, hart, addr) => queue.#wakeWaiting(hart, addr),
+    };
   }
 
   /**
