@@ -25,14 +25,21 @@
  * @module
  */
 
-import { currentHart, type Hart } from "../../arch/hart.ts";
+import type { Hart } from "../../arch/hart.ts";
 import type { Machine } from "../../arch/machine.ts";
-import { kernelOp, type Op } from "../../arch/op.ts";
+import type { Op } from "../../arch/op.ts";
 import { WordHeap } from "../mem/heap.ts";
 import { newSharedObject, recordRead, recordWrite } from "../../arch/dpor/recorder.ts";
 import { KernelPanic } from "../panic.ts";
+import { Later } from "../task/later.ts";
+import { Acquire, type LockAccess, Release } from "./spin_lock_steps.ts";
 
 const hex = (addr: number): string => "0x" + addr.toString(16);
+
+/** A lock's name and address, for frames and panics. */
+let labelOf: (lock: SpinLock) => string;
+/** What the machines may do to an interrupt-safe spinlock. */
+let irqSafe: LockAccess<IrqSpinLock>;
 
 /**
  * A test-and-set spinlock on a simulated word.
@@ -131,10 +138,8 @@ export class SpinLock {
    * assert(m.run().status === "halted" && !lock.isLocked());
    * ```
    */
-  *lock(): Op<void> {
-    const hart = currentHart();
-    const addr = this.wordOn(hart);
-    yield* hart.frame(`spin_lock ${this.#label()}`, acquire(hart, addr));
+  lock(): Op<void> {
+    return new Later(new Acquire(this, plain, false, true)) as Op<void>;
   }
 
   /**
@@ -154,9 +159,8 @@ export class SpinLock {
    * assert(got[0] === true && got[1] === false);
    * ```
    */
-  *tryLock(): Op<boolean> {
-    const hart = currentHart();
-    return (yield* kernelOp(hart.cas32(this.wordOn(hart), 0, 1))) === 0;
+  tryLock(): Op<boolean> {
+    return new Later(new Acquire(this, plain, false, false)) as Op<boolean>;
   }
 
   /**
@@ -172,11 +176,8 @@ export class SpinLock {
    * try { m.run(); } catch (e) { assert(e instanceof MachinePanic); }
    * ```
    */
-  *unlock(): Op<void> {
-    const hart = currentHart();
-    const addr = this.wordOn(hart);
-    const was = yield* kernelOp(hart.swap32(addr, 0));
-    if (was !== 1) throw new KernelPanic(`spin_unlock ${this.#label()}: the lock is not held`, { hart: hart.id });
+  unlock(): Op<void> {
+    return new Later(new Release(this, plain, false));
   }
 
   /**
@@ -206,11 +207,19 @@ export class SpinLock {
     const at = this.#machine === undefined ? "(unallocated)" : hex(this.#addr);
     return this.name === "" ? at : `${at} ${this.name}`;
   }
+
+  static {
+    labelOf = (lock) => lock.#label();
+  }
 }
 
-function* acquire(hart: Hart, addr: number): Op<void> {
-  while ((yield* kernelOp(hart.cas32(addr, 0, 1))) !== 0) yield* kernelOp(hart.waitWhile32(addr, 1));
-}
+/** What the machines may do to a plain spinlock. */
+const plain: LockAccess<SpinLock> = {
+  word: (lock, hart) => lock.wordOn(hart),
+  label: (lock) => labelOf(lock),
+  held: () => {},
+  releasing: () => false,
+};
 
 /**
  * A spinlock that also disables interrupts on the holder's hart, so an
@@ -252,17 +261,8 @@ export class IrqSpinLock extends SpinLock {
    * assert.equal(m.run().status, "halted");
    * ```
    */
-  override *lock(): Op<void> {
-    const hart = currentHart();
-    const was = hart.disableInterrupts();
-    try {
-      yield* super.lock();
-    } catch (e) {
-      hart.restoreInterrupts(was);
-      throw e;
-    }
-    this.#holder = hart.id;
-    this.#savedFlag = was;
+  override lock(): Op<void> {
+    return new Later(new Acquire(this, irqSafe, true, true)) as Op<void>;
   }
 
   /**
@@ -279,19 +279,8 @@ export class IrqSpinLock extends SpinLock {
    * assert.equal(m.execute(() => lock.tryLock()), false);
    * ```
    */
-  override *tryLock(): Op<boolean> {
-    const hart = currentHart();
-    const was = hart.disableInterrupts();
-    let got = false;
-    try {
-      got = yield* super.tryLock();
-    } finally {
-      if (!got) hart.restoreInterrupts(was);
-    }
-    if (!got) return false;
-    this.#holder = hart.id;
-    this.#savedFlag = was;
-    return true;
+  override tryLock(): Op<boolean> {
+    return new Later(new Acquire(this, irqSafe, true, false)) as Op<boolean>;
   }
 
   /**
@@ -312,17 +301,28 @@ export class IrqSpinLock extends SpinLock {
    * m.run();
    * ```
    */
-  override *unlock(): Op<void> {
-    const hart = currentHart();
-    if (this.#holder !== -1 && this.#holder !== hart.id) {
-      throw new KernelPanic(
-        `irq spin_unlock ${hex(this.wordOn(hart))}: taken on hart ${this.#holder}, released on another hart`,
-        { hart: hart.id },
-      );
-    }
-    const restore = this.#savedFlag;
-    this.#holder = -1;
-    yield* super.unlock();
-    hart.restoreInterrupts(restore);
+  override unlock(): Op<void> {
+    return new Later(new Release(this, irqSafe, true));
+  }
+
+  static {
+    irqSafe = {
+      word: (lock, hart) => lock.wordOn(hart),
+      label: (lock) => labelOf(lock),
+      held: (lock, hart, enabled) => {
+        lock.#holder = hart.id;
+        lock.#savedFlag = enabled;
+      },
+      releasing: (lock, hart, addr) => {
+        if (lock.#holder !== -1 && lock.#holder !== hart.id) {
+          throw new KernelPanic(
+            `irq spin_unlock ${hex(addr)}: taken on hart ${lock.#holder}, released on another hart`,
+            { hart: hart.id },
+          );
+        }
+        lock.#holder = -1;
+        return lock.#savedFlag;
+      },
+    };
   }
 }

@@ -51,8 +51,8 @@ import { contextWaker } from "../task/context.ts";
 import type { Waker } from "../task/waker.ts";
 import { IrqSpinLock } from "./spin_lock.ts";
 import type { WaitResult } from "./wait_cell.ts";
-import { type QueueAccess, QueueWake } from "./wait_queue_steps.ts";
-import { Later } from "../task/later.ts";
+import { type QueueAccess, QueueClose, QueuePoll, QueueTryWait, QueueWake } from "./wait_queue_steps.ts";
+import { Later, settle } from "../task/later.ts";
 
 const MASK = 3;
 const EMPTY = 0;
@@ -257,7 +257,8 @@ export class WaitQueue implements WaiterHolder {
    */
   *subscribe(): Async<WaitQueueSubscription> {
     const node = newNode();
-    yield* this.#poll(node, null);
+    const now = this.#poll(node, null);
+    if (typeof now !== "string") yield* now;
     return {
       wait: () => this.#waitOn(node),
       cancel: () => this.#release(node),
@@ -277,16 +278,8 @@ export class WaitQueue implements WaiterHolder {
    * assert.equal(m.execute(() => q.tryWait()), false);
    * ```
    */
-  *tryWait(): Op<boolean> {
-    const hart = currentHart();
-    const addr = this.#word(hart);
-    let s = yield* kernelOp(hart.load32(addr));
-    while ((s & CLOSED) === 0 && (s & MASK) === WOKEN) {
-      const seen = yield* kernelOp(hart.cas32(addr, s, with_(s, EMPTY)));
-      if (seen === s) return true;
-      s = seen;
-    }
-    return false;
+  tryWait(): Op<boolean> {
+    return new Later(new QueueTryWait(this, access));
   }
 
   /**
@@ -324,6 +317,9 @@ export class WaitQueue implements WaiterHolder {
     access = {
       word: (queue, hart) => queue.#word(hart),
       wakeWaiting: (queue, hart, addr) => queue.#wakeWaiting(hart, addr),
+      pollLocked: (queue, hart, addr, node, waker) => queue.#pollLocked(hart, addr, node as Node, waker),
+      closeWaiting: (queue, hart, addr) => queue.#closeWaiting(hart, addr),
+      finish: (node, result) => finish(node as Node, result),
     };
   }
 
@@ -375,11 +371,12 @@ export class WaitQueue implements WaiterHolder {
    * assert(m.execute(() => q.isClosed()) && !m.execute(() => q.tryWait()));
    * ```
    */
-  *close(): Op<void> {
-    const hart = currentHart();
-    const addr = this.#word(hart);
-    const s = yield* kernelOp(hart.fetchOr32(addr, CLOSED));
-    if ((s & CLOSED) !== 0 || (s & MASK) !== WAITING) return;
+  close(): Op<void> {
+    return new Later(new QueueClose(this, access));
+  }
+
+  /** `close` once it found tasks waiting: under the lock, mark and unlink them all, then wake them. */
+  *#closeWaiting(hart: Hart, addr: number): Op<void> {
     const wakers: Waker[] = [];
     yield* this.#lock.lock();
     try {
@@ -476,7 +473,8 @@ export class WaitQueue implements WaiterHolder {
   *#waitOn(node: Node): Async<WaitResult> {
     try {
       for (;;) {
-        const r = yield* this.#poll(node, contextWaker());
+        const now = this.#poll(node, contextWaker());
+        const r = typeof now === "string" ? now : yield* now;
         if (r !== "pending") return r;
         yield PENDING;
       }
@@ -485,19 +483,18 @@ export class WaitQueue implements WaiterHolder {
     }
   }
 
-  /** One poll of a node: consume a wakeup, or queue (or stay queued) with `waker`. */
-  *#poll(node: Node, waker: Waker | null): Op<WaitResult | "pending"> {
-    if (node.state === "done") return node.result;
-    const hart = currentHart();
-    const addr = this.#word(hart);
-    if (node.state === "start") {
-      const s = yield* kernelOp(hart.load32(addr));
-      node.wakeAlls = s >>> 3;
-      if (s & CLOSED) return finish(node, "closed");
-      if ((s & MASK) === WOKEN && (yield* kernelOp(hart.cas32(addr, s, with_(s, EMPTY)))) === s) {
-        return finish(node, "woken");
-      }
-    }
+  /**
+   * One poll of a node, sync-first (see `QueuePoll`): consume a wakeup, or
+   * queue (or stay queued) with `waker`. The result, or the operation
+   * stopped at an instruction.
+   */
+  #poll(node: Node, waker: Waker | null): WaitResult | "pending" | Later<WaitResult | "pending"> {
+    const steps = new QueuePoll(this, access, node, waker);
+    return settle(steps, steps.begin());
+  }
+
+  /** A poll's locked part: queue a new node, or see what was done to a queued one. */
+  *#pollLocked(hart: Hart, addr: number, node: Node, waker: Waker | null): Op<WaitResult | "pending"> {
     yield* this.#lock.lock();
     try {
       return node.state === "start" ? yield* this.#enqueue(hart, addr, node, waker) : yield* this.#recheck(node, waker);

@@ -1,10 +1,13 @@
 /**
- * `WaitQueue.wake` as a sync-first machine (see `kernel/task/later.ts`):
- * its lock-free part, a load and a CAS loop that stores a wakeup when no
- * task waits, runs in place while the engine allows; when tasks wait, it
- * enters the queue's locked wake, an operation. It is the queue's only
- * implementation of `wake`, step for step the protocol described in
- * `wait_queue.ts`.
+ * The lock-free parts of `WaitQueue`'s operations as sync-first machines
+ * (see `kernel/task/later.ts`): `wake` (store a wakeup when no task waits),
+ * `tryWait` (consume a stored wakeup), the first poll of a wait (see the
+ * queue closed, or consume a stored wakeup) and `close` (set CLOSED). They
+ * run their atomics in place while the engine allows; where the protocol
+ * needs the queue's lock, they enter the queue's locked part, an operation
+ * that takes the lock (itself sync-first). They are the queue's only
+ * implementation of these operations, step for step the protocol described
+ * in `wait_queue.ts`.
  *
  * @module
  */
@@ -13,9 +16,24 @@ import { currentHart, type Hart } from "../../arch/hart.ts";
 import type { Instruction, Op } from "../../arch/op.ts";
 import { OpCode } from "../../arch/opcodes.ts";
 import { attempt, enter, LATER, type Steps } from "../task/later.ts";
+import type { Waker } from "../task/waker.ts";
+import type { WaitResult } from "./wait_cell.ts";
 
 /** The state word's low bits, its CLOSED bit (see `WaitQueue`). */
-const MASK = 3, WAITING = 1, WOKEN = 2, CLOSED = 4;
+const MASK = 3, EMPTY = 0, WAITING = 1, WOKEN = 2, CLOSED = 4;
+
+/** The low bits of `s` set to `low`, every other bit kept. */
+function withLow(s: number, low: number): number {
+  return ((s & ~MASK) | low) >>> 0;
+}
+
+/** What a poll reads and writes of a wait's node. */
+export interface PollNode {
+  state: "start" | "waiting" | "done";
+  result: WaitResult;
+  /** The `wakeAll` count when the wait was first polled. */
+  wakeAlls: number;
+}
 
 /** What the machines may do to a queue that its public API does not offer. */
 export interface QueueAccess<Q> {
@@ -23,6 +41,12 @@ export interface QueueAccess<Q> {
   word(queue: Q, hart: Hart): number;
   /** `wake` once it found tasks waiting: the locked part, as an operation. */
   wakeWaiting(queue: Q, hart: Hart, addr: number): Op<boolean>;
+  /** A poll's locked part: queue the node, or see what was done to it. */
+  pollLocked(queue: Q, hart: Hart, addr: number, node: PollNode, waker: Waker | null): Op<WaitResult | "pending">;
+  /** `close` once it found tasks waiting: the locked part. */
+  closeWaiting(queue: Q, hart: Hart, addr: number): Op<void>;
+  /** Ends a wait's node with `result`, and returns it. */
+  finish(node: PollNode, result: WaitResult): WaitResult;
 }
 
 /** Where a `QueueWake` is: its load, its CAS, the locked part. */
@@ -76,10 +100,153 @@ export class QueueWake<Q> implements Steps<boolean> {
       }
       this.stage = CAS;
       this.seen = s;
-      const seen = attempt(this, this.hart, OpCode.Cas32, this.addr, s, ((s & ~MASK) | WOKEN) >>> 0);
+      const seen = attempt(this, this.hart, OpCode.Cas32, this.addr, s, withLow(s, WOKEN));
       if (seen === LATER) return LATER;
       if (seen === s) return false;
       s = seen;
     }
+  }
+}
+
+/** Where a `QueueTryWait` is: its load, its CAS. */
+const TRY_LOAD = 0, TRY_CAS = 1;
+
+/** `WaitQueue.tryWait`: consume a stored wakeup, if there is one and the queue is open. */
+export class QueueTryWait<Q> implements Steps<boolean> {
+  pending: Instruction | null = null;
+  nested: Op<unknown> | null = null;
+  private stage = TRY_LOAD;
+  private addr = 0;
+  private hart!: Hart;
+  private seen = 0;
+
+  constructor(readonly queue: Q, readonly access: QueueAccess<Q>) {}
+
+  begin(): boolean | typeof LATER {
+    const hart = this.hart = currentHart();
+    this.addr = this.access.word(this.queue, hart);
+    const s = attempt(this, hart, OpCode.Load32, this.addr, 0);
+    return s === LATER ? LATER : this.decide(s);
+  }
+
+  resume(value: unknown): boolean | typeof LATER {
+    if (this.stage === TRY_CAS && value === this.seen) return true;
+    return this.decide(value as number);
+  }
+
+  fail(error: unknown): never {
+    throw error;
+  }
+
+  private decide(s: number): boolean | typeof LATER {
+    while ((s & CLOSED) === 0 && (s & MASK) === WOKEN) {
+      this.stage = TRY_CAS;
+      this.seen = s;
+      const seen = attempt(this, this.hart, OpCode.Cas32, this.addr, s, withLow(s, EMPTY));
+      if (seen === LATER) return LATER;
+      if (seen === s) return true;
+      s = seen;
+    }
+    return false;
+  }
+}
+
+/** Where a `QueuePoll` is: its first load, its CAS, the locked part. */
+const POLL_LOAD = 0, POLL_CAS = 1, POLL_LOCKED = 2;
+
+/**
+ * One poll of a wait's node: done already; or, on its first poll, closed,
+ * or a stored wakeup consumed by CAS; or else the locked part, which queues
+ * the node (or sees what was done to it).
+ */
+export class QueuePoll<Q> implements Steps<WaitResult | "pending"> {
+  pending: Instruction | null = null;
+  nested: Op<unknown> | null = null;
+  private stage = POLL_LOAD;
+  private addr = 0;
+  private hart!: Hart;
+  private seen = 0;
+
+  constructor(
+    readonly queue: Q,
+    readonly access: QueueAccess<Q>,
+    readonly node: PollNode,
+    readonly waker: Waker | null,
+  ) {}
+
+  begin(): WaitResult | "pending" | typeof LATER {
+    if (this.node.state === "done") return this.node.result;
+    const hart = this.hart = currentHart();
+    this.addr = this.access.word(this.queue, hart);
+    if (this.node.state !== "start") return this.locked();
+    const s = attempt(this, hart, OpCode.Load32, this.addr, 0);
+    return s === LATER ? LATER : this.loaded(s);
+  }
+
+  resume(value: unknown): WaitResult | "pending" | typeof LATER {
+    switch (this.stage) {
+      case POLL_LOAD:
+        return this.loaded(value as number);
+      case POLL_CAS:
+        return value === this.seen ? this.access.finish(this.node, "woken") : this.locked();
+      default:
+        return value as WaitResult | "pending";
+    }
+  }
+
+  fail(error: unknown): never {
+    throw error;
+  }
+
+  private loaded(s: number): WaitResult | "pending" | typeof LATER {
+    const node = this.node;
+    node.wakeAlls = s >>> 3;
+    if (s & CLOSED) return this.access.finish(node, "closed");
+    if ((s & MASK) !== WOKEN) return this.locked();
+    this.stage = POLL_CAS;
+    this.seen = s;
+    const seen = attempt(this, this.hart, OpCode.Cas32, this.addr, s, withLow(s, EMPTY));
+    if (seen === LATER) return LATER;
+    return seen === s ? this.access.finish(node, "woken") : this.locked();
+  }
+
+  private locked(): WaitResult | "pending" | typeof LATER {
+    this.stage = POLL_LOCKED;
+    return enter(this, this.access.pollLocked(this.queue, this.hart, this.addr, this.node, this.waker));
+  }
+}
+
+/** Where a `QueueClose` is: its fetch-or, the locked part. */
+const CLOSE_OR = 0, CLOSE_LOCKED = 1;
+
+/** `WaitQueue.close`: set CLOSED; with tasks waiting, wake them all under the lock. */
+export class QueueClose<Q> implements Steps<void> {
+  pending: Instruction | null = null;
+  nested: Op<unknown> | null = null;
+  private stage = CLOSE_OR;
+  private addr = 0;
+  private hart!: Hart;
+
+  constructor(readonly queue: Q, readonly access: QueueAccess<Q>) {}
+
+  begin(): void | typeof LATER {
+    const hart = this.hart = currentHart();
+    this.addr = this.access.word(this.queue, hart);
+    const s = attempt(this, hart, OpCode.FetchOr32, this.addr, CLOSED);
+    return s === LATER ? LATER : this.ored(s);
+  }
+
+  resume(value: unknown): void | typeof LATER {
+    if (this.stage === CLOSE_OR) return this.ored(value as number);
+  }
+
+  fail(error: unknown): never {
+    throw error;
+  }
+
+  private ored(s: number): void | typeof LATER {
+    if ((s & CLOSED) !== 0 || (s & MASK) !== WAITING) return;
+    this.stage = CLOSE_LOCKED;
+    return enter(this, this.access.closeWaiting(this.queue, this.hart, this.addr)) === LATER ? LATER : undefined;
   }
 }
