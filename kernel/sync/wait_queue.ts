@@ -36,6 +36,10 @@
  * its own, every transition is a CAS that keeps it, and no wakeup is stored
  * into or passed on in a closed queue.
  *
+ * The lock-free parts of `wake`, `tryWait`, a wait's poll and `close` are
+ * sync-first machines (`wait_queue_steps.ts`); the parts that hold the lock
+ * are operations here, which they enter.
+ *
  * @module
  */
 
