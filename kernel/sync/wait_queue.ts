@@ -55,7 +55,7 @@ import { contextWaker } from "../task/context.ts";
 import type { Waker } from "../task/waker.ts";
 import { IrqSpinLock } from "./spin_lock.ts";
 import type { WaitResult } from "./wait_cell.ts";
-import { type QueueAccess, QueueClose, QueuePoll, QueueTryWait, QueueWake } from "./wait_queue_steps.ts";
+import { type QueueAccess, QueueClose, QueuePoll, QueueWakeup } from "./wait_queue_steps.ts";
 import { Later, settle } from "../task/later.ts";
 
 const MASK = 3;
@@ -283,7 +283,7 @@ export class WaitQueue implements WaiterHolder {
    * ```
    */
   tryWait(): Op<boolean> {
-    return new Later(new QueueTryWait(this, access));
+    return new Later(new QueueWakeup(this, access, true));
   }
 
   /**
@@ -301,7 +301,7 @@ export class WaitQueue implements WaiterHolder {
    * ```
    */
   wake(): Op<boolean> {
-    return new Later(new QueueWake(this, access));
+    return new Later(new QueueWakeup(this, access, false));
   }
 
   /** `wake` once it found tasks waiting: under the lock, dequeue the first and wake it. */

@@ -49,15 +49,18 @@ export interface QueueAccess<Q> {
   finish(node: PollNode, result: WaitResult): WaitResult;
 }
 
-/** Where a `QueueWake` is: its load, its CAS, the locked part. */
+/** Where a `QueueWakeup` is: its load, its CAS, the locked part. */
 const LOAD = 0, CAS = 1, LOCKED = 2;
 
 /**
- * `WaitQueue.wake`: with no task waiting, store one wakeup (WOKEN) by CAS,
- * unless the queue is closed; with tasks waiting, wake the first under the
- * lock. The result: whether a waiting task was woken.
+ * `WaitQueue.wake` (`consume` false) and `tryWait` (`consume` true): a
+ * load, then a CAS loop on the state word's low bits. `wake`, with no task
+ * waiting, stores one wakeup (WOKEN) unless the queue is closed, and with
+ * tasks waiting wakes the first under the lock; its result: whether a
+ * waiting task was woken. `tryWait` consumes a stored wakeup (WOKEN to
+ * EMPTY) if the queue is open; its result: whether it did.
  */
-export class QueueWake<Q> implements Steps<boolean> {
+export class QueueWakeup<Q> implements Steps<boolean> {
   pending: Instruction | null = null;
   nested: Op<unknown> | null = null;
   private stage = LOAD;
@@ -66,7 +69,7 @@ export class QueueWake<Q> implements Steps<boolean> {
   /** The word the pending CAS expects. */
   private seen = 0;
 
-  constructor(readonly queue: Q, readonly access: QueueAccess<Q>) {}
+  constructor(readonly queue: Q, readonly access: QueueAccess<Q>, readonly consume: boolean) {}
 
   begin(): boolean | typeof LATER {
     const hart = this.hart = currentHart();
@@ -80,7 +83,7 @@ export class QueueWake<Q> implements Steps<boolean> {
       case LOAD:
         return this.decide(value as number);
       case CAS:
-        return value === this.seen ? false : this.decide(value as number);
+        return value === this.seen ? this.consume : this.decide(value as number);
       default:
         return value as boolean;
     }
@@ -90,64 +93,23 @@ export class QueueWake<Q> implements Steps<boolean> {
     throw error;
   }
 
-  /** From the word `s`: store a wakeup, or go to the locked part. */
+  /** From the word `s`: store or consume a wakeup, or go to the locked wake. */
   private decide(s: number): boolean | typeof LATER {
     for (;;) {
       if (s & CLOSED) return false;
-      if ((s & MASK) === WAITING) {
+      const low = s & MASK;
+      if (this.consume && low !== WOKEN) return false;
+      if (!this.consume && low === WAITING) {
         this.stage = LOCKED;
         return enter(this, this.access.wakeWaiting(this.queue, this.hart, this.addr));
       }
       this.stage = CAS;
       this.seen = s;
-      const seen = attempt(this, this.hart, OpCode.Cas32, this.addr, s, withLow(s, WOKEN));
+      const seen = attempt(this, this.hart, OpCode.Cas32, this.addr, s, withLow(s, this.consume ? EMPTY : WOKEN));
       if (seen === LATER) return LATER;
-      if (seen === s) return false;
+      if (seen === s) return this.consume;
       s = seen;
     }
-  }
-}
-
-/** Where a `QueueTryWait` is: its load, its CAS. */
-const TRY_LOAD = 0, TRY_CAS = 1;
-
-/** `WaitQueue.tryWait`: consume a stored wakeup, if there is one and the queue is open. */
-export class QueueTryWait<Q> implements Steps<boolean> {
-  pending: Instruction | null = null;
-  nested: Op<unknown> | null = null;
-  private stage = TRY_LOAD;
-  private addr = 0;
-  private hart!: Hart;
-  private seen = 0;
-
-  constructor(readonly queue: Q, readonly access: QueueAccess<Q>) {}
-
-  begin(): boolean | typeof LATER {
-    const hart = this.hart = currentHart();
-    this.addr = this.access.word(this.queue, hart);
-    const s = attempt(this, hart, OpCode.Load32, this.addr, 0);
-    return s === LATER ? LATER : this.decide(s);
-  }
-
-  resume(value: unknown): boolean | typeof LATER {
-    if (this.stage === TRY_CAS && value === this.seen) return true;
-    return this.decide(value as number);
-  }
-
-  fail(error: unknown): never {
-    throw error;
-  }
-
-  private decide(s: number): boolean | typeof LATER {
-    while ((s & CLOSED) === 0 && (s & MASK) === WOKEN) {
-      this.stage = TRY_CAS;
-      this.seen = s;
-      const seen = attempt(this, this.hart, OpCode.Cas32, this.addr, s, withLow(s, EMPTY));
-      if (seen === LATER) return LATER;
-      if (seen === s) return true;
-      s = seen;
-    }
-    return false;
   }
 }
 
