@@ -273,7 +273,7 @@ export function describeState(word: number): string {
  * The next word of one transition attempt, with helpers in the seed's
  * style. A draft knows no hart or task: its panics are raised by
  * {@linkcode drafted}, which names them. (So one draft serves every
- * transition run in place, and drafting stores no object in it.)
+ * transition, and drafting stores no object in it.)
  */
 class Draft {
   /** The word being computed, from the word the attempt saw. */
@@ -328,6 +328,9 @@ function drafted<R>(d: Draft, word: number, fn: (d: Draft) => R, hart: Hart, sta
     throw e instanceof DraftPanic ? new KernelPanic(e.what, { hart: hart.id, task: state.task }) : e;
   }
 }
+
+/** The draft of every transition, in place or as a machine: drafting is synchronous, so one serves all. */
+const scratch = new Draft();
 
 /**
  * One read-modify-write of the state word, sync-first, then `check` of the
@@ -399,7 +402,6 @@ class Transition<R> implements CasSteps<R> {
   stage = 0;
   seen = 0;
   pushedOn: string[] | null = null;
-  private readonly draft = new Draft();
   private waitForJoinWaker = false;
   private result: R | null = null;
   private waiting = false;
@@ -425,7 +427,7 @@ class Transition<R> implements CasSteps<R> {
   }
 
   step(word: number): number {
-    const d = this.draft;
+    const d = scratch; // drafting is synchronous: the shared draft is free again once step returns
     this.result = drafted(d, word, this.transition, this.hart, this.state);
     this.waitForJoinWaker = d.waitForJoinWaker;
     return d.word;
@@ -792,9 +794,6 @@ export class TaskState {
     return kernelOp(hart.load32(this.addr));
   }
 }
-
-/** The draft of every transition run in place (see `transitionNow`). */
-const scratch = new Draft();
 
 /**
  * Runs a transition sync-first (see {@linkcode settle}): its CAS loop in
