@@ -56,6 +56,7 @@ import type { Waker } from "../task/waker.ts";
 import { IrqSpinLock } from "./spin_lock.ts";
 import type { WaitResult } from "./wait_cell.ts";
 import { type QueueAccess, QueueClose, QueuePoll, QueueWakeup } from "./wait_queue_steps.ts";
+import { CLOSE_ALL, type LockedAccess, POLL, QueueLocked, RELEASE, WAKE_ALL, WAKE_FIRST } from "./wait_queue_locked.ts";
 import { Later, settle } from "../task/later.ts";
 
 const MASK = 3;
@@ -63,7 +64,6 @@ const EMPTY = 0;
 const WAITING = 1;
 const WOKEN = 2;
 const CLOSED = 4;
-const ONE_WAKE_ALL = 8;
 
 /**
  * The result of {@linkcode WaitQueue.subscribe}: a place in the queue,
@@ -104,8 +104,9 @@ interface Node {
 
 const hex = (addr: number): string => "0x" + addr.toString(16);
 
-/** What the queue's machines (`wait_queue_steps.ts`) may do to a queue. */
+/** What the queue's machines (`wait_queue_steps.ts`, `wait_queue_locked.ts`) may do to a queue. */
 let access: QueueAccess<WaitQueue>;
+let locked: LockedAccess<WaitQueue>;
 
 /**
  * A FIFO queue of waiting tasks.
@@ -304,27 +305,63 @@ export class WaitQueue implements WaiterHolder {
     return new Later(new QueueWakeup(this, access, false));
   }
 
-  /** `wake` once it found tasks waiting: under the lock, dequeue the first and wake it. */
-  *#wakeWaiting(hart: Hart, addr: number): Op<boolean> {
-    yield* this.#lock.lock();
-    let woke: [boolean, Waker | null];
-    try {
-      woke = yield* this.#wakeLocked(hart, addr, yield* kernelOp(hart.load32(addr)));
-    } finally {
-      yield* this.#lock.unlock();
-    }
-    if (woke[1] !== null) yield* woke[1].wake();
-    return woke[0];
-  }
-
   static {
     access = {
       word: (queue, hart) => queue.#word(hart),
-      wakeWaiting: (queue, hart, addr) => queue.#wakeWaiting(hart, addr),
-      pollLocked: (queue, hart, addr, node, waker) => queue.#pollLocked(hart, addr, node as Node, waker),
-      closeWaiting: (queue, hart, addr) => queue.#closeWaiting(hart, addr),
+      wakeWaiting: (queue, _hart, addr) =>
+        new Later(new QueueLocked<WaitQueue, boolean>(queue, locked, WAKE_FIRST, addr, null, null)),
+      pollLocked: (queue, _hart, addr, node, waker) =>
+        new Later(new QueueLocked<WaitQueue, WaitResult | "pending">(queue, locked, POLL, addr, node as Node, waker)),
+      closeWaiting: (queue, _hart, addr) =>
+        new Later(new QueueLocked<WaitQueue, void>(queue, locked, CLOSE_ALL, addr, null, null)),
       finish: (node, result) => finish(node as Node, result),
     };
+    locked = {
+      word: (queue, hart) => queue.#word(hart),
+      lock: (queue) => queue.#lock,
+      dequeue: (queue, hart, s, out) => queue.#dequeue(hart, s, out),
+      drain: (queue, wakeup, wakers) => queue.#drain(wakeup, wakers),
+      unlink: (queue, hart, node) => queue.#unlink(hart, node as Node),
+      enlist: (queue, hart, node) => {
+        queue.#list.push(node as Node);
+        WaiterRegistry.of(hart.machine).enter(queue);
+      },
+      finish: (node, result) => finish(node as Node, result),
+    };
+  }
+
+  /**
+   * Under the lock: takes the first waiter out, marked woken "one", into
+   * `out` (or none); returns the low bits the state word `s` must move to
+   * (EMPTY when the list empties, WOKEN to store a wakeup), or -1.
+   */
+  #dequeue(hart: Hart, s: number, out: { woke: boolean; taken: Waker | null }): number {
+    out.woke = false;
+    out.taken = null;
+    if (s & CLOSED) return -1;
+    const node = this.#list.shift();
+    if (node === undefined) {
+      if ((s & MASK) === WAITING) this.#panic(hart, "state is WAITING but no task waits");
+      return WOKEN;
+    }
+    if ((s & MASK) !== WAITING) this.#panic(hart, `tasks wait but the state is 0x${s.toString(16)}`);
+    out.woke = true;
+    out.taken = node.waker;
+    node.waker = null;
+    node.wakeup = "one";
+    if (this.#list.length > 0) return -1;
+    WaiterRegistry.of(hart.machine).leave(this);
+    return EMPTY;
+  }
+
+  /** Under the lock: unlinks a queued node; true if the list is now empty. */
+  #unlink(hart: Hart, node: Node): boolean {
+    const i = this.#list.indexOf(node);
+    if (i < 0) return false;
+    this.#list.splice(i, 1);
+    if (this.#list.length > 0) return false;
+    WaiterRegistry.of(hart.machine).leave(this);
+    return true;
   }
 
   /**
@@ -339,26 +376,8 @@ export class WaitQueue implements WaiterHolder {
    * assert.equal(m.execute(() => new WaitQueue().wakeAll()), 0);
    * ```
    */
-  *wakeAll(): Op<number> {
-    const hart = currentHart();
-    const addr = this.#word(hart);
-    const wakers: Waker[] = [];
-    let woken = 0;
-    yield* this.#lock.lock();
-    try {
-      const s = yield* kernelOp(hart.load32(addr));
-      if (s & CLOSED) return 0;
-      if ((s & MASK) !== WAITING) {
-        yield* kernelOp(hart.fetchAdd32(addr, ONE_WAKE_ALL));
-        return 0;
-      }
-      woken = this.#drain("all", wakers);
-      yield* this.#transition(hart, addr, s, EMPTY, ONE_WAKE_ALL);
-    } finally {
-      yield* this.#lock.unlock();
-    }
-    for (const waker of wakers) yield* waker.wake();
-    return woken;
+  wakeAll(): Op<number> {
+    return new Later(new QueueLocked<WaitQueue, number>(this, locked, WAKE_ALL, -1, null, null));
   }
 
   /**
@@ -380,17 +399,6 @@ export class WaitQueue implements WaiterHolder {
   }
 
   /** `close` once it found tasks waiting: under the lock, mark and unlink them all, then wake them. */
-  *#closeWaiting(hart: Hart, addr: number): Op<void> {
-    const wakers: Waker[] = [];
-    yield* this.#lock.lock();
-    try {
-      this.#drain("closed", wakers);
-      yield* this.#transition(hart, addr, yield* kernelOp(hart.load32(addr)), EMPTY);
-    } finally {
-      yield* this.#lock.unlock();
-    }
-    for (const waker of wakers) yield* waker.wake();
-  }
 
   /**
    * Whether the queue is closed.
@@ -498,96 +506,10 @@ export class WaitQueue implements WaiterHolder {
   }
 
   /** A poll's locked part: queue a new node, or see what was done to a queued one. */
-  *#pollLocked(hart: Hart, addr: number, node: Node, waker: Waker | null): Op<WaitResult | "pending"> {
-    yield* this.#lock.lock();
-    try {
-      return node.state === "start" ? yield* this.#enqueue(hart, addr, node, waker) : yield* this.#recheck(node, waker);
-    } finally {
-      yield* this.#lock.unlock();
-    }
-  }
-
-  /** Under the lock: queue a new node unless a wakeup or a close came first. */
-  *#enqueue(hart: Hart, addr: number, node: Node, waker: Waker | null): Op<WaitResult | "pending"> {
-    let s = yield* kernelOp(hart.load32(addr));
-    if (s >>> 3 !== node.wakeAlls) return finish(node, "woken");
-    for (;;) {
-      if (s & CLOSED) return finish(node, "closed");
-      const low = s & MASK;
-      if (low === WAITING) break;
-      const seen = yield* kernelOp(hart.cas32(addr, s, with_(s, low === EMPTY ? WAITING : EMPTY)));
-      if (seen === s) {
-        if (low === EMPTY) break;
-        return finish(node, "woken"); // consumed the stored wakeup
-      }
-      s = seen;
-    }
-    node.state = "waiting";
-    if (waker !== null) node.waker = yield* waker.clone();
-    this.#list.push(node);
-    WaiterRegistry.of(hart.machine).enter(this);
-    return "pending";
-  }
-
-  /** Under the lock: a queued node sees what was done to it, or updates its waker. */
-  *#recheck(node: Node, waker: Waker | null): Op<WaitResult | "pending"> {
-    if (node.wakeup === "none") {
-      const old = node.waker;
-      if (waker !== null && (old === null || !waker.willWake(old))) {
-        node.waker = yield* waker.clone();
-        if (old !== null) yield* old.drop();
-      }
-      return "pending";
-    }
-    return finish(node, node.wakeup === "closed" ? "closed" : "woken");
-  }
 
   /** Dropping a node: unlink it, drop its waker, and pass on a wakeup it never saw. */
-  *#release(node: Node): Op<void> {
-    if (node.state !== "waiting") return;
-    const hart = currentHart();
-    const addr = this.#word(hart);
-    let dropped: Waker | null = null;
-    let passed: Waker | null = null;
-    yield* this.#lock.lock();
-    try {
-      const i = this.#list.indexOf(node);
-      if (i >= 0) {
-        this.#list.splice(i, 1);
-        if (this.#list.length === 0) {
-          WaiterRegistry.of(hart.machine).leave(this);
-          yield* this.#transition(hart, addr, yield* kernelOp(hart.load32(addr)), EMPTY);
-        }
-      }
-      dropped = node.waker;
-      node.waker = null;
-      if (node.wakeup === "one") passed = (yield* this.#wakeLocked(hart, addr, yield* kernelOp(hart.load32(addr))))[1];
-      node.state = "done";
-    } finally {
-      yield* this.#lock.unlock();
-    }
-    if (dropped !== null) yield* dropped.drop();
-    if (passed !== null) yield* passed.wake();
-  }
-
-  /** Under the lock: dequeue the first waiter, or store a wakeup. Returns [dequeued, its waker]. */
-  *#wakeLocked(hart: Hart, addr: number, s: number): Op<[boolean, Waker | null]> {
-    if (s & CLOSED) return [false, null];
-    const node = this.#list.shift();
-    if (node === undefined) {
-      if ((s & MASK) === WAITING) this.#panic(hart, "state is WAITING but no task waits");
-      yield* this.#transition(hart, addr, s, WOKEN);
-      return [false, null];
-    }
-    if ((s & MASK) !== WAITING) this.#panic(hart, `tasks wait but the state is 0x${s.toString(16)}`);
-    const waker = node.waker;
-    node.waker = null;
-    node.wakeup = "one";
-    if (this.#list.length === 0) {
-      WaiterRegistry.of(hart.machine).leave(this);
-      yield* this.#transition(hart, addr, s, EMPTY);
-    }
-    return [true, waker];
+  #release(node: Node): Op<void> {
+    return new Later(new QueueLocked<WaitQueue, void>(this, locked, RELEASE, -1, node, null));
   }
 
   /** Under the lock: empties the list, marking each node; collects their wakers. */
@@ -601,15 +523,6 @@ export class WaitQueue implements WaiterHolder {
       node.waker = null;
     }
     return nodes.length;
-  }
-
-  /** Sets the low bits to `low` (and adds `add`), keeping every other bit: a CAS loop from the guess `s`. */
-  *#transition(hart: Hart, addr: number, s: number, low: number, add = 0): Op<void> {
-    for (;;) {
-      const seen = yield* kernelOp(hart.cas32(addr, s, (with_(s, low) + add) >>> 0));
-      if (seen === s) return;
-      s = seen;
-    }
   }
 
   #panic(hart: Hart, what: string): never {
@@ -636,8 +549,4 @@ function finish(node: Node, result: WaitResult): WaitResult {
   node.state = "done";
   node.result = result;
   return result;
-}
-
-function with_(s: number, low: number): number {
-  return ((s & ~MASK) | low) >>> 0;
 }
