@@ -3,7 +3,9 @@
 // wake is "woken", not "closed", and is consumed exactly once.
 
 import assert from "node:assert/strict";
-import { Machine } from "../../../mod.ts";
+import { Machine, type Op } from "../../../mod.ts";
+import type { Waker } from "../../../kernel/task/waker.ts";
+import { KERNEL_HEAP_BASE } from "../../../kernel/mod.ts";
 import { HartWaker } from "../../../kernel/task/block_on.ts";
 import { WaitCell } from "../../../kernel/sync/wait_cell.ts";
 import { exhaustive, task } from "./harness.ts";
@@ -65,4 +67,29 @@ Deno.test("a stored wake makes the next wait return woken, and only that one", (
   });
   assert.equal(w.live, 0);
   assert.equal(cell.registeredWaker(), null);
+});
+
+Deno.test("a waker whose clone throws leaves the waker slot free: the cell still works", () => {
+  const m = new Machine({ harts: 1 });
+  const cell = new WaitCell();
+  const broken: Waker = {
+    description: "a waker that cannot be cloned",
+    *wake() {},
+    *wakeByRef() {},
+    // deno-lint-ignore require-yield
+    *clone(): Op<Waker> {
+      throw new Error("clone refused");
+    },
+    *drop() {},
+    willWake: () => false,
+  };
+  assert.throws(() => m.execute(() => cell.pollWait(broken)), /clone refused/);
+  // The failed poll left REGISTERING in the word (the cell's, the machine's first heap word); clear it.
+  assert.equal(m.memory.read32(KERNEL_HEAP_BASE), WaitCell.bits.REGISTERING);
+  m.memory.write32(KERNEL_HEAP_BASE, 0);
+  // The slot was given back: entering it again reports no data race.
+  const waker = new HartWaker(m.harts[0]);
+  assert.equal(m.execute(() => cell.pollWait(waker)), "pending");
+  assert.equal(m.execute(() => cell.wake()), true);
+  assert.equal(waker.live, 0);
 });

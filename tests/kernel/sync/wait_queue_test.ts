@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Machine, PENDING } from "../../../mod.ts";
-import { blockOn, HartWaker } from "../../../kernel/mod.ts";
+import { blockOn, HartWaker, KERNEL_HEAP_BASE } from "../../../kernel/mod.ts";
 import { WaitQueue } from "../../../kernel/sync/wait_queue.ts";
 
 import { atLeast, drop, exhaustive, pollOnce, QueueingWaker, task } from "./harness.ts";
@@ -228,4 +228,20 @@ Deno.test("WaitQueue on one hart", async (t) => {
     new Machine().execute(() => q.wake());
     assert.throws(() => new Machine().execute(() => q.wake()), TypeError);
   });
+});
+
+Deno.test("a broken invariant found under the queue's lock panics with the lock released and interrupts restored", () => {
+  const m = new Machine({ harts: 1 });
+  const q = new WaitQueue();
+  m.execute(() => q.tryWait()); // binds the state word: the machine's first heap word
+  const addr = KERNEL_HEAP_BASE;
+  assert.equal(m.memory.read32(addr), 0);
+  m.memory.write32(addr, 1); // WAITING, with nobody in the list
+  const hart = m.harts[0];
+  hart.restoreInterrupts(true);
+  assert.throws(() => m.execute(() => q.wake()), /state is WAITING but no task waits/);
+  assert.equal(hart.interruptsEnabled(), true, "the interrupt-safe lock gave the flag back");
+  // The lock is free again: a locked operation runs, and repairs the word.
+  assert.equal(m.execute(() => q.wakeAll()), 0);
+  assert.equal(m.memory.read32(addr) & 3, 0);
 });
