@@ -375,8 +375,9 @@ export class Engine<H> implements PlatformHost, Effects {
    * while hart `c` is being stepped with in-place steps allowed, the same
    * decision and step as an issued instruction's (see `#performInPlace`),
    * performed directly, and its result; else NOT_IN_PLACE. The load, CAS
-   * and fetch-add that every poll makes have their own copies below, each
-   * small enough for V8 to compile with the memory access inlined.
+   * and fetch-add that every poll makes, and the pause, have their own
+   * copies below, each small enough for V8 to compile with the memory
+   * access inlined.
    */
   attempt32(c: HartCore<H>, code: OpCode, addr: number, a: number, b: number): number {
     if (!this.#admitAttempt(c, COST[code])) return NOT_IN_PLACE;

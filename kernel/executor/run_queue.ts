@@ -343,7 +343,6 @@ class Pop<T> implements CasSteps<T | null> {
 
   constructor(public addr: number, public items: Deque<T>) {}
 
-  /** Makes a finished pop a fresh one (see `popNow`). */
   step(n: number): number {
     return popStep(n);
   }

@@ -307,8 +307,7 @@ export class IrqSpinLock extends SpinLock {
 
   static {
     irqSafe = {
-      word: (lock, hart) => lock.wordOn(hart),
-      label: (lock) => labelOf(lock),
+      ...plain,
       held: (lock, hart, enabled) => {
         lock.#holder = hart.id;
         lock.#savedFlag = enabled;

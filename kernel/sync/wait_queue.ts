@@ -36,9 +36,9 @@
  * its own, every transition is a CAS that keeps it, and no wakeup is stored
  * into or passed on in a closed queue.
  *
- * The lock-free parts of `wake`, `tryWait`, a wait's poll and `close` are
- * sync-first machines (`wait_queue_steps.ts`); the parts that hold the lock
- * are operations here, which they enter.
+ * The operations are sync-first machines: their lock-free parts in
+ * `wait_queue_steps.ts`, the parts that hold the lock in
+ * `wait_queue_locked.ts`; only the wait loop stays a generator here.
  *
  * @module
  */
@@ -55,8 +55,8 @@ import { contextWaker } from "../task/context.ts";
 import type { Waker } from "../task/waker.ts";
 import { IrqSpinLock } from "./spin_lock.ts";
 import type { WaitResult } from "./wait_cell.ts";
-import { type QueueAccess, QueueClose, QueuePoll, QueueWakeup } from "./wait_queue_steps.ts";
-import { CLOSE_ALL, type LockedAccess, POLL, QueueLocked, RELEASE, WAKE_ALL, WAKE_FIRST } from "./wait_queue_locked.ts";
+import { QueueClose, QueuePoll, QueueWakeup } from "./wait_queue_steps.ts";
+import { type QueueAccess, type QueuedNode, QueueLocked, RELEASE, WAKE_ALL } from "./wait_queue_locked.ts";
 import { Later, settle } from "../task/later.ts";
 
 const MASK = 3;
@@ -88,25 +88,13 @@ export interface WaitQueueSubscription {
   cancel(): Op<void>;
 }
 
-/** Where a node is: not yet queued, queued, or done (woken, closed or released). */
-type NodeState = "start" | "waiting" | "done";
-/** What the queue did to a queued node. */
-type Wakeup = "none" | "one" | "all" | "closed";
-
-interface Node {
-  state: NodeState;
-  wakeup: Wakeup;
-  waker: Waker | null;
-  /** The wakeAll count when the node was first polled. */
-  wakeAlls: number;
-  result: WaitResult;
-}
+/** One wait's place in the queue (see `QueuedNode`). */
+type Node = QueuedNode;
 
 const hex = (addr: number): string => "0x" + addr.toString(16);
 
 /** What the queue's machines (`wait_queue_steps.ts`, `wait_queue_locked.ts`) may do to a queue. */
 let access: QueueAccess<WaitQueue>;
-let locked: LockedAccess<WaitQueue>;
 
 /**
  * A FIFO queue of waiting tasks.
@@ -308,25 +296,15 @@ export class WaitQueue implements WaiterHolder {
   static {
     access = {
       word: (queue, hart) => queue.#word(hart),
-      wakeWaiting: (queue, _hart, addr) =>
-        new Later(new QueueLocked<WaitQueue, boolean>(queue, locked, WAKE_FIRST, addr, null, null)),
-      pollLocked: (queue, _hart, addr, node, waker) =>
-        new Later(new QueueLocked<WaitQueue, WaitResult | "pending">(queue, locked, POLL, addr, node as Node, waker)),
-      closeWaiting: (queue, _hart, addr) =>
-        new Later(new QueueLocked<WaitQueue, void>(queue, locked, CLOSE_ALL, addr, null, null)),
-      finish: (node, result) => finish(node as Node, result),
-    };
-    locked = {
-      word: (queue, hart) => queue.#word(hart),
       lock: (queue) => queue.#lock,
       dequeue: (queue, hart, s, out) => queue.#dequeue(hart, s, out),
       drain: (queue, wakeup, wakers) => queue.#drain(wakeup, wakers),
-      unlink: (queue, hart, node) => queue.#unlink(hart, node as Node),
+      unlink: (queue, hart, node) => queue.#unlink(hart, node),
       enlist: (queue, hart, node) => {
-        queue.#list.push(node as Node);
+        queue.#list.push(node);
         WaiterRegistry.of(hart.machine).enter(queue);
       },
-      finish: (node, result) => finish(node as Node, result),
+      finish,
     };
   }
 
@@ -377,7 +355,7 @@ export class WaitQueue implements WaiterHolder {
    * ```
    */
   wakeAll(): Op<number> {
-    return new Later(new QueueLocked<WaitQueue, number>(this, locked, WAKE_ALL, -1, null, null));
+    return new Later(new QueueLocked<WaitQueue, number>(this, access, WAKE_ALL, -1, null, null));
   }
 
   /**
@@ -397,8 +375,6 @@ export class WaitQueue implements WaiterHolder {
   close(): Op<void> {
     return new Later(new QueueClose(this, access));
   }
-
-  /** `close` once it found tasks waiting: under the lock, mark and unlink them all, then wake them. */
 
   /**
    * Whether the queue is closed.
@@ -509,11 +485,11 @@ export class WaitQueue implements WaiterHolder {
 
   /** Dropping a node: unlink it, drop its waker, and pass on a wakeup it never saw. */
   #release(node: Node): Op<void> {
-    return new Later(new QueueLocked<WaitQueue, void>(this, locked, RELEASE, -1, node, null));
+    return new Later(new QueueLocked<WaitQueue, void>(this, access, RELEASE, -1, node, null));
   }
 
   /** Under the lock: empties the list, marking each node; collects their wakers. */
-  #drain(wakeup: Wakeup, wakers: Waker[]): number {
+  #drain(wakeup: QueuedNode["wakeup"], wakers: Waker[]): number {
     const nodes = this.#list;
     this.#list = [];
     if (this.#machine !== undefined) WaiterRegistry.of(this.#machine).leave(this);

@@ -23,7 +23,6 @@ import { OpCode } from "../../arch/opcodes.ts";
 import { attempt, enter, LATER, type Steps } from "../task/later.ts";
 import type { Waker } from "../task/waker.ts";
 import type { WaitResult } from "./wait_cell.ts";
-import type { PollNode } from "./wait_queue_steps.ts";
 
 /** The state word's low bits, its CLOSED bit, one `wakeAll` (see `WaitQueue`). */
 const MASK = 3, EMPTY = 0, WAITING = 1, CLOSED = 4, ONE_WAKE_ALL = 8;
@@ -31,14 +30,21 @@ const MASK = 3, EMPTY = 0, WAITING = 1, CLOSED = 4, ONE_WAKE_ALL = 8;
 /** What a locked part does. */
 export const WAKE_FIRST = 0, CLOSE_ALL = 1, WAKE_ALL = 2, POLL = 3, RELEASE = 4;
 
-/** A wait's node as the locked parts see it. */
-export interface QueuedNode extends PollNode {
+/** One wait's place in a `WaitQueue`: its node. */
+export interface QueuedNode {
+  /** Not yet queued, queued, or done (woken, closed or released; see `result`). */
+  state: "start" | "waiting" | "done";
+  /** What the queue did to the node while it was in the list. */
   wakeup: "none" | "one" | "all" | "closed";
+  /** The clone of the wait's waker the node holds, while it waits. */
   waker: Waker | null;
+  /** The `wakeAll` count when the wait was first polled. */
+  wakeAlls: number;
+  result: WaitResult;
 }
 
-/** What the machine may do to a queue that its public API does not offer (all under its lock). */
-export interface LockedAccess<Q> {
+/** What the queue's machines (here and in `wait_queue_steps.ts`) may do to a queue that its public API does not offer. */
+export interface QueueAccess<Q> {
   /** The queue's state word on `hart`'s machine (bound on first use). */
   word(queue: Q, hart: Hart): number;
   /** The queue's lock. */
@@ -55,7 +61,7 @@ export interface LockedAccess<Q> {
   /** Links a node that now waits. */
   enlist(queue: Q, hart: Hart, node: QueuedNode): void;
   /** Ends a wait's node with `result`, and returns it. */
-  finish(node: PollNode, result: WaitResult): WaitResult;
+  finish(node: QueuedNode, result: WaitResult): WaitResult;
 }
 
 /** Where the machine is: taking the lock, at a load, a CAS, the fetch-add, a clone, a drop, releasing the lock, after it. */
@@ -106,7 +112,7 @@ export class QueueLocked<Q, R> implements Steps<R> {
 
   constructor(
     readonly queue: Q,
-    readonly access: LockedAccess<Q>,
+    readonly access: QueueAccess<Q>,
     readonly kind: number,
     private addr: number,
     readonly node: QueuedNode | null,

@@ -4,8 +4,8 @@
  * `tryWait` (consume a stored wakeup), the first poll of a wait (see the
  * queue closed, or consume a stored wakeup) and `close` (set CLOSED). They
  * run their atomics in place while the engine allows; where the protocol
- * needs the queue's lock, they enter the queue's locked part, an operation
- * that takes the lock (itself sync-first). They are the queue's only
+ * needs the queue's lock, they enter the machine of the queue's locked part
+ * (`wait_queue_locked.ts`). They are the queue's only
  * implementation of these operations, step for step the protocol described
  * in `wait_queue.ts`.
  *
@@ -15,9 +15,10 @@
 import { currentHart, type Hart } from "../../arch/hart.ts";
 import type { Instruction, Op } from "../../arch/op.ts";
 import { OpCode } from "../../arch/opcodes.ts";
-import { attempt, enter, LATER, type Steps } from "../task/later.ts";
+import { attempt, enter, LATER, Later, type Steps } from "../task/later.ts";
 import type { Waker } from "../task/waker.ts";
 import type { WaitResult } from "./wait_cell.ts";
+import { CLOSE_ALL, POLL, type QueueAccess, type QueuedNode, QueueLocked, WAKE_FIRST } from "./wait_queue_locked.ts";
 
 /** The state word's low bits, its CLOSED bit (see `WaitQueue`). */
 const MASK = 3, EMPTY = 0, WAITING = 1, WOKEN = 2, CLOSED = 4;
@@ -25,28 +26,6 @@ const MASK = 3, EMPTY = 0, WAITING = 1, WOKEN = 2, CLOSED = 4;
 /** The low bits of `s` set to `low`, every other bit kept. */
 function withLow(s: number, low: number): number {
   return ((s & ~MASK) | low) >>> 0;
-}
-
-/** What a poll reads and writes of a wait's node. */
-export interface PollNode {
-  state: "start" | "waiting" | "done";
-  result: WaitResult;
-  /** The `wakeAll` count when the wait was first polled. */
-  wakeAlls: number;
-}
-
-/** What the machines may do to a queue that its public API does not offer. */
-export interface QueueAccess<Q> {
-  /** The queue's state word on `hart`'s machine (bound on first use). */
-  word(queue: Q, hart: Hart): number;
-  /** `wake` once it found tasks waiting: the locked part, as an operation. */
-  wakeWaiting(queue: Q, hart: Hart, addr: number): Op<boolean>;
-  /** A poll's locked part: queue the node, or see what was done to it. */
-  pollLocked(queue: Q, hart: Hart, addr: number, node: PollNode, waker: Waker | null): Op<WaitResult | "pending">;
-  /** `close` once it found tasks waiting: the locked part. */
-  closeWaiting(queue: Q, hart: Hart, addr: number): Op<void>;
-  /** Ends a wait's node with `result`, and returns it. */
-  finish(node: PollNode, result: WaitResult): WaitResult;
 }
 
 /** Where a `QueueWakeup` is: its load, its CAS, the locked part. */
@@ -101,7 +80,10 @@ export class QueueWakeup<Q> implements Steps<boolean> {
       if (this.consume && low !== WOKEN) return false;
       if (!this.consume && low === WAITING) {
         this.stage = LOCKED;
-        return enter(this, this.access.wakeWaiting(this.queue, this.hart, this.addr));
+        return enter(
+          this,
+          new Later(new QueueLocked<Q, boolean>(this.queue, this.access, WAKE_FIRST, this.addr, null, null)),
+        );
       }
       this.stage = CAS;
       this.seen = s;
@@ -132,7 +114,7 @@ export class QueuePoll<Q> implements Steps<WaitResult | "pending"> {
   constructor(
     readonly queue: Q,
     readonly access: QueueAccess<Q>,
-    readonly node: PollNode,
+    readonly node: QueuedNode,
     readonly waker: Waker | null,
   ) {}
 
@@ -174,7 +156,15 @@ export class QueuePoll<Q> implements Steps<WaitResult | "pending"> {
 
   private locked(): WaitResult | "pending" | typeof LATER {
     this.stage = POLL_LOCKED;
-    return enter(this, this.access.pollLocked(this.queue, this.hart, this.addr, this.node, this.waker));
+    const locked = new QueueLocked<Q, WaitResult | "pending">(
+      this.queue,
+      this.access,
+      POLL,
+      this.addr,
+      this.node,
+      this.waker,
+    );
+    return enter(this, new Later(locked));
   }
 }
 
@@ -209,6 +199,7 @@ export class QueueClose<Q> implements Steps<void> {
   private ored(s: number): void | typeof LATER {
     if ((s & CLOSED) !== 0 || (s & MASK) !== WAITING) return;
     this.stage = CLOSE_LOCKED;
-    return enter(this, this.access.closeWaiting(this.queue, this.hart, this.addr)) === LATER ? LATER : undefined;
+    const locked = new QueueLocked<Q, void>(this.queue, this.access, CLOSE_ALL, this.addr, null, null);
+    return enter(this, new Later(locked)) === LATER ? LATER : undefined;
   }
 }

@@ -63,7 +63,6 @@ export interface TaskHost {
   readWord(addr: number): number;
 }
 
-/** The body of a task, for its poll (set up by Task's static block). */
 /** `next` of every generator object (bodies are usually generators). */
 const GENERATOR_NEXT = Object.getPrototypeOf(function* () {}).prototype.next as (
   this: Async<unknown>,
@@ -79,6 +78,7 @@ const GENERATOR_NEXT = Object.getPrototypeOf(function* () {}).prototype.next as 
  */
 let resumeBody: (task: Task<unknown>, body: Async<unknown>, input: unknown) => IteratorResult<unknown, unknown>;
 
+/** The body of a task, for its poll (set up by Task's static block). */
 let bodyOf: (task: Task<unknown>) => Async<unknown> | null;
 /** The waker a task's body borrows while it is polled (set up by Task's static block). */
 let borrowedOf: (task: Task<unknown>) => Waker;
@@ -481,15 +481,14 @@ class PollRun implements Steps<PollResult> {
   /** The hart polling, known once the poll begins. */
   hart!: Hart;
 
-  constructor(public task: Task<unknown>) {}
+  constructor(readonly task: Task<unknown>) {}
 
   /**
-   * Makes a finished poll a fresh one, of `task` (see `pollNow`): the stage
-   * and the task, since every other field is written before it is read.
+   * Makes a finished poll of its task a fresh one (see `pollNow`): only the
+   * stage, since every other field is written before it is read.
    */
-  reset(task: Task<unknown>): void {
+  reset(): void {
     this.stage = START;
-    this.task = task;
   }
 
   begin(): PollResult | typeof LATER {
@@ -722,7 +721,7 @@ const scheduleIfAsked = (task: Task<unknown>, action: WakeByRefAction): Op<void>
 export function pollNow(task: Task<unknown>): PollResult | Later<PollResult> {
   let steps = pollOf(task);
   if (steps === null) steps = new PollRun(task);
-  else steps.reset(task);
+  else steps.reset();
   const r = steps.begin();
   if (r === LATER) return settle(steps, r);
   if (r !== PollResult.Ready && r !== PollResult.ReadyJoined) keepPoll(task, steps);
