@@ -4,7 +4,15 @@
 // fast path off, under every policy, with interrupts, faults and limits; and
 // the same outcome for every kernel task.
 import assert from "node:assert/strict";
-import { type Hart, Machine, type MachineOptions, MemoryFault, type Op, type PolicyOption } from "../../mod.ts";
+import {
+  type Arch,
+  type Hart,
+  Machine,
+  type MachineOptions,
+  MemoryFault,
+  type Op,
+  type PolicyOption,
+} from "../../mod.ts";
 import { currentHart, NOT_IN_PLACE } from "../../arch/hart.ts";
 import { kernelOp } from "../../arch/op.ts";
 import { Kernel } from "../../kernel/kernel.ts";
@@ -175,7 +183,14 @@ function* inPlaceOr(attempt: () => number, issue: () => Op<number>): Op<number> 
   return v === NOT_IN_PLACE ? yield* kernelOp(issue()) : v;
 }
 
-/** CAS increments by attempts, fetch-adds that wrap, and faulting attempts, with IPIs. */
+/** The external line the attempts raise through the test device. */
+const LINE = 3;
+
+/**
+ * CAS increments by attempts, fetch-adds that wrap, and faulting attempts,
+ * with IPIs (to itself on one hart), and a timer and a device event due a
+ * few cycles later, so that attempts made in the same step reach them.
+ */
 function* attempts(hart: Hart): Op<void> {
   hart.enableInterrupts();
   for (let i = 0; i < 200; i++) {
@@ -189,6 +204,8 @@ function* attempts(hart: Hart): Op<void> {
     yield* inPlaceOr(() => hart.tryFetchAdd32(WRAP, 0x7fffffff), () => hart.fetchAdd32(WRAP, 0x7fffffff));
     if (i % 3 === 0 && hart.tryPause() === NOT_IN_PLACE) yield* hart.pause("backoff");
     if (i % 29 === 0) hart.sendIpi((hart.id + 1) % hart.machine.harts.length);
+    if (i % 31 === 0) hart.setTimer(hart.now() + 7);
+    if (i % 37 === 0) hart.machine.testDevice.raiseAt(hart.now() + 5, LINE);
     if (i % 41 === 0) {
       try {
         yield* inPlaceOr(() => hart.tryCas32(BAD, 0, 1), () => hart.cas32(BAD, 0, 1));
@@ -201,25 +218,39 @@ function* attempts(hart: Hart): Op<void> {
   }
 }
 
-function runAttempts(policy: PolicyOption, fastPath: boolean) {
-  const m = new Machine({ harts: 3, memoryBytes: 0x10000, policy, seed: 7, recordTape: true, fastPath });
+function runAttempts(policy: PolicyOption, arch: Arch, harts: number, fastPath: boolean) {
+  const m = new Machine({ arch, harts, memoryBytes: 0x10000, policy, seed: 7, recordTape: true, fastPath });
   m.onInterrupt("software", function* (hart) {
     yield* hart.fetchAdd32(TALLY + 0x20 + 4 * hart.id, 1);
   });
+  m.onInterrupt("timer", function* (hart) {
+    hart.setTimer(Infinity);
+    yield* hart.fetchAdd32(TALLY + 0x40 + 4 * hart.id, 1);
+  });
+  m.routeIrq(LINE, { hart: 0 });
+  m.onInterrupt("external", function* (hart) {
+    const irq = hart.claim();
+    if (irq !== null) hart.complete(irq);
+    yield* hart.fetchAdd32(TALLY + 0x60, 1);
+  });
   m.boot(attempts);
   const report = m.run();
-  const words = [TALLY, TALLY + 4, WRAP, TALLY + 0x20, TALLY + 0x24, TALLY + 0x28].map((a) => m.memory.read32(a));
+  const words = [TALLY, TALLY + 4, WRAP, TALLY + 0x20, TALLY + 0x24, TALLY + 0x28, TALLY + 0x40, TALLY + 0x60]
+    .map((a) => m.memory.read32(a));
   return { report, words, tape: m.tape };
 }
 
 Deno.test("attempts make the same run as the instructions they stand for", async (t) => {
   for (const policy of policies) {
     await t.step(JSON.stringify(policy), () => {
-      const on = runAttempts(policy, true), off = runAttempts(policy, false);
-      assert.equal(on.report.status, "halted");
-      assert.equal(on.words[0], 600, "every increment landed");
-      assert.equal(on.words[2], (600 * 0x7fffffff) % 2 ** 32, "fetch-adds wrap modulo 2^32");
-      assert.deepEqual(on, off);
+      for (const [arch, harts] of [["riscv64", 1], ["x86_64", 1], ["riscv64", 3], ["x86_64", 3]] as const) {
+        const on = runAttempts(policy, arch, harts, true), off = runAttempts(policy, arch, harts, false);
+        assert.equal(on.report.status, "halted");
+        assert.equal(on.words[0], 200 * harts, "every increment landed");
+        assert.equal(on.words[2], (200 * harts * 0x7fffffff) % 2 ** 32, "fetch-adds wrap modulo 2^32");
+        assert.ok(on.words[6] > 0 && on.words[7] > 0, "timer and device interrupts were taken");
+        assert.deepEqual(on, off, `${arch}, ${harts} harts`);
+      }
     });
   }
 });
