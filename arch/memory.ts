@@ -14,6 +14,9 @@
  *   Every page is a copy of `ZERO_PAGE`, an array of doubles, so all pages
  *   have one elements kind whatever they hold, and the accessors stay
  *   monomorphic.
+ * - Pages are never removed, so the pages kept at hand for lookups (the
+ *   last one used, and a few recent ones by the low bits of their number)
+ *   never go stale.
  * - At most one region is protected (the kernel's word heap, when a kernel
  *   uses this memory): harts write it only with kernel-mode instructions;
  *   a user-mode write there is a MemoryFault that names the address and the
@@ -36,6 +39,9 @@ import { pageObject } from "./dpor/footprint.ts";
  * assert.equal(mem.size, 65536);
  * ``` */
 export const PAGE_SIZE = 4096;
+
+/** How many recently used pages memory keeps at hand, besides the last one (a power of two). */
+const RECENT = 16;
 
 /**
  * The words of a fresh page, never written: zeros stored in an array of
@@ -104,6 +110,13 @@ export class PhysicalMemory {
   #pages = new Map<number, number[]>();
   #lastNo = -1;
   #last: number[] | undefined;
+  /**
+   * Pages found lately, by the low bits of their number: where `#find`
+   * looks after the last page and before the table. A page is never
+   * removed, so an entry never goes stale.
+   */
+  readonly #recentNo: number[] = new Array(RECENT).fill(-1);
+  readonly #recent: (number[] | undefined)[] = new Array(RECENT).fill(undefined);
   /** The protected region `[protectedFrom, protectedTo)`; empty (Infinity) until `protect`. */
   #from = Infinity;
   #to = Infinity;
@@ -459,10 +472,13 @@ export class PhysicalMemory {
   #find(paddr: number): number[] | undefined {
     const no = Math.floor(paddr / PAGE_SIZE);
     if (no === this.#lastNo) return this.#last!;
-    const page = this.#pages.get(no);
+    const slot = no & (RECENT - 1);
+    const page = this.#recentNo[slot] === no ? this.#recent[slot] : this.#pages.get(no);
     if (page !== undefined) {
       this.#lastNo = no;
       this.#last = page;
+      this.#recentNo[slot] = no;
+      this.#recent[slot] = page;
     }
     return page;
   }

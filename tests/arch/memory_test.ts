@@ -92,3 +92,16 @@ Deno.test("PhysicalMemory stores every word as an unsigned 32-bit value, whateve
   assert.equal(m.read32(0x3000), 0xff0000ff);
   assert.equal(m.read8(0x3003), 0xff);
 });
+
+Deno.test("words on many pages, visited in turn, each read back from its own page", () => {
+  // More pages than memory keeps at hand, in an order that makes pages whose
+  // numbers share low bits take turns: each read must still find its own.
+  const m = new PhysicalMemory(128 * 4096);
+  const pages = [0, 16, 32, 1, 17, 33, 64, 80, 96, 127, 5, 21];
+  for (let round = 0; round < 3; round++) {
+    for (const [i, no] of pages.entries()) m.write32(no * 4096 + 4 * i, round * 100 + i);
+    for (const [i, no] of pages.entries()) assert.equal(m.read32(no * 4096 + 4 * i), round * 100 + i, `page ${no}`);
+    for (const no of [2, 18, 34, 50]) assert.equal(m.read32(no * 4096), 0, `page ${no} was never written`);
+  }
+  assert.equal(m.pagesTouched, pages.length);
+});
