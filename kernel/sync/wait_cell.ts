@@ -46,7 +46,7 @@ import type { Machine } from "../../arch/machine.ts";
 import { kernelOp, type Op } from "../../arch/op.ts";
 import { WordHeap } from "../mem/heap.ts";
 import { newSharedObject, recordRead, recordWrite } from "../../arch/dpor/recorder.ts";
-import { type WaiterHolder, WaiterRegistry } from "./waiters.ts";
+import { enterOwn, leaveOwn, WaiterEntry, type WaiterHolder, WaiterRegistry } from "./waiters.ts";
 import { KernelPanic } from "../panic.ts";
 import { type Async, PENDING } from "../task/async.ts";
 import { contextWaker } from "../task/context.ts";
@@ -143,6 +143,9 @@ export class WaitCell implements WaiterHolder {
   } = { WAITING: 0, REGISTERING: 1, WAKING: 2, WOKEN: 4, CLOSED: 8 };
 
   #machine: Machine | undefined;
+  /** Its machine's waiter registry, and its place there, from when the cell binds to that machine. */
+  #registry: WaiterRegistry | null = null;
+  #entry: WaiterEntry | null = null;
   #addr = 0;
   /** Which hart allocated the word, for explore's reduction: every use reads it, the first writes it. */
   readonly #binding = newSharedObject();
@@ -481,7 +484,7 @@ export class WaitCell implements WaiterHolder {
     const stored = this.#waker;
     if (stored === null || !stored.willWake(waker)) return null;
     this.#waker = null;
-    WaiterRegistry.of(this.#machine!).leave(this);
+    leaveOwn(this.#registry!, this.#entry!);
     return stored;
   }
 
@@ -489,7 +492,7 @@ export class WaitCell implements WaiterHolder {
   #take(): Waker | null {
     const waker = this.#waker;
     this.#waker = null;
-    if (waker !== null) WaiterRegistry.of(this.#machine!).leave(this);
+    if (waker !== null) leaveOwn(this.#registry!, this.#entry!);
     return waker;
   }
 
@@ -531,7 +534,7 @@ export class WaitCell implements WaiterHolder {
       stored: (cell) => cell.#waker,
       put: (cell, clone) => {
         cell.#waker = clone;
-        WaiterRegistry.of(cell.#machine!).enter(cell);
+        enterOwn(cell.#registry!, cell.#entry!);
       },
     };
   }
@@ -543,6 +546,8 @@ export class WaitCell implements WaiterHolder {
     recordWrite(this.#binding);
     this.#addr = WordHeap.of(hart.machine).alloc("WaitCell state");
     this.#machine = hart.machine;
+    this.#registry = WaiterRegistry.of(hart.machine);
+    this.#entry = new WaiterEntry(this);
     this.#slotLabel = `WaitCell ${hex(this.#addr)} waker slot`;
     return this.#addr;
   }

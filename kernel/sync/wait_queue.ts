@@ -48,7 +48,7 @@ import type { Machine } from "../../arch/machine.ts";
 import { kernelOp, type Op } from "../../arch/op.ts";
 import { WordHeap } from "../mem/heap.ts";
 import { newSharedObject, recordRead, recordWrite } from "../../arch/dpor/recorder.ts";
-import { type WaiterHolder, WaiterRegistry } from "./waiters.ts";
+import { enterOwn, leaveOwn, WaiterEntry, type WaiterHolder, WaiterRegistry } from "./waiters.ts";
 import { KernelPanic } from "../panic.ts";
 import { type Async, PENDING } from "../task/async.ts";
 import { contextWaker } from "../task/context.ts";
@@ -119,6 +119,9 @@ let access: QueueAccess<WaitQueue>;
  */
 export class WaitQueue implements WaiterHolder {
   #machine: Machine | undefined;
+  /** Its machine's waiter registry, and its place there, from when the queue binds to that machine. */
+  #registry: WaiterRegistry | null = null;
+  #entry: WaiterEntry | null = null;
   #addr = 0;
   /** Which hart allocated the word, for explore's reduction: every use reads it, the first writes it. */
   readonly #binding = newSharedObject();
@@ -299,10 +302,10 @@ export class WaitQueue implements WaiterHolder {
       lock: (queue) => queue.#lock,
       dequeue: (queue, hart, s, out) => queue.#dequeue(hart, s, out),
       drain: (queue, wakeup, wakers) => queue.#drain(wakeup, wakers),
-      unlink: (queue, hart, node) => queue.#unlink(hart, node),
-      enlist: (queue, hart, node) => {
+      unlink: (queue, node) => queue.#unlink(node),
+      enlist: (queue, node) => {
         queue.#list.push(node);
-        WaiterRegistry.of(hart.machine).enter(queue);
+        enterOwn(queue.#registry!, queue.#entry!);
       },
       finish,
     };
@@ -328,17 +331,17 @@ export class WaitQueue implements WaiterHolder {
     node.waker = null;
     node.wakeup = "one";
     if (this.#list.length > 0) return -1;
-    WaiterRegistry.of(hart.machine).leave(this);
+    leaveOwn(this.#registry!, this.#entry!);
     return EMPTY;
   }
 
   /** Under the lock: unlinks a queued node; true if the list is now empty. */
-  #unlink(hart: Hart, node: Node): boolean {
+  #unlink(node: Node): boolean {
     const i = this.#list.indexOf(node);
     if (i < 0) return false;
     this.#list.splice(i, 1);
     if (this.#list.length > 0) return false;
-    WaiterRegistry.of(hart.machine).leave(this);
+    leaveOwn(this.#registry!, this.#entry!);
     return true;
   }
 
@@ -492,7 +495,7 @@ export class WaitQueue implements WaiterHolder {
   #drain(wakeup: QueuedNode["wakeup"], wakers: Waker[]): number {
     const nodes = this.#list;
     this.#list = [];
-    if (this.#machine !== undefined) WaiterRegistry.of(this.#machine).leave(this);
+    if (this.#registry !== null) leaveOwn(this.#registry, this.#entry!);
     for (const node of nodes) {
       node.wakeup = wakeup;
       if (node.waker !== null) wakers.push(node.waker);
@@ -513,6 +516,8 @@ export class WaitQueue implements WaiterHolder {
     this.#addr = WordHeap.of(hart.machine).alloc("WaitQueue state");
     hart.machine.memory.write32(this.#addr, this.#initial);
     this.#machine = hart.machine;
+    this.#registry = WaiterRegistry.of(hart.machine);
+    this.#entry = new WaiterEntry(this);
     return this.#addr;
   }
 }

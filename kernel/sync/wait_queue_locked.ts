@@ -57,9 +57,9 @@ export interface QueueAccess<Q> {
   /** Empties the list, marking each node with `wakeup`; collects their wakers; returns how many there were. */
   drain(queue: Q, wakeup: "all" | "closed", wakers: Waker[]): number;
   /** Unlinks a queued node; true if the list is now empty. */
-  unlink(queue: Q, hart: Hart, node: QueuedNode): boolean;
+  unlink(queue: Q, node: QueuedNode): boolean;
   /** Links a node that now waits. */
-  enlist(queue: Q, hart: Hart, node: QueuedNode): void;
+  enlist(queue: Q, node: QueuedNode): void;
   /** Ends a wait's node with `result`, and returns it. */
   finish(node: QueuedNode, result: WaitResult): WaitResult;
 }
@@ -192,7 +192,7 @@ export class QueueLocked<Q, R> implements Steps<R> {
       case POLL:
         return this.node!.state === "start" ? this.load(THEN_ENQUEUE) : this.recheck();
       default:
-        return this.access.unlink(this.queue, this.hart, this.node!) ? this.load(THEN_UNLINKED) : this.afterUnlink();
+        return this.access.unlink(this.queue, this.node!) ? this.load(THEN_UNLINKED) : this.afterUnlink();
     }
   }
 
@@ -299,7 +299,7 @@ export class QueueLocked<Q, R> implements Steps<R> {
   }
 
   private enlisted(): R | typeof LATER {
-    this.access.enlist(this.queue, this.hart, this.node!);
+    this.access.enlist(this.queue, this.node!);
     return this.unlock("pending");
   }
 

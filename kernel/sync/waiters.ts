@@ -6,8 +6,13 @@
  * - A cell or queue is in its machine's registry exactly while it holds at
  *   least one waker: it enters when it gains its first and leaves when it
  *   loses its last, so short-lived objects are not kept alive.
- * - Holders are listed in the order they entered (a `Set` of objects, filled
- *   in simulation order), so audits are deterministic.
+ * - Holders are listed in the order they entered (entering again while
+ *   listed changes nothing), which is simulation order, so audits are
+ *   deterministic.
+ * - The list is linked through one entry per listed holder. ksim's cells
+ *   and queues keep their own entry ({@linkcode enterOwn}), so a wait that
+ *   registers and a wake that takes the waker back hash nothing; other
+ *   holders get theirs from the registry, found by the holder.
  *
  * @module
  */
@@ -33,6 +38,29 @@ export interface WaiterHolder {
 }
 
 /**
+ * A holder's place in a registry's list: ksim's cells and queues each keep
+ * one (see {@linkcode enterOwn}); the registry makes one for any other
+ * holder while it is listed.
+ */
+export class WaiterEntry {
+  /** The registry listing it, or null. */
+  registry: WaiterRegistry | null = null;
+  /** The entry listed before it. */
+  prev: WaiterEntry | null = null;
+  /** The entry listed after it. */
+  next: WaiterEntry | null = null;
+
+  /** An entry for `holder`, not yet listed. */
+  constructor(readonly holder: WaiterHolder) {}
+}
+
+/** The registry's list operations on an entry a holder keeps (set in its static block). */
+let own: {
+  link(registry: WaiterRegistry, entry: WaiterEntry): void;
+  unlink(registry: WaiterRegistry, entry: WaiterEntry): void;
+};
+
+/**
  * A machine's wait cells and queues.
  *
  * @example
@@ -49,7 +77,10 @@ export interface WaiterHolder {
  * ```
  */
 export class WaiterRegistry {
-  #holders = new Set<WaiterHolder>();
+  #first: WaiterEntry | null = null;
+  #last: WaiterEntry | null = null;
+  /** The entries of listed holders that keep none of their own. */
+  #others = new Map<WaiterHolder, WaiterEntry>();
 
   /**
    * The registry of `machine`, created on first use.
@@ -77,7 +108,10 @@ export class WaiterRegistry {
    * ```
    */
   enter(holder: WaiterHolder): void {
-    this.#holders.add(holder);
+    if (this.#others.has(holder)) return;
+    const entry = new WaiterEntry(holder);
+    this.#others.set(holder, entry);
+    this.#link(entry);
   }
 
   /**
@@ -90,7 +124,10 @@ export class WaiterRegistry {
    * ```
    */
   leave(holder: WaiterHolder): void {
-    this.#holders.delete(holder);
+    const entry = this.#others.get(holder);
+    if (entry === undefined) return;
+    this.#others.delete(holder);
+    this.#unlink(entry);
   }
 
   /**
@@ -104,6 +141,50 @@ export class WaiterRegistry {
    * ```
    */
   holders(): readonly WaiterHolder[] {
-    return [...this.#holders];
+    const out: WaiterHolder[] = [];
+    for (let e = this.#first; e !== null; e = e.next) out.push(e.holder);
+    return out;
   }
+
+  /** Appends `entry` to the list, unless it is listed here already. */
+  #link(entry: WaiterEntry): void {
+    if (entry.registry === this) return;
+    if (entry.registry !== null) {
+      throw new TypeError(`WaiterRegistry: ${entry.holder.label} is listed by another machine`);
+    }
+    entry.registry = this;
+    entry.prev = this.#last;
+    if (this.#last !== null) this.#last.next = entry;
+    else this.#first = entry;
+    this.#last = entry;
+  }
+
+  /** Takes `entry` off the list, if it is listed here. */
+  #unlink(entry: WaiterEntry): void {
+    if (entry.registry !== this) return;
+    if (entry.prev !== null) entry.prev.next = entry.next;
+    else this.#first = entry.next;
+    if (entry.next !== null) entry.next.prev = entry.prev;
+    else this.#last = entry.prev;
+    entry.prev = entry.next = null;
+    entry.registry = null;
+  }
+
+  static {
+    own = { link: (registry, entry) => registry.#link(entry), unlink: (registry, entry) => registry.#unlink(entry) };
+  }
+}
+
+/**
+ * `registry.enter` for a holder that keeps its own `entry`: the same list
+ * and order, with no lookup by holder. A holder entered this way must not
+ * also be entered with `enter`.
+ */
+export function enterOwn(registry: WaiterRegistry, entry: WaiterEntry): void {
+  own.link(registry, entry);
+}
+
+/** `registry.leave` for a holder that keeps its own `entry` (see {@linkcode enterOwn}). */
+export function leaveOwn(registry: WaiterRegistry, entry: WaiterEntry): void {
+  own.unlink(registry, entry);
 }
