@@ -323,6 +323,12 @@ function drafted<R>(d: Draft, word: number, fn: (d: Draft) => R, hart: Hart, sta
   d.word = word;
   d.waitForJoinWaker = false;
   try {
+    // The three transitions of every poll are called by name, so that V8
+    // can inline them here; through `fn` the call sees every transition and
+    // is never inlined (yield_many on 1 hart about 4% faster in the bench).
+    if (fn === stepStartPoll) return stepStartPoll(d) as R;
+    if (fn === stepEndPollPending) return stepEndPollPending(d) as R;
+    if (fn === stepWakeByRef) return stepWakeByRef(d) as R;
     return fn(d);
   } catch (e) {
     throw e instanceof DraftPanic ? new KernelPanic(e.what, { hart: hart.id, task: state.task }) : e;
