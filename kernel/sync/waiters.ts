@@ -99,7 +99,9 @@ export class WaiterRegistry {
   }
 
   /**
-   * A holder gained a waker (entering twice is harmless).
+   * A holder gained a waker (entering twice is harmless). ksim's own
+   * `WaitCell`s and `WaitQueue`s enter and leave by themselves: this is for
+   * holders of your own.
    *
    * @example
    * ```ts
