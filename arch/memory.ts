@@ -326,11 +326,11 @@ export class PhysicalMemory {
     return this.#read32(paddr);
   }
 
-  /** `read32` in full: recorded for an explorer, checked, and from the last page used or the table. */
+  /** `read32` in full: recorded for an explorer, checked, and from the pages at hand or the table (`#find`). */
   #read32(paddr: number): number {
     if (active !== null) active.read(paddr >>> 2); // an explorer records this step's accesses
     if (paddr % 4 !== 0 || paddr < 0 || paddr + 4 > this.size) this.#fault("read32", paddr, 4);
-    const page = Math.floor(paddr / PAGE_SIZE) === this.#lastNo ? this.#last : this.#find(paddr);
+    const page = this.#find(paddr);
     return page === undefined ? 0 : page[(paddr % PAGE_SIZE) >>> 2];
   }
 
@@ -358,8 +358,7 @@ export class PhysicalMemory {
   #write32(paddr: number, value: number): void {
     if (active !== null) active.write(paddr >>> 2);
     if (paddr % 4 !== 0 || paddr < 0 || paddr + 4 > this.size) this.#fault("write32", paddr, 4);
-    const page = Math.floor(paddr / PAGE_SIZE) === this.#lastNo ? this.#last! : this.#page(paddr);
-    page[(paddr % PAGE_SIZE) >>> 2] = value >>> 0;
+    this.#page(paddr)[(paddr % PAGE_SIZE) >>> 2] = value >>> 0;
   }
 
   /**

@@ -484,8 +484,6 @@ export class WaitQueue implements WaiterHolder {
     return settle(steps, steps.begin());
   }
 
-  /** A poll's locked part: queue a new node, or see what was done to a queued one. */
-
   /** Dropping a node: unlink it, drop its waker, and pass on a wakeup it never saw. */
   #release(node: Node): Op<void> {
     return new Later(new QueueLocked<WaitQueue, void>(this, access, RELEASE, -1, node, null));
